@@ -1,0 +1,364 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+	"golang.org/x/sync/singleflight"
+)
+
+// Credentials say how a Session authenticates: Token, or Username and Password.
+type Credentials struct {
+	Token      string // an existing API key or session token: used as is, never logged out
+	Username   string
+	Password   string
+	Tenant     string // sent with the login only when set
+	TOTPSecret string // base32 RFC 6238 secret, for accounts with MFA
+}
+
+// Session authenticates lazily, shares one login among concurrent callers, renews an expired
+// session once, logs out what it opened, and shares one list of keys among readers.
+type Session struct {
+	client *Client
+	creds  Credentials
+	now    func() time.Time
+
+	authMu sync.Mutex
+	token  string   // the token in use; empty until the first call needs one
+	opened []string // sessions this Session logged into and has not logged out
+
+	listGroup singleflight.Group
+	cacheMu   sync.Mutex
+	cached    []APIKey // nil until the first list; patched by creates and deletes
+	cacheGen  uint64   // bumped by every mutation, so that a list that raced one is not cached
+
+	createLocks sync.Map // description -> *sync.Mutex: creates of one description run one at a time
+}
+
+// NewSession returns a Session. It makes no network call: login happens on first use.
+func NewSession(c *Client, creds Credentials, now func() time.Time) *Session {
+	if now == nil {
+		now = time.Now
+	}
+	return &Session{client: c, creds: creds, now: now}
+}
+
+// UsesGivenToken reports whether the session uses a token given by the user (no login).
+func (s *Session) UsesGivenToken() bool { return s.creds.Token != "" }
+
+// AuthFingerprint is the fingerprint of the given token, or "" when the session logs in.
+func (s *Session) AuthFingerprint() string {
+	if s.creds.Token == "" {
+		return ""
+	}
+	return Fingerprint(s.creds.Token)
+}
+
+// Token returns the token for API calls, logging in (and unlocking) on the first call only.
+func (s *Session) Token(ctx context.Context) (string, error) {
+	if s.creds.Token != "" {
+		return s.creds.Token, nil
+	}
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	if s.token != "" {
+		return s.token, nil
+	}
+	token, err := s.login(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.token = token
+	return token, nil
+}
+
+// OpenSession logs in for a caller that needs a session of its own (the circularo_session ephemeral
+// resource). The session is logged out by CloseSession, or by Close at the latest.
+func (s *Session) OpenSession(ctx context.Context) (string, error) {
+	if s.creds.Token != "" {
+		return "", errors.New("a new session needs username and password; the provider is configured with a token")
+	}
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	return s.login(ctx)
+}
+
+// CloseSession logs out a session returned by OpenSession.
+func (s *Session) CloseSession(ctx context.Context, token string) error {
+	s.authMu.Lock()
+	s.forget(token)
+	s.authMu.Unlock()
+	return s.client.Logout(ctx, token)
+}
+
+// AuthError is a failure to log in or unlock: the credentials, not the request, need attention.
+type AuthError struct {
+	Username string
+	Err      error
+}
+
+func (e *AuthError) Error() string { return fmt.Sprintf("log in as %q: %v", e.Username, e.Err) }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// login must be called with authMu held.
+func (s *Session) login(ctx context.Context) (string, error) {
+	token, err := s.loginAndUnlock(ctx)
+	if err != nil {
+		return "", &AuthError{Username: s.creds.Username, Err: err}
+	}
+	return token, nil
+}
+
+func (s *Session) loginAndUnlock(ctx context.Context) (string, error) {
+	res, err := s.client.Login(ctx, LoginRequest{Name: s.creds.Username, Password: s.creds.Password, Tenant: s.creds.Tenant})
+	if err != nil {
+		return "", err
+	}
+	s.opened = append(s.opened, res.Token)
+	if res.IsUnlocked {
+		return res.Token, nil
+	}
+	if err := s.unlock(ctx, res.Token); err != nil {
+		// A locked session is of no use: close it rather than leave it open on the server.
+		s.forget(res.Token)
+		_ = s.client.Logout(context.WithoutCancel(ctx), res.Token)
+		return "", err
+	}
+	return res.Token, nil
+}
+
+func (s *Session) unlock(ctx context.Context, token string) error {
+	if s.creds.TOTPSecret == "" {
+		return ErrMFARequired
+	}
+	code, err := totp.GenerateCode(s.creds.TOTPSecret, s.now())
+	if err != nil {
+		return fmt.Errorf("compute the TOTP code: the secret is not valid base32: %w", err)
+	}
+	res, err := s.client.Unlock(ctx, token, Factor{Factor: "totp", Password: code})
+	if err != nil {
+		return fmt.Errorf("unlock the session with a TOTP code: %w", err)
+	}
+	if !res.IsUnlocked {
+		return errors.New("unlock the session with a TOTP code: the server answered that the session is still locked")
+	}
+	return nil
+}
+
+func (s *Session) forget(token string) {
+	s.opened = slices.DeleteFunc(s.opened, func(t string) bool { return t == token })
+}
+
+// withToken runs fn with the current token. A 401 on a session this Session opened means it expired
+// during a long run: it logs in again once and retries; a second 401 is returned.
+func (s *Session) withToken(ctx context.Context, fn func(token string) error) error {
+	token, err := s.Token(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(token)
+	if err == nil || s.creds.Token != "" || !errors.Is(err, ErrUnauthorized) {
+		return err
+	}
+	renewed, rerr := s.renew(ctx, token)
+	if rerr != nil {
+		return fmt.Errorf("the session expired and logging in again failed: %w", rerr)
+	}
+	return fn(renewed)
+}
+
+func (s *Session) renew(ctx context.Context, expired string) (string, error) {
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	if s.token != expired { // another caller renewed it already
+		return s.token, nil
+	}
+	s.forget(expired) // the server ended it: there is nothing to log out
+	s.token = ""
+	token, err := s.login(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.token = token
+	return token, nil
+}
+
+// Close logs out every session this Session opened. It never logs out a given token.
+func (s *Session) Close(ctx context.Context) error {
+	s.authMu.Lock()
+	opened := s.opened
+	s.opened, s.token = nil, ""
+	s.authMu.Unlock()
+	var errs []error
+	for _, token := range opened {
+		if err := s.client.Logout(ctx, token); err != nil && !errors.Is(err, ErrUnauthorized) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// OpenSessions counts the sessions that Close would log out.
+func (s *Session) OpenSessions() int {
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	return len(s.opened)
+}
+
+// WhoAmI checks the credentials with the cheapest call there is.
+func (s *Session) WhoAmI(ctx context.Context) (*LoginResult, error) {
+	var res *LoginResult
+	err := s.withToken(ctx, func(token string) error {
+		var err error
+		res, err = s.client.WhoAmI(ctx, token)
+		return err
+	})
+	return res, err
+}
+
+// ListKeys returns the user's keys. Every caller of a Session shares one list call: concurrent
+// callers wait for the same answer, and later ones get the cached copy, kept correct by CreateKey
+// and DeleteKey.
+func (s *Session) ListKeys(ctx context.Context) ([]APIKey, error) {
+	s.cacheMu.Lock()
+	if s.cached != nil {
+		keys := slices.Clone(s.cached)
+		s.cacheMu.Unlock()
+		return keys, nil
+	}
+	s.cacheMu.Unlock()
+	v, err, _ := s.listGroup.Do("list", func() (any, error) {
+		return s.fetchKeys(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(v.([]APIKey)), nil
+}
+
+// fetchKeys lists the keys from the server, bypassing the cache, and caches the answer unless a
+// create or delete happened while it was under way.
+func (s *Session) fetchKeys(ctx context.Context) ([]APIKey, error) {
+	s.cacheMu.Lock()
+	gen := s.cacheGen
+	s.cacheMu.Unlock()
+	var keys []APIKey
+	err := s.withToken(ctx, func(token string) error {
+		var err error
+		keys, err = s.client.ListKeys(ctx, token)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		keys = []APIKey{}
+	}
+	s.cacheMu.Lock()
+	if s.cacheGen == gen {
+		s.cached = slices.Clone(keys)
+	}
+	s.cacheMu.Unlock()
+	return keys, nil
+}
+
+func (s *Session) mutateCache(fn func([]APIKey) []APIKey) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	s.cacheGen++
+	if s.cached != nil {
+		s.cached = fn(s.cached)
+	}
+}
+
+// CreateKey creates a key without ever leaving a duplicate or an orphan behind: when a create fails
+// in a way that the server may still have carried out, it lists the keys and adopts the one that
+// appeared, and only when none did does it try again.
+func (s *Session) CreateKey(ctx context.Context, description string) (*APIKey, error) {
+	lock, _ := s.createLocks.LoadOrStore(description, &sync.Mutex{})
+	lock.(*sync.Mutex).Lock()
+	defer lock.(*sync.Mutex).Unlock()
+
+	before, err := s.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list keys before creating one: %w", err)
+	}
+	known := make(map[string]bool, len(before))
+	for _, k := range before {
+		known[k.ID] = true
+	}
+	maxAttempts := s.client.retrying.RetryMax + 1
+	for attempt := 1; ; attempt++ {
+		var key *APIKey
+		err := s.withToken(ctx, func(token string) error {
+			var err error
+			key, err = s.client.CreateKey(ctx, token, description)
+			return err
+		})
+		if err == nil {
+			s.mutateCache(func(keys []APIKey) []APIKey { return append(keys, *key) })
+			return key, nil
+		}
+		if !MaybeReachedServer(err) {
+			return nil, err
+		}
+		adopted, lerr := s.findCreated(ctx, known, description)
+		switch {
+		case lerr != nil:
+			return nil, fmt.Errorf("%w; the key may have been created, and checking failed: %v; "+
+				"look for a key described %q before trying again", err, lerr, description)
+		case adopted != nil:
+			s.client.log(ctx, "Adopted the API key that a failed create made on the server", map[string]any{
+				"fingerprint": adopted.Fingerprint(), "attempt": attempt,
+			})
+			return adopted, nil
+		case attempt >= maxAttempts:
+			return nil, fmt.Errorf("%w (no key was created; gave up after %d attempts)", err, attempt)
+		}
+		// The server did not create it: trying again cannot duplicate it.
+		wait := backoffWithJitter(s.client.retrying.RetryWaitMin, s.client.retrying.RetryWaitMax, attempt-1, nil)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// findCreated lists keys afresh and returns the one key with the description that was not there before.
+func (s *Session) findCreated(ctx context.Context, known map[string]bool, description string) (*APIKey, error) {
+	keys, err := s.fetchKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []APIKey
+	for _, k := range keys {
+		if !known[k.ID] && k.Description == description {
+			found = append(found, k)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &found[0], nil
+	}
+	return nil, fmt.Errorf("%d new keys described %q appeared at once, so the one created here cannot be told apart", len(found), description)
+}
+
+// DeleteKey revokes a key. A key that is already gone is not an error: the goal is reached.
+func (s *Session) DeleteKey(ctx context.Context, value string) error {
+	err := s.client.DeleteKey(ctx, value)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	s.mutateCache(func(keys []APIKey) []APIKey {
+		return slices.DeleteFunc(keys, func(k APIKey) bool { return k.ID == value })
+	})
+	return nil
+}

@@ -1,0 +1,132 @@
+package client
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APIKey is one long-lived API token. ID is the secret token value itself.
+type APIKey struct {
+	ID          string
+	Description string
+	Created     time.Time
+	LastUsed    *time.Time // nil when the key was never used
+	Type        string
+}
+
+// Fingerprint is how the provider refers to the key without its secret.
+func (k APIKey) Fingerprint() string { return Fingerprint(k.ID) }
+
+// FingerprintPrefix starts every fingerprint, which tells it apart from a token value (64 alphanumerics).
+const FingerprintPrefix = "sha256:"
+
+// Fingerprint returns "sha256:" followed by the first 16 hex digits of the SHA-256 of the key value.
+// 64 bits keep fingerprints unique among any realistic number of keys, and reveal nothing usable
+// about a 64-character random secret.
+func Fingerprint(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return FingerprintPrefix + hex.EncodeToString(sum[:8])
+}
+
+// IsFingerprint reports whether s has the shape of a fingerprint.
+func IsFingerprint(s string) bool {
+	rest, ok := strings.CutPrefix(s, FingerprintPrefix)
+	if !ok || len(rest) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(rest)
+	return err == nil
+}
+
+type apiKeyJSON struct {
+	ID          string        `json:"id"`
+	Description string        `json:"description"`
+	Created     string        `json:"created"`
+	LastUsed    *optionalTime `json:"lastUsed"`
+	APIKeyType  string        `json:"apiKeyType"`
+}
+
+// optionalTime decodes null, "" and an absent field alike as "never".
+type optionalTime struct{ t *time.Time }
+
+func (o *optionalTime) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("lastUsed: %w", err)
+	}
+	if s == "" {
+		return nil
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return fmt.Errorf("lastUsed: %w", err)
+	}
+	o.t = &t
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not an RFC 3339 timestamp: %q", s)
+	}
+	return t.UTC(), nil
+}
+
+func (j apiKeyJSON) toAPIKey() (APIKey, error) {
+	if j.ID == "" {
+		return APIKey{}, fmt.Errorf("key without id")
+	}
+	created, err := parseTime(j.Created)
+	if err != nil {
+		return APIKey{}, fmt.Errorf("created: %w", err)
+	}
+	k := APIKey{ID: j.ID, Description: j.Description, Created: created, Type: j.APIKeyType}
+	if j.LastUsed != nil {
+		k.LastUsed = j.LastUsed.t
+	}
+	return k, nil
+}
+
+// LoginRequest is the body of POST /login.
+type LoginRequest struct {
+	Name        string `json:"name"`
+	Password    string `json:"password"`
+	ReturnToken bool   `json:"returnToken"`
+	Tenant      string `json:"tenant,omitempty"`
+}
+
+// LoginResult is the part of the login answer the provider uses; other fields are ignored.
+type LoginResult struct {
+	Logged     bool   `json:"logged"`
+	IsUnlocked bool   `json:"isUnlocked"`
+	Token      string `json:"token"`
+	Tenant     string `json:"tenant"`
+	User       struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"user"`
+}
+
+// Factor is one second factor sent to POST /login/unlock.
+type Factor struct {
+	Factor   string `json:"factor"` // email, sms or totp
+	Password string `json:"password"`
+}
+
+// UnlockResult is the answer of POST /login/unlock.
+type UnlockResult struct {
+	IsUnlocked bool `json:"isUnlocked"`
+	Factors    []struct {
+		Factor   string `json:"factor"`
+		Unlocked bool   `json:"unlocked"`
+	} `json:"factors"`
+}

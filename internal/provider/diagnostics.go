@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+)
+
+// addClientError turns a client error into a diagnostic that says what to check. Client errors
+// never carry secrets, so the error text is shown as is.
+func addClientError(diags *diag.Diagnostics, data *providerData, summary string, err error) {
+	diags.AddError(summary, err.Error()+"\n\n"+hint(data, err))
+}
+
+func hint(data *providerData, err error) string {
+	var apiErr *client.APIError
+	var authErr *client.AuthError
+	var transportErr *client.TransportError
+	givenToken := data != nil && data.session.UsesGivenToken()
+	switch {
+	case errors.Is(err, client.ErrMFARequired):
+		return "The account enforces multi-factor authentication. Set totp_secret (or CIRCULARO_TOTP_SECRET) to " +
+			"the account's base32 TOTP secret, or authenticate with an API token instead (token or CIRCULARO_TOKEN)."
+	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.Code == "login.invalidTenant":
+		return "The server does not know the tenant: check tenant (or CIRCULARO_TENANT), or leave it unset so that the host selects it."
+	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnauthorized):
+		return "The server rejected the login: check username and password (or CIRCULARO_USERNAME and " +
+			"CIRCULARO_PASSWORD), and tenant (CIRCULARO_TENANT) if you set one."
+	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 404:
+		return "The login endpoint was not found: check url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH)."
+	case givenToken && errors.Is(err, client.ErrUnauthorized):
+		return "The server rejected the token set in token (or CIRCULARO_TOKEN): it may have been revoked or have " +
+			"expired. Use a valid API token, or log in with username and password."
+	case errors.Is(err, client.ErrLocked):
+		return "The session is locked until a second factor is given: set totp_secret (or CIRCULARO_TOTP_SECRET), " +
+			"or use an API token (token or CIRCULARO_TOKEN)."
+	case errors.As(err, &transportErr):
+		return "Check that url (CIRCULARO_URL) names your Circularo host and that it can be reached from here; " +
+			"request_timeout and max_retries bound how long the provider waits."
+	case errors.As(err, &apiErr) && apiErr.Cause != nil:
+		return "The answer is not what the Circularo API returns: check that url (CIRCULARO_URL) and api_path " +
+			"(CIRCULARO_API_PATH) point to the API, not to a web page or proxy."
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 429:
+		return "The API kept throttling the provider: raise max_retries, or run Terraform with a lower -parallelism."
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 500:
+		return "The Circularo API failed; try again later. The provider retried gateway errors up to max_retries times."
+	}
+	return "If the problem persists, run Terraform with TF_LOG=DEBUG to see the API calls (secrets are redacted)."
+}

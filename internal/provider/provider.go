@@ -1,0 +1,370 @@
+// Package provider implements the circularo Terraform provider: schemas, CRUD and diagnostics.
+// It never builds URLs or parses JSON: that is the client package's work.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/duration"
+)
+
+var (
+	_ provider.Provider                       = (*circularoProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*circularoProvider)(nil)
+)
+
+// Environment variables read when the matching attribute is not set.
+const (
+	envURL        = "CIRCULARO_URL"
+	envAPIPath    = "CIRCULARO_API_PATH"
+	envUsername   = "CIRCULARO_USERNAME"
+	envPassword   = "CIRCULARO_PASSWORD"
+	envTenant     = "CIRCULARO_TENANT"
+	envTOTPSecret = "CIRCULARO_TOTP_SECRET"
+	envToken      = "CIRCULARO_TOKEN"
+)
+
+const (
+	defaultRevocationWarningWindow = 24 * time.Hour
+	maxRetriesLimit                = 10
+)
+
+// options are what tests need to control; production uses the zero value.
+type options struct {
+	now        func() time.Time // the clock for rotation, staleness filters and TOTP codes
+	httpClient *http.Client
+}
+
+type circularoProvider struct {
+	version string
+	opts    options
+}
+
+// New returns the provider factory that main serves.
+func New(version string) func() provider.Provider {
+	return newWithOptions(version, options{})
+}
+
+func newWithOptions(version string, opts options) func() provider.Provider {
+	if opts.now == nil {
+		opts.now = time.Now
+	}
+	return func() provider.Provider {
+		return &circularoProvider{version: version, opts: opts}
+	}
+}
+
+// providerData is what Configure hands to every resource, data source and ephemeral resource.
+type providerData struct {
+	session                 *client.Session
+	revocationWarningWindow time.Duration
+	now                     func() time.Time
+}
+
+type providerModel struct {
+	URL                     types.String `tfsdk:"url"`
+	APIPath                 types.String `tfsdk:"api_path"`
+	Username                types.String `tfsdk:"username"`
+	Password                types.String `tfsdk:"password"`
+	Tenant                  types.String `tfsdk:"tenant"`
+	TOTPSecret              types.String `tfsdk:"totp_secret"`
+	Token                   types.String `tfsdk:"token"`
+	RequestTimeout          types.String `tfsdk:"request_timeout"`
+	MaxRetries              types.Int64  `tfsdk:"max_retries"`
+	RevocationWarningWindow types.String `tfsdk:"revocation_warning_window"`
+}
+
+func (p *circularoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "circularo"
+	resp.Version = p.version
+}
+
+func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	tokenConflicts := stringvalidator.ConflictsWith(path.MatchRoot("username"), path.MatchRoot("password"), path.MatchRoot("totp_secret"))
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages Circularo API tokens: audit them with a data source, own their lifecycle with a " +
+			"resource, and review every revocation in `terraform plan`. Authenticate with `username` and `password` " +
+			"(plus `totp_secret` when the account enforces MFA), or with an existing `token`.",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Base URL of your Circularo host, such as `https://example.circularo.com`. "+
+					"Defaults to the `%s` environment variable, then to `%s`.", envURL, client.DefaultURL),
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator()},
+			},
+			"api_path": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Path of the REST API on that host. Defaults to the `%s` environment "+
+					"variable, then to `%s`.", envAPIPath, client.DefaultAPIPath),
+				Optional:   true,
+				Validators: []validator.String{apiPathValidator()},
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Login name or e-mail to log in with. Defaults to the `%s` environment "+
+					"variable. Requires `password`; conflicts with `token`.", envUsername),
+				Optional: true,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Password for `username`. Defaults to the `%s` environment variable.", envPassword),
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"tenant": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Tenant to log in to. Normally the host selects the tenant: set this only "+
+					"when your administrator says so. Defaults to the `%s` environment variable.", envTenant),
+				Optional: true,
+			},
+			"totp_secret": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Base32 TOTP secret (RFC 6238, as shown when enrolling an authenticator "+
+					"app) for accounts that enforce multi-factor authentication: the provider computes the code itself. "+
+					"Defaults to the `%s` environment variable.", envTOTPSecret),
+				Optional:  true,
+				Sensitive: true,
+			},
+			"token": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("An existing API token or session token, used as is instead of logging in. "+
+					"The provider never logs it out. Defaults to the `%s` environment variable. Conflicts with `username`, "+
+					"`password` and `totp_secret`.", envToken),
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{tokenConflicts},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "Longest time one API call may take, retries included, such as `30s` or `2m`. Defaults to `30s`.",
+				Optional:            true,
+				Validators:          []validator.String{durationValidator()},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a call is retried after throttling (429), a gateway error "+
+					"(502, 503, 504) or a connection failure, with exponential backoff. Defaults to `%d`; at most %d.",
+					client.DefaultMaxRetries, maxRetriesLimit),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
+			},
+			"revocation_warning_window": schema.StringAttribute{
+				MarkdownDescription: "A plan that destroys or replaces a key used more recently than this warns, naming " +
+					"the key, because something may still depend on it. Such as `24h` or `7d`; `0s` turns the warning off. " +
+					"Defaults to `24h`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator()},
+			},
+		},
+	}
+}
+
+func (p *circularoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	settings := resolveSettings(cfg, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(settings.creds.Password, settings.creds.Token, settings.creds.TOTPSecret)...)
+
+	c, err := client.New(client.Config{
+		URL:            settings.url,
+		APIPath:        settings.apiPath,
+		UserAgent:      fmt.Sprintf("terraform-provider-circularo/%s terraform/%s", p.version, req.TerraformVersion),
+		RequestTimeout: settings.requestTimeout,
+		MaxRetries:     settings.maxRetries,
+		HTTPClient:     p.opts.httpClient,
+		Logger:         tflogLogger{},
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Circularo client configuration", err.Error())
+		return
+	}
+	session := client.NewSession(c, settings.creds, p.opts.now)
+	registerSession(session)
+	tflog.Debug(ctx, "Configured the Circularo provider", map[string]any{
+		"url": settings.url, "api_path": settings.apiPath, "auth": settings.authMode(),
+	})
+
+	data := &providerData{session: session, revocationWarningWindow: settings.revocationWarningWindow, now: p.opts.now}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.EphemeralResourceData = data
+}
+
+type settings struct {
+	url, apiPath            string
+	creds                   client.Credentials
+	requestTimeout          time.Duration
+	maxRetries              int
+	revocationWarningWindow time.Duration
+}
+
+func (s settings) authMode() string {
+	if s.creds.Token != "" {
+		return "token"
+	}
+	if s.creds.TOTPSecret != "" {
+		return "password+totp"
+	}
+	return "password"
+}
+
+// resolveSettings merges configuration, environment and defaults, and reports every problem with the
+// attribute it concerns and the environment variable that can set it.
+func resolveSettings(cfg providerModel, resp *provider.ConfigureResponse) settings {
+	str := func(v types.String, attr, env string) string {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
+				fmt.Sprintf("The provider cannot be configured with a value known only after apply. Set %s to a "+
+					"literal, a variable, or use the %s environment variable.", attr, env))
+			return ""
+		}
+		if !v.IsNull() {
+			return v.ValueString()
+		}
+		return os.Getenv(env)
+	}
+	s := settings{
+		url:     str(cfg.URL, "url", envURL),
+		apiPath: str(cfg.APIPath, "api_path", envAPIPath),
+		creds: client.Credentials{
+			Username:   str(cfg.Username, "username", envUsername),
+			Password:   str(cfg.Password, "password", envPassword),
+			Tenant:     str(cfg.Tenant, "tenant", envTenant),
+			TOTPSecret: str(cfg.TOTPSecret, "totp_secret", envTOTPSecret),
+			Token:      str(cfg.Token, "token", envToken),
+		},
+		requestTimeout:          client.DefaultRequestTimeout,
+		maxRetries:              client.DefaultMaxRetries,
+		revocationWarningWindow: defaultRevocationWarningWindow,
+	}
+	if s.url == "" {
+		s.url = client.DefaultURL
+	}
+	if s.apiPath == "" {
+		s.apiPath = client.DefaultAPIPath
+	}
+	// Values from the environment skip the schema validators: check them here.
+	if _, err := client.ParseBaseURL(s.url); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("url"), "Invalid Circularo URL",
+			fmt.Sprintf("url (or %s): %s.", envURL, err))
+	}
+	if err := client.ValidateAPIPath(s.apiPath); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("api_path"), "Invalid API path",
+			fmt.Sprintf("api_path (or %s): %s.", envAPIPath, err))
+	}
+	s.requestTimeout = durationSetting(cfg.RequestTimeout, "request_timeout", s.requestTimeout, resp)
+	s.revocationWarningWindow = durationSetting(cfg.RevocationWarningWindow, "revocation_warning_window", s.revocationWarningWindow, resp)
+	if s.requestTimeout == 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
+			"request_timeout must be longer than zero, such as 30s.")
+	}
+	if cfg.MaxRetries.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown value for max_retries",
+			"The provider cannot be configured with a value known only after apply.")
+	} else if !cfg.MaxRetries.IsNull() {
+		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	checkAuthentication(s.creds, resp)
+	return s
+}
+
+func durationSetting(v types.String, attr string, def time.Duration, resp *provider.ConfigureResponse) time.Duration {
+	if v.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
+			"The provider cannot be configured with a value known only after apply.")
+		return def
+	}
+	if v.IsNull() {
+		return def
+	}
+	d, err := duration.Parse(v.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Invalid duration", fmt.Sprintf("%s: %s.", attr, err))
+		return def
+	}
+	return d
+}
+
+// checkAuthentication enforces exactly one way to authenticate: a token, or username and password.
+func checkAuthentication(c client.Credentials, resp *provider.ConfigureResponse) {
+	const howTo = "Set either token (or CIRCULARO_TOKEN), or username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD)."
+	switch {
+	case c.Token != "" && (c.Username != "" || c.Password != "" || c.TOTPSecret != ""):
+		resp.Diagnostics.AddAttributeError(path.Root("token"), "Conflicting authentication settings",
+			"token (or CIRCULARO_TOKEN) is set together with username, password or totp_secret (or their "+
+				"CIRCULARO_* environment variables). "+howTo)
+	case c.Token != "":
+	case c.Username == "" && c.Password == "":
+		resp.Diagnostics.AddError("Missing Circularo credentials", "The provider has no way to authenticate. "+howTo)
+	case c.Username == "":
+		resp.Diagnostics.AddAttributeError(path.Root("username"), "Missing username",
+			"password is set but username is not: set username or the CIRCULARO_USERNAME environment variable.")
+	case c.Password == "":
+		resp.Diagnostics.AddAttributeError(path.Root("password"), "Missing password",
+			"username is set but password is not: set password or the CIRCULARO_PASSWORD environment variable.")
+	}
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (p *circularoProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewAPIKeyResource}
+}
+
+func (p *circularoProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewAPIKeysDataSource}
+}
+
+func (p *circularoProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{NewSessionEphemeralResource}
+}
+
+// configuredData extracts the provider's data in a resource's or data source's Configure. It is nil
+// before the provider is configured (the framework calls Configure early, for validation too).
+func configuredData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", v))
+		return nil
+	}
+	return data
+}
+
+// requireConfigured reports an error when an operation runs on an unconfigured provider.
+func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
+	if data == nil {
+		diags.AddError("Provider not configured",
+			"The circularo provider was not configured before this operation; this is a bug in the provider.")
+		return false
+	}
+	return true
+}

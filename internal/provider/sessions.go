@@ -1,0 +1,40 @@
+package provider
+
+import (
+	"context"
+	"sync"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+)
+
+// openedSessions holds every Session that Configure made in this process, so that main can log
+// out their logins after Terraform stops the plugin. Sessions built on a given token log out nothing.
+var openedSessions struct {
+	sync.Mutex
+	list []*client.Session
+}
+
+func registerSession(s *client.Session) {
+	openedSessions.Lock()
+	defer openedSessions.Unlock()
+	openedSessions.list = append(openedSessions.list, s)
+}
+
+// CloseSessions logs out every session the provider opened in this process. main calls it after
+// providerserver.Serve returns; errors are dropped because the process is about to exit and an
+// unclosed session still expires on the server.
+func CloseSessions(ctx context.Context) {
+	openedSessions.Lock()
+	list := openedSessions.list
+	openedSessions.list = nil
+	openedSessions.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.Close(ctx)
+		}()
+	}
+	wg.Wait()
+}
