@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+const dataAddress = "data.circularo_api_keys.test"
+
+// seededKeys are the keys every data source test starts with, oldest first.
+type seededKeys struct {
+	legacyCI, zapier, billing, ciPipeline, fresh mockserver.Key
+}
+
+func seedDataSourceKeys(env *testEnv) seededKeys {
+	daysAgo := func(d int) *time.Time {
+		t := time.Now().Add(-time.Duration(d) * 24 * time.Hour).UTC().Truncate(time.Second)
+		return &t
+	}
+	day := 24 * time.Hour
+	add := func(k mockserver.Key) mockserver.Key { return env.mock.AddKey(testUser, k) }
+	return seededKeys{
+		legacyCI:   add(mockKey("legacy-ci", 400*day, daysAgo(200))),
+		zapier:     add(mockKey("old-zapier", 300*day, nil)), // never used
+		billing:    add(mockserver.Key{Description: "billing-export", Created: time.Now().Add(-200 * day).UTC().Truncate(time.Second), LastUsed: daysAgo(10), Type: "special"}),
+		ciPipeline: add(mockKey("ci-pipeline", 120*day, daysAgo(1))),
+		fresh:      add(mockKey("new-integration", 2*day, nil)), // never used, but young
+	}
+}
+
+func (e *testEnv) dataSourceConfig(filters ...string) string {
+	return e.providerBlock() + fmt.Sprintf(`
+data "circularo_api_keys" "test" {
+  %s
+}
+`, strings.Join(filters, "\n  "))
+}
+
+func expectFingerprints(keys ...mockserver.Key) statecheck.StateCheck {
+	values := make([]knownvalue.Check, 0, len(keys))
+	for _, k := range keys {
+		values = append(values, knownvalue.StringExact(client.Fingerprint(k.ID)))
+	}
+	return statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("fingerprints"), knownvalue.ListExact(values))
+}
+
+func TestAPIKeysDataSource_allKeys(t *testing.T) {
+	env := newTestEnv(t)
+	k := seedDataSourceKeys(env)
+	env.unitTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config: env.dataSourceConfig(),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectFingerprints(k.legacyCI, k.zapier, k.billing, k.ciPipeline, k.fresh),
+				statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("api_keys").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"fingerprint":  knownvalue.StringExact(client.Fingerprint(k.legacyCI.ID)),
+					"description":  knownvalue.StringExact("legacy-ci"),
+					"created":      knownvalue.StringExact(k.legacyCI.Created.Format(time.RFC3339)),
+					"last_used":    knownvalue.StringExact(k.legacyCI.LastUsed.Format(time.RFC3339)),
+					"api_key_type": knownvalue.StringExact("generic"),
+				})),
+				statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("api_keys").AtSliceIndex(1).AtMapKey("last_used"), knownvalue.Null()),
+			},
+			Check: env.checkNoKeyValueInState(dataAddress),
+		}},
+	})
+}
+
+// checkNoKeyValueInState proves that no key value of the test user reached the data source's state.
+func (e *testEnv) checkNoKeyValueInState(address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s is not in the state", address)
+		}
+		for _, k := range e.mock.Keys(testUser) {
+			for attr, v := range rs.Primary.Attributes {
+				if strings.Contains(v, k.ID) {
+					return fmt.Errorf("%s.%s holds the value of key %q", address, attr, k.Description)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func TestAPIKeysDataSource_filters(t *testing.T) {
+	env := newTestEnv(t)
+	k := seedDataSourceKeys(env)
+	for name, tc := range map[string]struct {
+		filters []string
+		want    []mockserver.Key
+	}{
+		"unused for 90 days, never used counts as unused": {
+			filters: []string{`unused_for = "90d"`},
+			want:    []mockserver.Key{k.legacyCI, k.zapier, k.fresh},
+		},
+		"unused for hours and minutes": {
+			filters: []string{`unused_for = "36h30m"`},
+			want:    []mockserver.Key{k.legacyCI, k.zapier, k.billing, k.fresh},
+		},
+		"older than": {
+			filters: []string{`older_than = "2160h"`},
+			want:    []mockserver.Key{k.legacyCI, k.zapier, k.billing, k.ciPipeline},
+		},
+		"stale: unused and old": {
+			filters: []string{`unused_for = "90d"`, `older_than = "30d"`},
+			want:    []mockserver.Key{k.legacyCI, k.zapier},
+		},
+		"description regex": {
+			filters: []string{`description_regex = "^(legacy|ci)-"`},
+			want:    []mockserver.Key{k.legacyCI, k.ciPipeline},
+		},
+		"api key type": {
+			filters: []string{`api_key_type = "special"`},
+			want:    []mockserver.Key{k.billing},
+		},
+		"nothing matches": {
+			filters: []string{`description_regex = "^nothing$"`},
+			want:    []mockserver.Key{},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env.unitTest(t, resource.TestCase{
+				Steps: []resource.TestStep{{
+					Config: env.dataSourceConfig(tc.filters...),
+					ConfigStateChecks: []statecheck.StateCheck{
+						expectFingerprints(tc.want...),
+						statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("api_keys"), knownvalue.ListSizeExact(len(tc.want))),
+					},
+				}},
+			})
+		})
+	}
+}

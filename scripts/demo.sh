@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The demo: the manual "Managing and deleting API tokens" workflow, run by Terraform against the mock
+# Circularo server with its embedded demo seed (user demo, six keys, three of them stale).
+# It builds the provider and the mock, starts the mock, lists the keys, creates one, adopts the stale
+# ones, shows the plan that revokes them, carries it out, and stops the mock.
+set -euo pipefail
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+mock_pid=""
+cleanup() {
+  [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+terraform_cli() {
+  if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then echo "$TF_ACC_TERRAFORM_PATH"; return; fi
+  if command -v terraform >/dev/null 2>&1; then command -v terraform; return; fi
+  # A machine without terraform: build one offline (see scripts/ensure-cli.sh).
+  "$root/scripts/ensure-cli.sh" terraform
+}
+tf=$(terraform_cli)
+provider_host=registry.terraform.io
+case "$("$tf" version 2>/dev/null | head -n1)" in OpenTofu*) provider_host=registry.opentofu.org ;; esac
+
+step "Building the provider and the mock Circularo server"
+mkdir -p "$work/bin" "$work/tf"
+(cd "$root" && go build -o "$work/bin/terraform-provider-circularo" . && go build -o "$work/circularo-mock" ./internal/mockserver/cmd/circularo-mock)
+
+step "Starting the mock with the demo seed"
+"$work/circularo-mock" -listen 127.0.0.1:0 >"$work/mock.out" 2>"$work/mock.log" &
+mock_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^circularo-mock listening on \(http[^ ]*\).*/\1/p' "$work/mock.out")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the mock did not start:" >&2; cat "$work/mock.log" >&2; exit 1; }
+echo "mock Circularo API at $url"
+
+cat >"$work/cli.tfrc" <<CFG
+provider_installation {
+  dev_overrides {
+    "$provider_host/circularo/circularo" = "$work/bin"
+  }
+  direct {}
+}
+CFG
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+export CIRCULARO_URL="$url" CIRCULARO_USERNAME=demo CIRCULARO_PASSWORD=demo-password
+cp "$root/examples/demo/main.tf" "$work/tf/"
+cd "$work/tf"
+
+step "1. List the keys, create the new integration's key, adopt the stale keys (nothing is revoked yet)"
+"$tf" apply -auto-approve -no-color
+"$tf" output -no-color all_keys
+
+step "2. Review: the plan lists exactly the keys that will be revoked"
+"$tf" plan -no-color -var revoke_stale=true
+
+step "3. Revoke the stale keys"
+"$tf" apply -auto-approve -no-color -var revoke_stale=true
+
+step "The keys left after the revocation"
+"$tf" apply -refresh-only -auto-approve -no-color -var revoke_stale=true >/dev/null
+"$tf" output -no-color all_keys
+
+step "Done: stopping the mock"
