@@ -1,0 +1,177 @@
+package mockserver
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseAgo(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		bad  bool
+	}{
+		{in: "90d", want: 90 * 24 * time.Hour},
+		{in: "1.5d", want: 36 * time.Hour},
+		{in: "36h30m", want: 36*time.Hour + 30*time.Minute},
+		{in: "1d12h", want: 36 * time.Hour},
+		{in: "0", want: 0},
+		{in: "45s", want: 45 * time.Second},
+		{in: "", bad: true},
+		{in: "d", bad: true},
+		{in: "-1d", bad: true},
+		{in: "-5h", bad: true},
+		{in: "1d-2h", bad: true},
+		{in: "1e3d", bad: true},
+		{in: "2w", bad: true},
+		{in: "1d1d", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := parseAgo(tt.in)
+		if tt.bad != (err != nil) || got != tt.want {
+			t.Errorf("parseAgo(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}
+
+const testSeed = `{
+  "users": [
+    {
+      "name": "ops", "password": "pw", "tenant": "acme", "email": "ops@example.com", "totp_secret": "JBSWY3DPEHPK3PXP",
+      "keys": [
+        {"id": "fixed-id", "description": "absolute", "created": "2024-01-02T03:04:05Z", "last_used": "2024-06-01T00:00:00+02:00"},
+        {"description": "relative", "created_ago": "400d", "last_used_ago": "36h30m"},
+        {"description": "never", "created_ago": "1d", "never_used": true},
+        {"description": "defaults"}
+      ]
+    },
+    {"name": "plain", "password": "pw2"}
+  ]
+}`
+
+func TestApplySeed(t *testing.T) {
+	seed, err := LoadSeed(strings.NewReader(testSeed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newClock()
+	s := New(Options{Now: clock.Now})
+	if err := s.ApplySeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	now := clock.Now()
+	byDesc := map[string]Key{}
+	for _, k := range s.Keys("ops") {
+		byDesc[k.Description] = k
+	}
+	if len(byDesc) != 4 {
+		t.Fatalf("keys = %+v", s.Keys("ops"))
+	}
+	check := func(desc string, created time.Time, lastUsed *time.Time) {
+		t.Helper()
+		k := byDesc[desc]
+		if !k.Created.Equal(created) || (lastUsed == nil) != (k.LastUsed == nil) || (lastUsed != nil && !k.LastUsed.Equal(*lastUsed)) {
+			t.Errorf("%s: created %v lastUsed %v; want %v, %v", desc, k.Created, k.LastUsed, created, lastUsed)
+		}
+		if desc != "absolute" && !tokenRE.MatchString(k.ID) {
+			t.Errorf("%s: generated ID %q", desc, k.ID)
+		}
+	}
+	absUsed := time.Date(2024, 5, 31, 22, 0, 0, 0, time.UTC)
+	relUsed := now.Add(-36*time.Hour - 30*time.Minute)
+	check("absolute", time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), &absUsed)
+	check("relative", now.Add(-400*24*time.Hour), &relUsed)
+	check("never", now.Add(-24*time.Hour), nil)
+	check("defaults", now, nil)
+	if byDesc["absolute"].ID != "fixed-id" {
+		t.Errorf("seed ID not kept: %q", byDesc["absolute"].ID)
+	}
+
+	// The seeded users behave like AddUser ones: tenant and MFA included.
+	hs := newFixture(t, Options{})
+	if err := hs.srv.ApplySeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	res := hs.call("POST", "/login", "", map[string]any{"name": "ops", "password": "pw", "tenant": "acme"})
+	expectStatus(t, res, 200, "")
+	if res.body["isUnlocked"] != false {
+		t.Errorf("seeded TOTP user is unlocked: %s", res.raw)
+	}
+	expectStatus(t, hs.call("GET", "/api/key", "fixed-id", nil), 200, "")
+	hs.login("plain", "pw2")
+}
+
+func TestSeedErrors(t *testing.T) {
+	tests := []struct{ name, json, want string }{
+		{"unknown field", `{"users":[{"name":"u","pasword":"x"}]}`, "unknown field"},
+		{"not json", `users: []`, "decode seed"},
+		{"no name", `{"users":[{"password":"x"}]}`, "name is required"},
+		{"both created", `{"users":[{"name":"u","keys":[{"description":"d","created":"2024-01-01T00:00:00Z","created_ago":"1d"}]}]}`, "not both"},
+		{"both last used", `{"users":[{"name":"u","keys":[{"description":"d","last_used":"2024-01-01T00:00:00Z","last_used_ago":"1d"}]}]}`, "not both"},
+		{"never used and used", `{"users":[{"name":"u","keys":[{"description":"d","last_used_ago":"1d","never_used":true}]}]}`, "never_used"},
+		{"bad duration", `{"users":[{"name":"u","keys":[{"description":"d","created_ago":"3 days"}]}]}`, "created_ago"},
+		{"bad time", `{"users":[{"name":"u","keys":[{"description":"d","created":"yesterday"}]}]}`, "created"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Options{})
+			s.AddUser(User{Name: "existing", Password: "p"})
+			seed, err := LoadSeed(strings.NewReader(tt.json))
+			if err == nil {
+				// Prepend a valid user: a failing seed must not apply it either.
+				seed.Users = append([]SeedUser{{Name: "first", Keys: []SeedKey{{Description: "k"}}}}, seed.Users...)
+				err = s.ApplySeed(seed)
+				if len(s.Keys("first")) != 0 {
+					t.Error("invalid seed was partly applied")
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSeedErrorsHideKeyValues(t *testing.T) {
+	secret := strings.Repeat("S", 64)
+	err := New(Options{}).ApplySeed(Seed{Users: []SeedUser{{Name: "u", Keys: []SeedKey{{ID: secret, Description: "d", CreatedAgo: "x"}}}}})
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestDefaultSeed(t *testing.T) {
+	f := newFixture(t, Options{})
+	if err := f.srv.ApplySeed(DefaultSeed()); err != nil {
+		t.Fatal(err)
+	}
+	res := f.call("GET", "/api/key", f.login("demo", "demo-password"), nil)
+	expectStatus(t, res, 200, "")
+
+	cutoff := f.clock.Now().Add(-90 * 24 * time.Hour)
+	var stale, fresh []string
+	for _, k := range f.srv.Keys("demo") {
+		// The provider's rule: unused for 90 days, or never used and older than 90 days.
+		last := k.Created
+		if k.LastUsed != nil {
+			last = *k.LastUsed
+		}
+		if last.Before(cutoff) {
+			stale = append(stale, k.Description)
+		} else {
+			fresh = append(fresh, k.Description)
+		}
+	}
+	if len(stale) != 3 || len(fresh) != 3 {
+		t.Errorf("stale %v fresh %v, want 3 and 3", stale, fresh)
+	}
+	for _, want := range []string{"legacy-ci", "old-zapier"} {
+		if !strings.Contains(strings.Join(stale, ","), want) {
+			t.Errorf("%s should be stale: %v", want, stale)
+		}
+	}
+	if !strings.Contains(strings.Join(fresh, ","), "ci-pipeline") {
+		t.Errorf("ci-pipeline should be fresh: %v", fresh)
+	}
+}
