@@ -307,4 +307,3 @@ func TestAPIKeyResource_invalidDescription(t *testing.T) {
 		t.Errorf("invalid descriptions reached the server %d times", n)
 	}
 }
-
