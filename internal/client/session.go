@@ -77,23 +77,33 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 	return token, nil
 }
 
+// ErrGivenToken: a new session was asked of a Session that has a token but no username and password.
+var ErrGivenToken = errors.New("a new session needs username and password, and only a token is configured")
+
+// ErrUnlockFailed: the login worked, but unlocking the session with the TOTP code did not.
+var ErrUnlockFailed = errors.New("unlocking the session with a TOTP code failed")
+
 // OpenSession logs in for a caller that needs a session of its own (the circularo_session ephemeral
 // resource). The session is logged out by CloseSession, or by Close at the latest.
 func (s *Session) OpenSession(ctx context.Context) (string, error) {
 	if s.creds.Token != "" {
-		return "", errors.New("a new session needs username and password; the provider is configured with a token")
+		return "", ErrGivenToken
 	}
 	s.authMu.Lock()
 	defer s.authMu.Unlock()
 	return s.login(ctx)
 }
 
-// CloseSession logs out a session returned by OpenSession.
+// CloseSession logs out a session returned by OpenSession. When the logout fails, Close tries again.
 func (s *Session) CloseSession(ctx context.Context, token string) error {
+	err := s.client.Logout(ctx, token)
+	if err != nil && !errors.Is(err, ErrUnauthorized) {
+		return err
+	}
 	s.authMu.Lock()
 	s.forget(token)
 	s.authMu.Unlock()
-	return s.client.Logout(ctx, token)
+	return nil
 }
 
 // AuthError is a failure to log in or unlock: the credentials, not the request, need attention.
@@ -138,14 +148,15 @@ func (s *Session) unlock(ctx context.Context, token string) error {
 	}
 	code, err := totp.GenerateCode(s.creds.TOTPSecret, s.now())
 	if err != nil {
-		return fmt.Errorf("compute the TOTP code: the secret is not valid base32: %w", err)
+		// The library's error would not say which value is wrong; the secret itself is never shown.
+		return fmt.Errorf("%w: the TOTP secret is not valid base32", ErrUnlockFailed)
 	}
 	res, err := s.client.Unlock(ctx, token, Factor{Factor: "totp", Password: code})
 	if err != nil {
-		return fmt.Errorf("unlock the session with a TOTP code: %w", err)
+		return fmt.Errorf("%w: %w", ErrUnlockFailed, err)
 	}
 	if !res.IsUnlocked {
-		return errors.New("unlock the session with a TOTP code: the server answered that the session is still locked")
+		return fmt.Errorf("%w: the server answered that the session is still locked", ErrUnlockFailed)
 	}
 	return nil
 }
@@ -169,8 +180,17 @@ func (s *Session) withToken(ctx context.Context, fn func(token string) error) er
 	if rerr != nil {
 		return fmt.Errorf("the session expired and logging in again failed: %w", rerr)
 	}
-	return fn(renewed)
+	if err := fn(renewed); err != nil {
+		if errors.Is(err, ErrUnauthorized) {
+			return fmt.Errorf("%w: %w", ErrSessionRejected, err)
+		}
+		return err
+	}
+	return nil
 }
+
+// ErrSessionRejected: a call was rejected (401) with a session that was opened for it just before.
+var ErrSessionRejected = errors.New("the server rejected the session again right after a new login")
 
 func (s *Session) renew(ctx context.Context, expired string) (string, error) {
 	s.authMu.Lock()
@@ -178,7 +198,8 @@ func (s *Session) renew(ctx context.Context, expired string) (string, error) {
 	if s.token != expired { // another caller renewed it already
 		return s.token, nil
 	}
-	s.forget(expired) // the server ended it: there is nothing to log out
+	// The expired session stays in opened: a 401 may have had another cause, and Close ignores
+	// the 401 that logging out a really expired session gets.
 	s.token = ""
 	token, err := s.login(ctx)
 	if err != nil {
@@ -233,6 +254,15 @@ func (s *Session) ListKeys(ctx context.Context) ([]APIKey, error) {
 	}
 	s.cacheMu.Unlock()
 	v, err, _ := s.listGroup.Do("list", func() (any, error) {
+		// A caller that found no cache may get here just after another list finished and cached
+		// its answer: use that answer rather than list again.
+		s.cacheMu.Lock()
+		if s.cached != nil {
+			keys := slices.Clone(s.cached)
+			s.cacheMu.Unlock()
+			return keys, nil
+		}
+		s.cacheMu.Unlock()
 		return s.fetchKeys(ctx)
 	})
 	if err != nil {

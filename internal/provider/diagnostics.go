@@ -23,6 +23,17 @@ func hint(data *providerData, err error) string {
 	case errors.Is(err, client.ErrMFARequired):
 		return "The account enforces multi-factor authentication. Set totp_secret (or CIRCULARO_TOTP_SECRET) to " +
 			"the account's base32 TOTP secret, or authenticate with an API token instead (token or CIRCULARO_TOKEN)."
+	case errors.Is(err, client.ErrGivenToken):
+		return "circularo_session logs in with the provider's username and password (and totp_secret), but the " +
+			"provider is configured with token (or CIRCULARO_TOKEN). Configure username and password instead, or " +
+			"pass that token itself to the tool that needs one."
+	case errors.Is(err, client.ErrUnlockFailed):
+		return "The login worked but the second factor did not: check that totp_secret (or CIRCULARO_TOTP_SECRET) " +
+			"is the account's base32 TOTP secret and that this machine's clock is correct, or authenticate with an " +
+			"API token instead (token or CIRCULARO_TOKEN)."
+	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 403:
+		return "The server refused the login for this account: it may be locked or disabled. Check username (or " +
+			"CIRCULARO_USERNAME), and ask your Circularo administrator to unlock the account."
 	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.Code == "login.invalidTenant":
 		return "The server does not know the tenant: check tenant (or CIRCULARO_TENANT), or leave it unset so that the host selects it."
 	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnauthorized):
@@ -30,6 +41,9 @@ func hint(data *providerData, err error) string {
 			"CIRCULARO_PASSWORD), and tenant (CIRCULARO_TENANT) if you set one."
 	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 404:
 		return "The login endpoint was not found: check url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH)."
+	case errors.Is(err, client.ErrSessionRejected):
+		return "The login works, but the server rejects this call with the session it gives: check that the user " +
+			"(username or CIRCULARO_USERNAME) may manage API keys, or use an API token (token or CIRCULARO_TOKEN)."
 	case givenToken && errors.Is(err, client.ErrUnauthorized):
 		return "The server rejected the token set in token (or CIRCULARO_TOKEN): it may have been revoked or have " +
 			"expired. Use a valid API token, or log in with username and password."

@@ -254,6 +254,16 @@ func resolveSettings(cfg providerModel, resp *provider.ConfigureResponse) settin
 		maxRetries:              client.DefaultMaxRetries,
 		revocationWarningWindow: defaultRevocationWarningWindow,
 	}
+	// A way to authenticate set in the provider block wins over the other way set in the environment,
+	// so that a block with token = ephemeral.circularo_session.x.token works where CIRCULARO_USERNAME
+	// and CIRCULARO_PASSWORD are set for the default provider.
+	loginInConfig := !cfg.Username.IsNull() || !cfg.Password.IsNull() || !cfg.TOTPSecret.IsNull()
+	switch {
+	case !cfg.Token.IsNull() && !loginInConfig:
+		s.creds.Username, s.creds.Password, s.creds.TOTPSecret = "", "", ""
+	case cfg.Token.IsNull() && loginInConfig:
+		s.creds.Token = ""
+	}
 	if s.url == "" {
 		s.url = client.DefaultURL
 	}

@@ -1,0 +1,469 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+const (
+	sessionUser     = "alice"
+	sessionPassword = "alice-password-1"
+	mfaUser         = "mallory"
+	mfaPassword     = "mallory-password-1"
+	mfaSecret       = "JBSWY3DPEHPK3PXP"
+)
+
+// mockNow is the mock's and the sessions' clock: far from the real time, so that a TOTP code
+// computed from time.Now instead of the injected clock is rejected.
+var mockNow = func() time.Time { return time.Date(2021, 6, 1, 9, 30, 0, 0, time.UTC) }
+
+// newSessionMock starts a mock with a plain user and an MFA user in tenant "acme".
+func newSessionMock(t *testing.T) (*mockserver.Server, string) {
+	t.Helper()
+	mock := mockserver.New(mockserver.Options{Now: mockNow})
+	mock.AddUser(mockserver.User{Name: sessionUser, Password: sessionPassword})
+	mock.AddUser(mockserver.User{Name: mfaUser, Password: mfaPassword, Tenant: "acme", TOTPSecret: mfaSecret})
+	srv := httptest.NewServer(mock)
+	t.Cleanup(srv.Close)
+	return mock, srv.URL
+}
+
+func newTestSession(t *testing.T, url string, creds client.Credentials) *client.Session {
+	t.Helper()
+	c, err := client.New(client.Config{URL: url, MaxRetries: 0, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client.NewSession(c, creds, mockNow)
+}
+
+func password() client.Credentials {
+	return client.Credentials{Username: sessionUser, Password: sessionPassword}
+}
+
+func wantCount(t *testing.T, mock *mockserver.Server, route string, want int) {
+	t.Helper()
+	if got := mock.Count(route); got != want {
+		t.Errorf("the mock counted %d %s calls, want %d (all counts: %v)", got, route, want, mock.Counts())
+	}
+}
+
+func TestSession_logsInLazily(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	wantCount(t, mock, "total", 0)
+
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "login", 1)
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "login", 1)
+	wantCount(t, mock, "whoami", 2)
+}
+
+func TestSession_closeWithoutUseCallsNothing(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "total", 0)
+}
+
+func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
+	mock, url := newSessionMock(t)
+	mock.AddKey(sessionUser, mockserver.Key{Description: "ci"})
+	// Latency keeps the first login in flight while the other callers arrive.
+	mock.SetFaults(mockserver.Faults{Latency: 50 * time.Millisecond})
+	s := newTestSession(t, url, password())
+
+	const callers = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*callers)
+	for range callers {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			keys, err := s.ListKeys(context.Background())
+			if err == nil && len(keys) != 1 {
+				err = errors.New("ListKeys did not return the one key")
+			}
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := s.WhoAmI(context.Background())
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCount(t, mock, "login", 1)
+	wantCount(t, mock, "whoami", callers)
+	wantCount(t, mock, "list_keys", 1) // concurrent lists share one call
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "logout", 1)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
+	mock, url := newSessionMock(t)
+	key := mock.AddKey(sessionUser, mockserver.Key{Description: "automation"})
+	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+	if !s.UsesGivenToken() {
+		t.Error("UsesGivenToken is false for a session with a token")
+	}
+	if got, want := s.AuthFingerprint(), client.Fingerprint(key.ID); got != want {
+		t.Errorf("AuthFingerprint = %q, want %q", got, want)
+	}
+
+	keys, err := s.ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].ID != key.ID {
+		t.Errorf("ListKeys with the given token returned %d keys, want the one key", len(keys))
+	}
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "login", 0)
+	wantCount(t, mock, "logout", 0)
+	wantCount(t, mock, "logout_api_key", 0)
+	if !mock.KeyExists(key.ID) {
+		t.Error("the given key no longer exists")
+	}
+}
+
+func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
+	mock, url := newSessionMock(t)
+	key := mock.AddKey(sessionUser, mockserver.Key{Description: "revoked soon"})
+	mock.RevokeKey(key.ID)
+	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+
+	_, err := s.ListKeys(context.Background())
+	if !errors.Is(err, client.ErrUnauthorized) {
+		t.Fatalf("ListKeys with a revoked token: %v, want ErrUnauthorized", err)
+	}
+	if strings.Contains(err.Error(), key.ID) {
+		t.Errorf("the error shows the token: %v", err)
+	}
+	if !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Access token is invalid") {
+		t.Errorf("the error does not give the server's status and message: %v", err)
+	}
+	wantCount(t, mock, "login", 0)
+	wantCount(t, mock, "list_keys", 1)
+}
+
+func TestSession_MFAWithSecretUnlocks(t *testing.T) {
+	mock, url := newSessionMock(t)
+	mock.AddKey(mfaUser, mockserver.Key{Description: "mfa key"})
+	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret})
+
+	keys, err := s.ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 {
+		t.Errorf("got %d keys, want 1", len(keys))
+	}
+	wantCount(t, mock, "login", 1)
+	wantCount(t, mock, "unlock", 1)
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword})
+
+	_, err := s.ListKeys(context.Background())
+	if !errors.Is(err, client.ErrMFARequired) {
+		t.Fatalf("ListKeys for an MFA account without secret: %v, want ErrMFARequired", err)
+	}
+	var authErr *client.AuthError
+	if !errors.As(err, &authErr) {
+		t.Errorf("the error is not an AuthError: %v", err)
+	}
+	wantCount(t, mock, "unlock", 0)
+	wantCount(t, mock, "list_keys", 0)
+	wantCount(t, mock, "logout", 1)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("the locked session is still open on the server (%d open)", n)
+	}
+	if n := s.OpenSessions(); n != 0 {
+		t.Errorf("the Session still tracks %d sessions", n)
+	}
+}
+
+func TestSession_MFAWithWrongSecretFailsAndLogsOut(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: "GEZDGNBVGY3TQOJQ"})
+
+	_, err := s.WhoAmI(context.Background())
+	if !errors.Is(err, client.ErrUnlockFailed) {
+		t.Fatalf("WhoAmI with a wrong TOTP secret: %v, want ErrUnlockFailed", err)
+	}
+	if strings.Contains(err.Error(), "GEZDGNBVGY3TQOJQ") {
+		t.Errorf("the error shows the TOTP secret: %v", err)
+	}
+	wantCount(t, mock, "unlock", 1)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("the locked session is still open on the server (%d open)", n)
+	}
+}
+
+func TestSession_MFAWithInvalidSecret(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: "not base32!"})
+
+	_, err := s.WhoAmI(context.Background())
+	if !errors.Is(err, client.ErrUnlockFailed) || !strings.Contains(err.Error(), "not valid base32") {
+		t.Fatalf("WhoAmI with an invalid TOTP secret: %v, want ErrUnlockFailed naming base32", err)
+	}
+	if strings.Contains(err.Error(), "not base32!") {
+		t.Errorf("the error shows the TOTP secret: %v", err)
+	}
+	wantCount(t, mock, "unlock", 0)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("the locked session is still open on the server (%d open)", n)
+	}
+}
+
+func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mock.ExpireSessions()
+
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatalf("WhoAmI after the session expired: %v", err)
+	}
+	wantCount(t, mock, "login", 2)
+	wantCount(t, mock, "whoami", 3) // first call, the rejected one, the retry
+
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"whoami": {http.StatusUnauthorized, http.StatusUnauthorized}}})
+
+	_, err := s.WhoAmI(context.Background())
+	if !errors.Is(err, client.ErrUnauthorized) || !errors.Is(err, client.ErrSessionRejected) {
+		t.Fatalf("WhoAmI rejected twice: %v, want ErrSessionRejected and ErrUnauthorized", err)
+	}
+	wantCount(t, mock, "login", 2)
+	wantCount(t, mock, "whoami", 2)
+
+	// Both sessions were opened by this Session: Close logs out both, even the one the server rejected.
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_renewalThatFailsIsReported(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	if _, err := s.WhoAmI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mock.ExpireSessions()
+	mock.AddUser(mockserver.User{Name: sessionUser, Password: "changed-meanwhile"})
+
+	_, err := s.WhoAmI(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "logging in again failed") {
+		t.Fatalf("WhoAmI whose renewal fails: %v, want an error that says logging in again failed", err)
+	}
+	var authErr *client.AuthError
+	if !errors.As(err, &authErr) {
+		t.Errorf("the error is not an AuthError: %v", err)
+	}
+	wantCount(t, mock, "login", 2)
+}
+
+func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	ctx := context.Background()
+	if _, err := s.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.OpenSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.OpenSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first == second {
+		t.Fatal("OpenSession returned the same token twice")
+	}
+	if n := mock.OpenSessions(); n != 3 {
+		t.Fatalf("%d sessions are open, want 3", n)
+	}
+	if n := s.OpenSessions(); n != 3 {
+		t.Fatalf("the Session tracks %d sessions, want 3", n)
+	}
+
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "logout", 3)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_openAndCloseSession(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	ctx := context.Background()
+
+	token, err := s.OpenSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The opened session is a working session of its own.
+	c, err := client.New(client.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListKeys(ctx, token); err != nil {
+		t.Fatalf("the opened session cannot list keys: %v", err)
+	}
+
+	if err := s.CloseSession(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after CloseSession", n)
+	}
+	if _, err := c.ListKeys(ctx, token); !errors.Is(err, client.ErrUnauthorized) {
+		t.Errorf("the closed session still works: %v", err)
+	}
+	// Close does not log it out a second time.
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "logout", 1)
+}
+
+func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, password())
+	ctx := context.Background()
+	token, err := s.OpenSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"logout": {http.StatusInternalServerError}}})
+	if err := s.CloseSession(ctx, token); err == nil {
+		t.Fatal("CloseSession hid a failed logout")
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, mock, "logout", 2)
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
+}
+
+func TestSession_openSessionNeedsPassword(t *testing.T) {
+	mock, url := newSessionMock(t)
+	key := mock.AddKey(sessionUser, mockserver.Key{Description: "automation"})
+	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+
+	_, err := s.OpenSession(context.Background())
+	if !errors.Is(err, client.ErrGivenToken) {
+		t.Fatalf("OpenSession with a given token: %v, want ErrGivenToken", err)
+	}
+	wantCount(t, mock, "total", 0)
+}
+
+func TestSession_tenant(t *testing.T) {
+	mock, url := newSessionMock(t)
+	ctx := context.Background()
+
+	// Unset, the tenant is left to the host: the MFA user's tenant "acme" need not be named.
+	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret})
+	if _, err := s.WhoAmI(ctx); err != nil {
+		t.Fatalf("login without tenant: %v", err)
+	}
+	s = newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret, Tenant: "acme"})
+	if _, err := s.WhoAmI(ctx); err != nil {
+		t.Fatalf("login with the right tenant: %v", err)
+	}
+
+	s = newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret, Tenant: "globex"})
+	_, err := s.WhoAmI(ctx)
+	var authErr *client.AuthError
+	var apiErr *client.APIError
+	if !errors.As(err, &authErr) || !errors.As(err, &apiErr) {
+		t.Fatalf("login with a wrong tenant: %v, want an AuthError from the API", err)
+	}
+	if apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != "login.invalidTenant" {
+		t.Errorf("login with a wrong tenant: HTTP %d %q, want 401 login.invalidTenant", apiErr.StatusCode, apiErr.Code)
+	}
+	if strings.Contains(err.Error(), mfaPassword) {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	wantCount(t, mock, "login", 3)
+}
+
+func TestSession_badPassword(t *testing.T) {
+	mock, url := newSessionMock(t)
+	s := newTestSession(t, url, client.Credentials{Username: sessionUser, Password: "wrong-password-7"})
+
+	_, err := s.ListKeys(context.Background())
+	var authErr *client.AuthError
+	if !errors.As(err, &authErr) || !errors.Is(err, client.ErrUnauthorized) {
+		t.Fatalf("login with a wrong password: %v, want an AuthError with 401", err)
+	}
+	if strings.Contains(err.Error(), "wrong-password-7") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	wantCount(t, mock, "login", 1) // a rejected login is not "renewed"
+	wantCount(t, mock, "list_keys", 0)
+}

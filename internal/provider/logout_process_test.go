@@ -1,0 +1,142 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+)
+
+// TestProviderProcess_logsOutAtExit runs the built provider binary under the real terraform CLI, as
+// users do. The provider logs out only when its process ends (main calls CloseSessions after Serve
+// returns), which in-process tests never reach: here, after every command, the mock must have no
+// open session although the command logged in. It also checks that no secret reaches the CLI's
+// output or a TRACE log.
+func TestProviderProcess_logsOutAtExit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	env, recorder := newRecordingTestEnv(t)
+	env.mock.AddKey(testUser, mockserver.Key{Description: "already there"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	providerDir := t.TempDir()
+	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = wd.WriteConfig(fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource()) + env.providerBlock() + `
+resource "circularo_api_key" "test" {
+  count       = 5
+  description = "made by the process test ${count.index}"
+}
+
+data "circularo_api_keys" "all" {}
+
+output "key_count" {
+  value = length(data.circularo_api_keys.all.fingerprints)
+}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Key values are collected while they exist: destroy revokes them.
+	keyValues := map[string]bool{}
+	collectKeys := func() {
+		for _, k := range env.mock.Keys(testUser) {
+			keyValues[k.ID] = true
+		}
+	}
+	secrets := func() []string {
+		out := []string{testPassword}
+		for v := range keyValues {
+			out = append(out, v)
+		}
+		return append(out, recorder.Tokens()...)
+	}
+	checkNoSecret := func(what, text string) {
+		t.Helper()
+		for _, s := range secrets() {
+			if strings.Contains(text, s) {
+				t.Errorf("%s shows a secret (%d characters)", what, len(s))
+			}
+		}
+	}
+	run := func(extraEnv []string, args ...string) string {
+		t.Helper()
+		collectKeys()
+		loginsBefore := env.mock.Count("login")
+		wd.Env = extraEnv
+		out, err := wd.Run(ctx, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectKeys()
+		command := "terraform " + strings.Join(args, " ")
+		// Terraform configures the provider at most twice per command (plan, then apply), each time
+		// in a new process: five keys handled in parallel must share that process's one login.
+		switch logins := env.mock.Count("login") - loginsBefore; {
+		case logins == 0:
+			t.Errorf("%s did not log in, so it proves nothing about logging out", command)
+		case logins > 2:
+			t.Errorf("%s logged in %d times for 5 keys: the provider's processes do not share one login", command, logins)
+		}
+		if n := env.mock.OpenSessions(); n != 0 {
+			t.Errorf("%d sessions are open after %s", n, command)
+		}
+		checkNoSecret("the output of "+command, out)
+		return out
+	}
+
+	if _, err := wd.Run(ctx, "validate"); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.mock.Count("total"); n != 0 {
+		t.Errorf("terraform validate made %d API calls", n)
+	}
+
+	run(nil, "plan", "-input=false")
+	run(nil, "apply", "-auto-approve", "-input=false")
+	if n := len(env.mock.Keys(testUser)); n != 6 {
+		t.Errorf("after apply the user has %d keys, want 6", n)
+	}
+
+	logPath := filepath.Join(t.TempDir(), "terraform.log")
+	run([]string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logPath}, "plan", "-input=false")
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log must hold the provider's own request log, or its silence would prove nothing.
+	if !strings.Contains(string(log), "Circularo API request") {
+		t.Error("the TRACE log holds no request log of the provider")
+	}
+	checkNoSecret("the TRACE log", string(log))
+
+	run(nil, "destroy", "-auto-approve", "-input=false")
+	if n := len(env.mock.Keys(testUser)); n != 1 {
+		t.Errorf("after destroy the user has %d keys, want the 1 that was there before", n)
+	}
+	if n := len(recorder.Tokens()); n < 4 {
+		t.Errorf("the commands logged in %d times, want at least 4", n)
+	}
+}
