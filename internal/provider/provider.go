@@ -141,7 +141,8 @@ func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"token": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("An existing API token or session token, used as is instead of logging in. "+
 					"The provider never logs it out. Defaults to the `%s` environment variable. Conflicts with `username`, "+
-					"`password` and `totp_secret`.", envToken),
+					"`password` and `totp_secret`; when one way to authenticate is set in the provider block and the other "+
+					"in the environment, the block wins.", envToken),
 				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{tokenConflicts},
