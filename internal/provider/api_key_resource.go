@@ -2,23 +2,30 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/duration"
 )
 
 var (
 	_ resource.ResourceWithConfigure   = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*apiKeyResource)(nil)
 )
 
 // maxDescriptionLength is the longest description the Circularo API accepts.
@@ -38,6 +45,8 @@ type apiKeyResourceModel struct {
 	Created     timetypes.RFC3339 `tfsdk:"created"`
 	LastUsed    timetypes.RFC3339 `tfsdk:"last_used"`
 	APIKeyType  types.String      `tfsdk:"api_key_type"`
+	RotateAfter types.String      `tfsdk:"rotate_after"`
+	Keepers     types.Map         `tfsdk:"keepers"`
 }
 
 func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -88,6 +97,25 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "The key's type, such as `generic`.",
 				Computed:            true,
 				PlanModifiers:       keep,
+			},
+			"rotate_after": schema.StringAttribute{
+				MarkdownDescription: "Rotate the key once it is this old, such as `90d`, `2w` or `2160h` (units: `w`, `d`, " +
+					"`h`, `m`, `s`). When a plan finds that `created` plus `rotate_after` has passed, it replaces the key: " +
+					"add `lifecycle { create_before_destroy = true }` so that the new key exists before the old one is " +
+					"revoked. The age is measured when Terraform refreshes the key, as every plan does unless " +
+					"`-refresh=false` is given. Changing `rotate_after` updates the state only; if the key is already older than " +
+					"the new value, that plan replaces it.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator(), positiveDurationValidator()},
+			},
+			"keepers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary strings that, when changed, replace the key (as `keepers` of the random " +
+					"provider): rotate the key on any external trigger, such as the `id` of a `time_rotating` resource. " +
+					"Setting `keepers` on a key that has none (such as a key just imported), or removing them, only " +
+					"updates the state: adopting a key never revokes it.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				PlanModifiers: []planmodifier.Map{keepersRequireReplace()},
 			},
 		},
 	}
@@ -140,6 +168,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	state.fill(key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setRefreshedAt(ctx, resp.Private, r.data.now())...)
 }
 
 // Update only records changes of attributes that live in the state alone: everything the API
@@ -193,7 +222,7 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 				"(sha256: and 16 hex digits) from the circularo_api_keys data source, or the key's token value.", what))
 		return
 	}
-	var state apiKeyResourceModel
+	state := apiKeyResourceModel{Keepers: types.MapNull(types.StringType)}
 	state.fill(key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -216,4 +245,177 @@ func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKe
 		}
 	}
 	return client.APIKey{}, false
+}
+
+// ModifyPlan rotates keys that are due, and reviews every revocation: a plan that destroys or replaces
+// a recently used key warns, and one that would revoke the provider's own token fails. It uses only
+// the state and the clock: planning must not call the API once per key.
+func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || r.data == nil {
+		return // a create revokes nothing and has nothing to rotate
+	}
+	var state apiKeyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		r.reviewRevocation(state, "destroys the API key %q (%s), which revokes it", &resp.Diagnostics)
+		return
+	}
+	var plan apiKeyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The same conditions as the attributes' RequiresReplace plan modifiers, which ModifyPlan cannot see.
+	replacing := !plan.Description.Equal(state.Description) || keepersForceReplacement(state.Keepers, plan.Keepers)
+
+	if plan.RotateAfter.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("rotate_after"), "Unknown value for rotate_after",
+			fmt.Sprintf("rotate_after of the API key %q (%s) is known only after apply, so the plan cannot tell "+
+				"whether the key is due for rotation. Set rotate_after to a literal or a variable.",
+				state.Description.ValueString(), state.ID.ValueString()))
+		return
+	}
+	due, dueAt, diags := rotationDue(ctx, state, plan.RotateAfter, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if due {
+		// An unknown created that forces replacement is what shows the rotation in the plan; Terraform
+		// then plans the new key from scratch.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("created"), timetypes.NewRFC3339Unknown())...)
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created"))
+		resp.Diagnostics.AddWarning("API key due for rotation",
+			fmt.Sprintf("The API key %q (%s) was created at %s and rotate_after is %s, so it was due for rotation "+
+				"at %s: this plan replaces it with a new key. With lifecycle { create_before_destroy = true } the new "+
+				"key exists before the old one is revoked.",
+				state.Description.ValueString(), state.ID.ValueString(), state.Created.ValueString(),
+				plan.RotateAfter.ValueString(), dueAt.Format(time.RFC3339)))
+		replacing = true
+	}
+	if replacing {
+		r.reviewRevocation(state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked", &resp.Diagnostics)
+	}
+}
+
+// reviewRevocation is called for every plan that revokes the key in state. what is the action: a
+// format with verbs for the key's description and fingerprint.
+func (r *apiKeyResource) reviewRevocation(state apiKeyResourceModel, what string, diags *diag.Diagnostics) {
+	action := fmt.Sprintf("This plan "+what, state.Description.ValueString(), state.ID.ValueString())
+	if fp := r.data.session.AuthFingerprint(); fp != "" && fp == state.ID.ValueString() {
+		diags.AddError("Plan revokes the provider's own API key",
+			action+". That key is the token the circularo provider authenticates with (token or CIRCULARO_TOKEN): "+
+				"the provider would lock itself out halfway through the apply. To revoke this key, configure the "+
+				"provider with another API key, or with username and password, and plan again. To stop managing the "+
+				"key without revoking it, remove it from the state instead (a removed block with "+
+				"lifecycle { destroy = false }, or terraform state rm).")
+		return
+	}
+	window := r.data.revocationWarningWindow
+	if window <= 0 || state.LastUsed.IsNull() || state.LastUsed.IsUnknown() {
+		return
+	}
+	lastUsed, parseDiags := state.LastUsed.ValueRFC3339Time()
+	if parseDiags.HasError() {
+		return
+	}
+	if lastUsed.Before(r.data.now().Add(-window)) {
+		return
+	}
+	diags.AddWarning("Revoking a recently used API key",
+		fmt.Sprintf("%s. The key was last used at %s, within the provider's revocation_warning_window (%s): "+
+			"something may still depend on it. Revocation takes effect at once and cannot be undone: check that "+
+			"nothing uses this key before you apply.",
+			action, state.LastUsed.ValueString(), formatDuration(window)))
+}
+
+// refreshedAtKey names the private state entry where Read records when it refreshed the key. Rotation
+// is decided against that time, not the clock at plan time: when Terraform plans again during apply
+// (for in-place updates), it passes the same refreshed state, so a key that was not due in the plan is
+// not due in the apply either, however much later the apply runs.
+const refreshedAtKey = "refreshed_at"
+
+type privateState interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}
+
+func setRefreshedAt(ctx context.Context, private privateState, t time.Time) diag.Diagnostics {
+	b, err := json.Marshal(t.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Could not record the refresh time", err.Error())
+		return diags
+	}
+	return private.SetKey(ctx, refreshedAtKey, b)
+}
+
+// rotationDue reports whether the key in state is due for rotation: created + rotate_after is at or
+// before the last refresh. A key never refreshed since it was created (or whose refresh time is
+// unreadable) is not due.
+func rotationDue(ctx context.Context, state apiKeyResourceModel, rotateAfter types.String, private privateState) (bool, time.Time, diag.Diagnostics) {
+	if rotateAfter.IsNull() || rotateAfter.IsUnknown() || state.Created.IsNull() || state.Created.IsUnknown() {
+		return false, time.Time{}, nil
+	}
+	age, err := duration.Parse(rotateAfter.ValueString())
+	if err != nil || age <= 0 { // the validators make this unreachable
+		return false, time.Time{}, nil
+	}
+	created, diags := state.Created.ValueRFC3339Time()
+	if diags.HasError() {
+		return false, time.Time{}, diags
+	}
+	raw, diags := private.GetKey(ctx, refreshedAtKey)
+	if diags.HasError() || raw == nil {
+		return false, time.Time{}, diags
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return false, time.Time{}, nil
+	}
+	refreshedAt, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return false, time.Time{}, nil
+	}
+	dueAt := created.Add(age)
+	return !refreshedAt.Before(dueAt), dueAt, nil
+}
+
+// keepersForceReplacement: a change of keepers replaces the key, but setting keepers where there
+// were none (an adopted key) or removing them does not, so that no revocation comes from bookkeeping.
+func keepersForceReplacement(state, plan types.Map) bool {
+	return !state.IsNull() && !plan.IsNull() && !state.Equal(plan)
+}
+
+func keepersRequireReplace() planmodifier.Map {
+	return mapplanmodifier.RequiresReplaceIf(
+		func(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+			resp.RequiresReplace = keepersForceReplacement(req.StateValue, req.PlanValue)
+		},
+		"A change of keepers replaces the key; setting or removing keepers does not.",
+		"A change of `keepers` replaces the key; setting or removing `keepers` does not.",
+	)
+}
+
+func positiveDurationValidator() validator.String {
+	return stringCheck{description: "duration longer than zero", check: func(s string) error {
+		if d, err := duration.Parse(s); err == nil && d <= 0 {
+			return fmt.Errorf("%q would rotate the key on every plan: use a duration longer than zero, such as 90d", s)
+		}
+		return nil // durationValidator reports values that do not parse
+	}}
+}
+
+// formatDuration writes a duration as users write them: "7d", "24h", "90m", else as Go does.
+func formatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d%day == 0 && d >= 2*day:
+		return fmt.Sprintf("%dd", d/day)
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }

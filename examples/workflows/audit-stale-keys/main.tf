@@ -1,0 +1,62 @@
+# Audit and revoke stale API keys, with a review before anything is revoked. Keep this configuration
+# in a directory (and state) of its own:
+#
+#   1. terraform apply            adopts every stale key (import blocks) and creates none;
+#   2. terraform plan -destroy    lists exactly the adopted keys, each with description, created and
+#                                 last used: review it, and keep a key out of the revocation with
+#                                 terraform state rm 'circularo_api_key.stale["sha256:..."]';
+#   3. terraform apply -destroy   revokes them. The state is empty again, and so is the next plan
+#                                 until more keys turn stale.
+#
+# Credentials come from CIRCULARO_URL, CIRCULARO_USERNAME and CIRCULARO_PASSWORD.
+
+terraform {
+  required_version = ">= 1.7" # for_each in import blocks
+  required_providers {
+    circularo = {
+      source = "circularo/circularo"
+    }
+  }
+}
+
+variable "unused_for" {
+  description = "A key is stale when it is at least this old and nobody used it for this long."
+  type        = string
+  default     = "90d"
+}
+
+provider "circularo" {
+  # Any plan that revokes a key used within unused_for warns and names it: such a key was used
+  # since it was adopted, so it is no longer stale.
+  revocation_warning_window = var.unused_for
+}
+
+data "circularo_api_keys" "stale" {
+  unused_for = var.unused_for
+  older_than = var.unused_for # a new key nobody has used yet is not stale
+}
+
+locals {
+  # The adopted resources must repeat each key's own description: any other would plan a
+  # replacement instead of an adoption.
+  stale_descriptions = { for k in data.circularo_api_keys.stale.api_keys : k.fingerprint => k.description }
+}
+
+import {
+  for_each = toset(data.circularo_api_keys.stale.fingerprints)
+  to       = circularo_api_key.stale[each.key]
+  id       = each.key
+}
+
+resource "circularo_api_key" "stale" {
+  for_each    = toset(data.circularo_api_keys.stale.fingerprints)
+  description = local.stale_descriptions[each.key]
+}
+
+output "stale_keys" {
+  description = "The stale keys by fingerprint: what terraform plan -destroy revokes once they are adopted."
+  value = {
+    for k in data.circularo_api_keys.stale.api_keys :
+    k.fingerprint => "${k.description} (created ${k.created}, last used ${coalesce(k.last_used, "never")})"
+  }
+}

@@ -1,0 +1,983 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+)
+
+const day = 24 * time.Hour
+
+// testClock is the one clock of the provider and the mock in a test: tests move it between steps.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Now().UTC().Truncate(time.Second)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedTestEnv is newTestEnv with the provider and the mock on the same test clock, so that
+// the keys' created and last used times move with it.
+func newClockedTestEnv(t *testing.T, clock *testClock) *testEnv {
+	t.Helper()
+	clearCircularoEnv(t)
+	mock := mockserver.New(mockserver.Options{Now: clock.Now})
+	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
+	srv := httptest.NewServer(mock)
+	t.Cleanup(srv.Close)
+	return &testEnv{mock: mock, url: srv.URL, now: clock.Now}
+}
+
+// observer sees what terraform-plugin-testing cannot: the diagnostics of every plan, and the user's
+// keys on the mock before and after every apply of a resource.
+type observer struct {
+	env *testEnv
+
+	mu          sync.Mutex
+	diagnostics []*tfprotov6.Diagnostic
+	applies     []applyEvent
+	jumpAtApply func() // run once, in the first plan made by an apply (a plan with no refresh before it)
+	jumped      bool
+}
+
+// applyEvent is one ApplyResourceChange: the keys that it added and removed, and the keys that
+// existed before and after it.
+type applyEvent struct {
+	before, after []mockserver.Key
+}
+
+func (e applyEvent) added() []mockserver.Key   { return keysMissingFrom(e.after, e.before) }
+func (e applyEvent) removed() []mockserver.Key { return keysMissingFrom(e.before, e.after) }
+
+func keysMissingFrom(keys, other []mockserver.Key) []mockserver.Key {
+	var out []mockserver.Key
+	for _, k := range keys {
+		if !slices.ContainsFunc(other, func(o mockserver.Key) bool { return o.ID == k.ID }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func newObserver(env *testEnv) *observer { return &observer{env: env} }
+
+// factories serves the provider like testEnv.factories, wrapped so that the observer sees its calls.
+func (o *observer) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"circularo": func() (tfprotov6.ProviderServer, error) {
+			server, err := providerserver.NewProtocol6WithError(newWithOptions("test", options{now: o.env.now})())()
+			if err != nil {
+				return nil, err
+			}
+			return &observedServer{ProviderServer: server, obs: o}, nil
+		},
+	}
+}
+
+func (o *observer) unitTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	tc.ProtoV6ProviderFactories = o.factories()
+	resource.UnitTest(t, tc)
+}
+
+func (o *observer) reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.diagnostics = nil
+	o.applies = nil
+}
+
+// warnings returns the distinct warnings since the last reset, as "summary: detail". Terraform plans
+// several times per step (and twice in plan-only steps), so the same warning may be seen repeatedly.
+func (o *observer) warnings() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for _, d := range o.diagnostics {
+		if d.Severity != tfprotov6.DiagnosticSeverityWarning {
+			continue
+		}
+		if w := d.Summary + ": " + d.Detail; !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (o *observer) applyEvents() []applyEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.applies)
+}
+
+// observedServer is one provider process, as Terraform starts one per command.
+type observedServer struct {
+	tfprotov6.ProviderServer
+	obs     *observer
+	mu      sync.Mutex
+	sawRead bool
+}
+
+func (s *observedServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	s.mu.Lock()
+	s.sawRead = true
+	s.mu.Unlock()
+	return s.ProviderServer.ReadResource(ctx, req)
+}
+
+func (s *observedServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	s.mu.Lock()
+	applying := !s.sawRead
+	s.mu.Unlock()
+	o := s.obs
+	o.mu.Lock()
+	if applying && o.jumpAtApply != nil && !o.jumped {
+		o.jumped = true
+		o.jumpAtApply()
+	}
+	o.mu.Unlock()
+	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
+	if resp != nil {
+		o.mu.Lock()
+		o.diagnostics = append(o.diagnostics, resp.Diagnostics...)
+		o.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (s *observedServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	before := s.obs.env.mock.Keys(testUser)
+	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
+	after := s.obs.env.mock.Keys(testUser)
+	s.obs.mu.Lock()
+	s.obs.applies = append(s.obs.applies, applyEvent{before: before, after: after})
+	s.obs.mu.Unlock()
+	return resp, err
+}
+
+// expectWarnings is a plan check on the observer: the plans since the last reset warned exactly
+// these warnings (each given as a summary and fragments of its detail), then it resets.
+func (o *observer) expectWarnings(want ...warning) plancheck.PlanCheck {
+	return observerCheck(func() error {
+		defer o.reset()
+		got := o.warnings()
+		if len(got) != len(want) {
+			return fmt.Errorf("the plan warned %d times, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+		}
+		for _, w := range want {
+			if !slices.ContainsFunc(got, w.matches) {
+				return fmt.Errorf("no warning %q with %q among:\n%s", w.summary, w.fragments, strings.Join(got, "\n"))
+			}
+		}
+		return nil
+	})
+}
+
+type warning struct {
+	summary   string
+	fragments []string
+}
+
+func (w warning) matches(s string) bool {
+	summary, detail, _ := strings.Cut(s, ": ")
+	if summary != w.summary {
+		return false
+	}
+	for _, f := range w.fragments {
+		if !strings.Contains(detail, f) {
+			return false
+		}
+	}
+	return true
+}
+
+func recentUseWarning(description, fingerprint string, lastUsed time.Time, verb string) warning {
+	return warning{summary: "Revoking a recently used API key", fragments: []string{
+		fmt.Sprintf("This plan %s the API key %q (%s)", verb, description, fingerprint),
+		"last used at " + lastUsed.UTC().Format(time.RFC3339),
+	}}
+}
+
+func rotationWarning(description, fingerprint string, dueAt time.Time) warning {
+	return warning{summary: "API key due for rotation", fragments: []string{
+		fmt.Sprintf("The API key %q (%s)", description, fingerprint),
+		"due for rotation at " + dueAt.UTC().Format(time.RFC3339),
+	}}
+}
+
+type observerCheck func() error
+
+func (c observerCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c()
+}
+
+// checkNoGap proves a rotation without a gap: in every apply since the last reset, the user had a
+// key described so both before and after, and the new key was created before the old one was
+// revoked (one apply adds it, a later one removes the old one).
+func (o *observer) checkNoGap(description string) error {
+	described := func(keys []mockserver.Key) int {
+		n := 0
+		for _, k := range keys {
+			if k.Description == description {
+				n++
+			}
+		}
+		return n
+	}
+	var order []string
+	for i, e := range o.applyEvents() {
+		if described(e.before) == 0 || described(e.after) == 0 {
+			return fmt.Errorf("apply %d left the user without a key described %q (%d before, %d after)",
+				i+1, description, described(e.before), described(e.after))
+		}
+		for _, k := range e.added() {
+			if k.Description == description {
+				order = append(order, "create")
+			}
+		}
+		for _, k := range e.removed() {
+			if k.Description == description {
+				order = append(order, "revoke")
+			}
+		}
+	}
+	if !slices.Equal(order, []string{"create", "revoke"}) {
+		return fmt.Errorf("the applies did %v for %q, want [create revoke]", order, description)
+	}
+	return nil
+}
+
+// exampleFile reads a file of the examples directory, which the documentation shows.
+func exampleFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const deployAddress = "circularo_api_key.deploy"
+
+// rotate_after replaces the key once created + rotate_after has passed, not a second earlier, with
+// create_before_destroy (the example rotation.tf, as the documentation shows it), and the new key
+// is then judged by its own age: no perpetual diff.
+func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
+	clock := newTestClock()
+	env := newClockedTestEnv(t, clock)
+	obs := newObserver(env)
+	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
+	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
+	var created, first string
+	obs.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenDiffers.AddStateValue(deployAddress, tfjsonpath.New("token")),
+					statecheck.ExpectKnownValue(deployAddress, tfjsonpath.New("rotate_after"), knownvalue.StringExact("90d")),
+				},
+				Check: func(s *terraform.State) (err error) {
+					created = s.RootModule().Resources[deployAddress].Primary.Attributes["created"]
+					first, err = keyValue(s, deployAddress)
+					return err
+				},
+			},
+			{
+				// One second before it is due, nothing happens.
+				PreConfig: func() { clock.Advance(90*day - time.Second) },
+				Config:    cfg,
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() {
+					clock.Advance(time.Second)
+					obs.reset()
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionCreateBeforeDestroy),
+						plancheck.ExpectUnknownValue(deployAddress, tfjsonpath.New("created")),
+						plancheck.ExpectUnknownValue(deployAddress, tfjsonpath.New("token")),
+						observerCheck(func() error {
+							createdAt, _ := time.Parse(time.RFC3339, created)
+							want := rotationWarning("deploy-bot", client.Fingerprint(first), createdAt.Add(90*day))
+							got := obs.warnings()
+							if len(got) != 1 || !want.matches(got[0]) {
+								return fmt.Errorf("the rotation plan warned %q, want one warning %q with %q", got, want.summary, want.fragments)
+							}
+							return nil
+						}),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenDiffers.AddStateValue(deployAddress, tfjsonpath.New("token")),
+					statecheck.ExpectKnownValue(deployAddress, tfjsonpath.New("created"), knownvalue.StringFunc(func(v string) error {
+						if want := clock.Now().Format(time.RFC3339); v != want {
+							return fmt.Errorf("created = %s, want the rotation time %s", v, want)
+						}
+						return nil
+					})),
+				},
+				Check: func(*terraform.State) error {
+					if env.mock.KeyExists(first) {
+						return fmt.Errorf("the rotated key was not revoked")
+					}
+					return obs.checkNoGap("deploy-bot")
+				},
+			},
+			{
+				// The new key is 89 days old: not due.
+				PreConfig: func() { clock.Advance(89 * day) },
+				Config:    cfg,
+				PlanOnly:  true,
+			},
+		},
+	})
+	if n := env.mock.Count("create_key"); n != 2 {
+		t.Errorf("the test created %d keys, want 2 (the first and its rotation)", n)
+	}
+}
+
+// Rotation is decided in the plan and holds in the apply, however late the apply runs. Here the plan
+// updates rotate_after in place while the key is not due yet, and the clock passes the new deadline
+// before the apply: the apply still only updates (a provider deciding again at apply time would fail
+// with "inconsistent final plan"), and the next refreshed plan rotates.
+func TestAPIKeyResource_rotationDecidedAtPlanHoldsInApply(t *testing.T) {
+	clock := newTestClock()
+	env := newClockedTestEnv(t, clock)
+	obs := newObserver(env)
+	cfg := func(rotateAfter string) string {
+		return env.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "deploy" {
+  description  = "deploy-bot"
+  rotate_after = %q
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`, rotateAfter)
+	}
+	var first string
+	obs.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("90d"),
+				Check: func(s *terraform.State) (err error) {
+					first, err = keyValue(s, deployAddress)
+					return err
+				},
+			},
+			{
+				PreConfig: func() {
+					clock.Advance(80 * day)
+					obs.jumpAtApply = func() { clock.Advance(10 * day) } // due at 85 days: passed by apply time
+				},
+				Config: cfg("85d"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionUpdate)},
+					// The plan right after the apply does not refresh: it judges by the plan's refresh.
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					// A refreshed plan sees the key at 90 days, past 85.
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionCreateBeforeDestroy),
+					},
+				},
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deployAddress, tfjsonpath.New("rotate_after"), knownvalue.StringExact("85d")),
+				},
+				Check: func(s *terraform.State) error {
+					if !obs.jumped {
+						return fmt.Errorf("the clock did not move between plan and apply: the test proves nothing")
+					}
+					if v, _ := keyValue(s, deployAddress); v != first {
+						return fmt.Errorf("the in-place update of rotate_after replaced the key")
+					}
+					if n := env.mock.Count("create_key"); n != 1 {
+						return fmt.Errorf("%d keys were created, want 1", n)
+					}
+					return nil
+				},
+			},
+			{
+				Config: cfg("85d"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionCreateBeforeDestroy),
+					},
+				},
+				Check: func(*terraform.State) error {
+					if env.mock.KeyExists(first) {
+						return fmt.Errorf("the rotated key was not revoked")
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Without create_before_destroy, a rotation revokes the old key before creating the new one: the gap
+// that checkNoGap must catch (so that the tests which rely on it can fail).
+func TestAPIKeyResource_rotationWithoutCreateBeforeDestroyLeavesAGap(t *testing.T) {
+	clock := newTestClock()
+	env := newClockedTestEnv(t, clock)
+	obs := newObserver(env)
+	cfg := env.providerBlock() + `
+resource "circularo_api_key" "deploy" {
+  description  = "deploy-bot"
+  rotate_after = "30d"
+}
+`
+	obs.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig: func() {
+					clock.Advance(31 * day)
+					obs.reset()
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionDestroyBeforeCreate),
+					},
+				},
+				Check: func(*terraform.State) error {
+					err := obs.checkNoGap("deploy-bot")
+					if err == nil || !strings.Contains(err.Error(), "without a key") {
+						return fmt.Errorf("checkNoGap = %v, want it to report the gap", err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAPIKeyResource_rotateAfterInvalid(t *testing.T) {
+	env := newTestEnv(t)
+	for value, want := range map[string]string{
+		"0s":   `(?s)rotate_after.*"0s" would rotate the key on every plan`,
+		"soon": `(?s)Invalid duration.*rotate_after.*"soon" is not a duration`,
+		"-90d": `(?s)rotate_after.*"-90d" is negative`,
+	} {
+		t.Run(value, func(t *testing.T) {
+			env.unitTest(t, resource.TestCase{
+				Steps: []resource.TestStep{{
+					Config: env.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "test" {
+  description  = "x"
+  rotate_after = %q
+}
+`, value),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(want),
+				}},
+			})
+		})
+	}
+	if n := env.mock.Count("total"); n != 0 {
+		t.Errorf("invalid rotate_after values reached the server %d times", n)
+	}
+}
+
+// A changed keepers value replaces the key, with no gap (the example keepers.tf).
+func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
+	env := newTestEnv(t)
+	obs := newObserver(env)
+	const address = "circularo_api_key.reporting"
+	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/keepers.tf")
+	generation := func(n int) config.Variables {
+		return config.Variables{"reporting_key_generation": config.IntegerVariable(n)}
+	}
+	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
+	var first string
+	obs.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config:          cfg,
+				ConfigVariables: generation(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenDiffers.AddStateValue(address, tfjsonpath.New("token")),
+					statecheck.ExpectKnownValue(address, tfjsonpath.New("keepers"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"generation": knownvalue.StringExact("1")})),
+				},
+				Check: func(s *terraform.State) (err error) {
+					first, err = keyValue(s, address)
+					return err
+				},
+			},
+			{
+				PreConfig:       obs.reset,
+				Config:          cfg,
+				ConfigVariables: generation(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreateBeforeDestroy),
+						obs.expectWarnings(), // never used: nothing to warn about
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenDiffers.AddStateValue(address, tfjsonpath.New("token")),
+					statecheck.ExpectKnownValue(address, tfjsonpath.New("keepers"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"generation": knownvalue.StringExact("2")})),
+				},
+				Check: func(*terraform.State) error {
+					if env.mock.KeyExists(first) {
+						return fmt.Errorf("the replaced key was not revoked")
+					}
+					return obs.checkNoGap("reporting")
+				},
+			},
+		},
+	})
+}
+
+// Setting keepers on an adopted key, or removing them, updates the state only: bookkeeping never
+// revokes a key. A rotate_after that the key is already past rotates it in the same plan.
+func TestAPIKeyResource_keepersOnAdoptedKeyDoNotReplace(t *testing.T) {
+	env := newTestEnv(t)
+	existing := env.mock.AddKey(testUser, mockKey("adopted", 10*day, nil))
+	cfg := func(attributes string) string {
+		return env.providerBlock() + fmt.Sprintf(`
+import {
+  to = circularo_api_key.test
+  id = %q
+}
+
+resource "circularo_api_key" "test" {
+  description = "adopted"
+  %s
+}
+`, client.Fingerprint(existing.ID), attributes)
+	}
+	tokenIs := func(value string) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringExact(value))
+	}
+	env.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(`keepers = { owner = "team-a" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenIs(existing.ID),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("keepers"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"owner": knownvalue.StringExact("team-a")})),
+				},
+			},
+			{
+				Config: cfg(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					tokenIs(existing.ID),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("keepers"), knownvalue.Null()),
+				},
+			},
+			{
+				// Ten days old, rotate after a week: this plan rotates it.
+				Config: cfg(`rotate_after = "7d"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: func(*terraform.State) error {
+					if env.mock.KeyExists(existing.ID) {
+						return fmt.Errorf("the key past rotate_after was not rotated")
+					}
+					return nil
+				},
+			},
+		},
+	})
+	if n := env.mock.Count("create_key"); n != 1 {
+		t.Errorf("%d keys were created, want 1 (the rotation)", n)
+	}
+}
+
+// A plan that destroys or replaces a key used within revocation_warning_window warns, naming it; a
+// key used before the window, or a window of 0s, does not.
+func TestAPIKeyResource_revocationWarning(t *testing.T) {
+	env := newTestEnv(t)
+	obs := newObserver(env)
+	now := time.Now().UTC().Truncate(time.Second)
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
+	recent := env.mock.AddKey(testUser, mockKey("recent-key", 100*day, &recentUse))
+	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 100*day, &oldUse))
+	cfg := func(suffix string, providerAttributes ...string) string {
+		return env.providerBlock(providerAttributes...) + fmt.Sprintf(`
+import {
+  to = circularo_api_key.recent
+  id = %[1]q
+}
+
+import {
+  to = circularo_api_key.dormant
+  id = %[2]q
+}
+
+resource "circularo_api_key" "recent" {
+  description = "recent-key%[3]s"
+}
+
+resource "circularo_api_key" "dormant" {
+  description = "dormant-key%[3]s"
+}
+`, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID), suffix)
+	}
+	recentWarning := func(verb string) warning {
+		return recentUseWarning("recent-key", client.Fingerprint(recent.ID), recentUse, verb)
+	}
+	obs.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{obs.expectWarnings()}, // adoption revokes nothing
+				},
+			},
+			{
+				PreConfig:          obs.reset,
+				Config:             cfg(" renamed"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("circularo_api_key.recent", plancheck.ResourceActionDestroyBeforeCreate),
+						plancheck.ExpectResourceAction("circularo_api_key.dormant", plancheck.ResourceActionDestroyBeforeCreate),
+						obs.expectWarnings(recentWarning("replaces")),
+					},
+				},
+			},
+			{
+				PreConfig:          obs.reset,
+				Config:             cfg(" renamed", `revocation_warning_window = "0s"`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{obs.expectWarnings()},
+				},
+			},
+			{
+				PreConfig: obs.reset,
+				Config:    cfg(""),
+				Destroy:   true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("circularo_api_key.recent", plancheck.ResourceActionDestroy),
+						plancheck.ExpectResourceAction("circularo_api_key.dormant", plancheck.ResourceActionDestroy),
+						obs.expectWarnings(recentWarning("destroys")),
+					},
+				},
+			},
+		},
+	})
+}
+
+// A plan that would revoke the key the provider authenticates with fails, whether it destroys or
+// replaces it; the key survives, and a provider that logs in instead may revoke it.
+func TestAPIKeyResource_selfRevocationFails(t *testing.T) {
+	env := newTestEnv(t)
+	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
+	fingerprint := client.Fingerprint(self.ID)
+	resources := func(description string) string {
+		return fmt.Sprintf(`
+import {
+  to = circularo_api_key.test
+  id = %q
+}
+
+resource "circularo_api_key" "test" {
+  description = %q
+}
+`, fingerprint, description)
+	}
+	tokenProvider := fmt.Sprintf(`
+provider "circularo" {
+  url   = %q
+  token = %q
+}
+`, env.url, self.ID)
+	selfRevocation := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key.*` +
+		regexp.QuoteMeta(fingerprint) + `.*the token the circularo provider authenticates\s+with`)
+	env.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: tokenProvider + resources("terraform-auth"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionNoop)},
+				},
+			},
+			{
+				Config:      tokenProvider + resources("terraform-auth"),
+				Destroy:     true,
+				ExpectError: selfRevocation,
+			},
+			{
+				Config:      tokenProvider + resources("terraform-auth renamed"),
+				ExpectError: selfRevocation,
+			},
+			{
+				// The key survived both plans; logging in instead, the provider may revoke it (CheckDestroy).
+				PreConfig: func() {
+					if !env.mock.KeyExists(self.ID) || env.mock.Count("delete_key") != 0 {
+						t.Error("a failed plan revoked the provider's own key")
+					}
+				},
+				Config: env.providerBlock() + resources("terraform-auth"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// The examples import.sh and import-by-string-id.tf adopt the key they name, by fingerprint, without
+// creating one and with no diff after.
+func TestAPIKeyResource_importExamples(t *testing.T) {
+	const legacyValue = "LegacyReportingKeyForTheDocumentationExample00000000000000000000"
+	const address = "circularo_api_key.legacy_reporting"
+	importBlock := exampleFile(t, "resources/circularo_api_key/import-by-string-id.tf")
+	command := regexp.MustCompile(`(?m)^terraform import (\S+) (\S+)$`).FindStringSubmatch(
+		exampleFile(t, "resources/circularo_api_key/import.sh"))
+	if command == nil || command[1] != address || command[2] != client.Fingerprint(legacyValue) {
+		t.Fatalf("import.sh imports %q, want %s by the fingerprint of the test key %s", command, address, client.Fingerprint(legacyValue))
+	}
+	if !strings.Contains(importBlock, fmt.Sprintf("id = %q", client.Fingerprint(legacyValue))) {
+		t.Fatalf("import-by-string-id.tf does not import the fingerprint %s of the test key", client.Fingerprint(legacyValue))
+	}
+	lastUsed := time.Now().Add(-400 * day).UTC().Truncate(time.Second)
+	legacyKey := mockserver.Key{ID: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * day), LastUsed: &lastUsed}
+	resourceOnly := resourceBlockOf(importBlock)
+
+	t.Run("import block", func(t *testing.T) {
+		env := newTestEnv(t)
+		env.mock.AddKey(testUser, legacyKey)
+		env.unitTest(t, resource.TestCase{
+			Steps: []resource.TestStep{
+				{
+					Config: env.providerBlock() + importBlock,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionNoop)},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("id"), knownvalue.StringExact(command[2])),
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
+					},
+				},
+			},
+		})
+		if n := env.mock.Count("create_key"); n != 0 {
+			t.Errorf("the adoption created %d keys", n)
+		}
+	})
+	t.Run("import command", func(t *testing.T) {
+		env := newTestEnv(t)
+		env.mock.AddKey(testUser, legacyKey)
+		env.unitTest(t, resource.TestCase{
+			Steps: []resource.TestStep{
+				{
+					Config:             env.providerBlock() + resourceOnly,
+					ResourceName:       command[1],
+					ImportState:        true,
+					ImportStateId:      command[2],
+					ImportStatePersist: true,
+				},
+				{
+					Config: env.providerBlock() + resourceOnly,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.StringExact(legacyValue)),
+					},
+				},
+			},
+		})
+		if n := env.mock.Count("create_key"); n != 0 {
+			t.Errorf("the import created %d keys", n)
+		}
+	})
+}
+
+// resourceBlockOf keeps the resource block of an example, without its import block, for the CLI
+// import, which needs the resource in the configuration but no import block.
+func resourceBlockOf(example string) string {
+	i := strings.Index(example, `resource "circularo_api_key"`)
+	if i < 0 {
+		return ""
+	}
+	return example[i:]
+}
+
+// What users see: `terraform plan -destroy` prints the warning about a recently used key (and none
+// about a dormant one), and fails with the self-revocation error for the provider's own token. The
+// real CLI runs the built provider, whose clock is the real one.
+func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	env := newTestEnv(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*day)
+	recent := env.mock.AddKey(testUser, mockKey("recent-key", 300*day, &recentUse))
+	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 300*day, &oldUse))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	providerDir := t.TempDir()
+	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(providerBlock string) {
+		t.Helper()
+		err := wd.WriteConfig(fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource()) + providerBlock + fmt.Sprintf(`
+import {
+  to = circularo_api_key.recent
+  id = %q
+}
+
+import {
+  to = circularo_api_key.dormant
+  id = %q
+}
+
+resource "circularo_api_key" "recent" {
+  description = "recent-key"
+}
+
+resource "circularo_api_key" "dormant" {
+  description = "dormant-key"
+}
+`, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkNoSecret := func(out string) {
+		t.Helper()
+		for _, s := range []string{testPassword, recent.ID, dormant.ID} {
+			if strings.Contains(out, s) {
+				t.Errorf("the output shows a secret (%d characters)", len(s))
+			}
+		}
+	}
+
+	write(env.providerBlock())
+	if out, err := wd.Run(ctx, "apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatal(err)
+	} else if !strings.Contains(out, "2 imported, 0 added, 0 changed, 0 destroyed") {
+		t.Fatalf("the adoption did not import exactly the two keys:\n%s", out)
+	}
+
+	out, err := wd.Run(ctx, "plan", "-destroy", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoSecret(out)
+	wantWarning := regexp.MustCompile(`(?s)Warning: Revoking a recently used API key\s+.*?\s+This plan destroys the API key\s+"recent-key"\s+\(` +
+		regexp.QuoteMeta(client.Fingerprint(recent.ID)) + `\),\s+which\s+revokes\s+it\.\s+The\s+key\s+was\s+last\s+used\s+at\s+` +
+		regexp.QuoteMeta(recentUse.Format(time.RFC3339)))
+	if !wantWarning.MatchString(out) {
+		t.Errorf("plan -destroy shows no warning about recent-key:\n%s", out)
+	}
+	if n := strings.Count(out, "Warning: Revoking a recently used API key"); n != 1 {
+		t.Errorf("plan -destroy shows %d revocation warnings, want 1 (none for dormant-key):\n%s", n, out)
+	}
+	// The plan names each key with its description, created and last use.
+	for _, want := range []string{
+		`circularo_api_key.recent will be destroyed`,
+		`circularo_api_key.dormant will be destroyed`,
+		`description\s+=\s+"dormant-key"\s+->\s+null`,
+		`created\s+=\s+"` + dormant.Created.Format(time.RFC3339) + `"\s+->\s+null`,
+		`last_used\s+=\s+"` + oldUse.Format(time.RFC3339) + `"\s+->\s+null`,
+		`Plan: 0 to add, 0 to change, 2 to destroy\.`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("plan -destroy does not show %s:\n%s", want, out)
+		}
+	}
+
+	write(fmt.Sprintf("provider \"circularo\" {\n  url   = %q\n  token = %q\n}\n", env.url, recent.ID))
+	out, err = wd.Run(ctx, "plan", "-destroy", "-no-color")
+	if err == nil {
+		t.Fatalf("plan -destroy of the provider's own key succeeded:\n%s", out)
+	}
+	checkNoSecret(err.Error())
+	wantError := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key\s+.*?\s+This plan destroys the API key\s+"recent-key"\s+\(` +
+		regexp.QuoteMeta(client.Fingerprint(recent.ID)) + `\)`)
+	if !wantError.MatchString(err.Error()) {
+		t.Errorf("plan -destroy does not fail with the self-revocation error:\n%s", err)
+	}
+
+	write(env.providerBlock())
+	if _, err := wd.Run(ctx, "destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(env.mock.Keys(testUser)); n != 0 {
+		t.Errorf("%d keys are left after destroy", n)
+	}
+}
