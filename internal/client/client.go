@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,14 +102,19 @@ func New(cfg Config) (*Client, error) {
 // ParseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		return nil, fmt.Errorf("the URL must not contain credentials: use username and password, or token")
+	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an absolute http:// or https:// URL", raw)
+		// A value that does not parse may still hold a password before an @: leave that part out.
+		shown := raw
+		if i := strings.LastIndex(shown, "@"); i >= 0 {
+			shown = "..." + shown[i:]
+		}
+		return nil, fmt.Errorf("%q is not an absolute http:// or https:// URL", Excerpt([]byte(shown)))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("the URL must not contain credentials")
+		return nil, fmt.Errorf("%q must not have a query or fragment", RedactURL(&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}))
 	}
 	return u, nil
 }
@@ -136,7 +142,17 @@ func (c *Client) newRetryClient(httpClient *http.Client, cfg Config, policy func
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		return policy(resp, err), nil
+		if !policy(resp, err) {
+			return false, nil
+		}
+		// A Retry-After that ends after the call's deadline cannot be honoured: return the
+		// answer now rather than wait and fail with a bare timeout.
+		if wait, ok := retryAfter(resp); ok {
+			if deadline, has := ctx.Deadline(); has && time.Now().Add(wait).After(deadline) {
+				return false, nil
+			}
+		}
+		return true, nil
 	}
 	// Return the last answer or error as is, so that errors name the status, not "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
@@ -160,6 +176,29 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 		c.logger.Debug(ctx, msg, fields)
 	}
 }
+
+// retryAfter returns the wait that the answer's Retry-After header asks for, where the library
+// honours it (429 and 503).
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || resp.Header.Get("Retry-After") == "" {
+		return 0, false
+	}
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	// The library parses the header too, but cannot tell "0" (retry now) from no header.
+	value := resp.Header.Get("Retry-After")
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(min(secs, maxRetryAfterSeconds)) * time.Second, true
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		return max(time.Until(at), 0), true
+	}
+	return 0, false
+}
+
+// maxRetryAfterSeconds keeps a huge Retry-After from overflowing: a year is past any timeout.
+const maxRetryAfterSeconds = 365 * 24 * 3600
 
 // retryIdempotent retries throttling, gateway errors and connection failures.
 func retryIdempotent(resp *http.Response, err error) bool {
@@ -201,10 +240,10 @@ func neverSent(err error) bool {
 // backoffWithJitter is exponential backoff with "equal jitter" (half fixed, half random), which
 // spreads the retries of parallel resources; a Retry-After header is honoured as given.
 func backoffWithJitter(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	wait := retryablehttp.DefaultBackoff(minWait, maxWait, attempt, resp)
-	if resp != nil && resp.Header.Get("Retry-After") != "" {
+	if wait, ok := retryAfter(resp); ok {
 		return wait
 	}
+	wait := retryablehttp.DefaultBackoff(minWait, maxWait, attempt, nil)
 	half := wait / 2
 	if half <= 0 {
 		return wait
@@ -222,8 +261,8 @@ type call struct {
 	once   bool // the call creates something: never send it twice blindly
 }
 
-func (c *Client) do(ctx context.Context, cl call) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+func (c *Client) do(parent context.Context, cl call) error {
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
 
 	u := *c.base
@@ -257,7 +296,11 @@ func (c *Client) do(ctx context.Context, cl call) error {
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return &TransportError{Method: cl.method, URL: RedactURL(&u), Err: redactError(err)}
+		err = redactError(err)
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			err = fmt.Errorf("no answer within the request timeout of %s, retries included: %w", c.timeout, err)
+		}
+		return &TransportError{Method: cl.method, URL: RedactURL(&u), Err: err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -290,11 +333,22 @@ func MaybeReachedServer(err error) bool {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		switch ae.StatusCode {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return true
-		}
-		return ae.Cause != nil && ae.StatusCode/100 == 2
+		// Any server error may come after the server acted; so may an answer it could not read.
+		return ae.StatusCode >= 500 || ae.Cause != nil && ae.StatusCode/100 == 2
+	}
+	return false
+}
+
+// RetryableFailure reports whether a failed call is of the kind that the client retries: a
+// connection failure, throttling or a gateway error. Other errors would fail again.
+func RetryableFailure(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return !te.Answered && !errors.Is(te.Err, context.DeadlineExceeded) && !errors.Is(te.Err, context.Canceled)
+	}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Cause == nil {
+		return retryIdempotent(&http.Response{StatusCode: ae.StatusCode}, nil)
 	}
 	return false
 }
@@ -324,10 +378,19 @@ func decodeAnswer(method, redactedURL string, resp *http.Response, raw []byte, o
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return &APIError{Method: method, URL: redactedURL, StatusCode: resp.StatusCode, Excerpt: Excerpt(raw),
-			Cause: fmt.Errorf("invalid JSON: %w", err)}
+			Cause: fmt.Errorf("invalid JSON: %w", scrubbed{err})}
 	}
 	return nil
 }
+
+// scrubbed masks token-shaped text in an error from decoding: encoding/json quotes the numbers it
+// cannot store, and our own errors quote the values they reject.
+type scrubbed struct{ err error }
+
+func (s scrubbed) Error() string {
+	return longTokenPattern.ReplaceAllString(s.err.Error(), "[REDACTED]")
+}
+func (s scrubbed) Unwrap() error { return s.err }
 
 func looksLikeJSON(contentType string, raw []byte) bool {
 	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "text/xml") {
@@ -341,7 +404,7 @@ func describeContentType(ct string) string {
 	if ct == "" {
 		return "a body without content type"
 	}
-	return ct
+	return Excerpt([]byte(ct))
 }
 
 func firstNonEmpty(values ...string) string {
@@ -396,18 +459,31 @@ func (c *Client) Logout(ctx context.Context, token string) error {
 
 // ListKeys returns every API key of the token's user: GET /api/key.
 func (c *Client) ListKeys(ctx context.Context, token string) ([]APIKey, error) {
-	var out struct {
-		Results []apiKeyJSON `json:"results"`
-	}
+	var out keyListJSON
 	if err := c.do(ctx, call{method: http.MethodGet, path: "/api/key", token: token, out: &out}); err != nil {
 		return nil, err
 	}
-	keys := make([]APIKey, 0, len(out.Results))
-	for i, j := range out.Results {
+	return out.toAPIKeys(c.redacted("/api/key"))
+}
+
+// keyListJSON is the answer of GET /api/key. Results is a pointer so that an answer without a
+// "results" list (a proxy's "{}") is an error, not a user without keys: that would read as every
+// key revoked.
+type keyListJSON struct {
+	Results *[]apiKeyJSON `json:"results"`
+}
+
+func (l keyListJSON) toAPIKeys(redactedURL string) ([]APIKey, error) {
+	if l.Results == nil {
+		return nil, &APIError{Method: http.MethodGet, URL: redactedURL, StatusCode: http.StatusOK,
+			Cause: errors.New(`the answer has no "results" list of keys`)}
+	}
+	keys := make([]APIKey, 0, len(*l.Results))
+	for i, j := range *l.Results {
 		k, err := j.toAPIKey()
 		if err != nil {
-			return nil, &APIError{Method: http.MethodGet, URL: c.redacted("/api/key"), StatusCode: http.StatusOK,
-				Cause: fmt.Errorf("results[%d]: %w", i, err)}
+			return nil, &APIError{Method: http.MethodGet, URL: redactedURL, StatusCode: http.StatusOK,
+				Cause: fmt.Errorf("results[%d]: %w", i, scrubbed{err})}
 		}
 		keys = append(keys, k)
 	}
@@ -425,7 +501,7 @@ func (c *Client) CreateKey(ctx context.Context, token, description string) (*API
 	}
 	k, err := out.toAPIKey()
 	if err != nil {
-		return nil, &APIError{Method: http.MethodPost, URL: c.redacted("/api/key"), StatusCode: http.StatusOK, Cause: err}
+		return nil, &APIError{Method: http.MethodPost, URL: c.redacted("/api/key"), StatusCode: http.StatusOK, Cause: scrubbed{err}}
 	}
 	return &k, nil
 }

@@ -127,11 +127,25 @@ func redactKeyPath(path string) string {
 // redactError strips secrets out of transport errors, which embed the full request URL.
 func redactError(err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		if parsed, perr := url.Parse(ue.URL); perr == nil {
-			return &url.Error{Op: ue.Op, URL: RedactURL(parsed), Err: ue.Err}
-		}
-		return &url.Error{Op: ue.Op, URL: "(unparsable URL)", Err: ue.Err}
+	if !errors.As(err, &ue) {
+		return err
 	}
-	return err
+	redacted := "(unparsable URL)"
+	if parsed, perr := url.Parse(ue.URL); perr == nil {
+		redacted = RedactURL(parsed)
+	}
+	if err == error(ue) {
+		return &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
+	}
+	// Wrapped deeper: the outer messages repeat the URL, so redact the text.
+	return &redactedError{text: strings.ReplaceAll(err.Error(), ue.URL, redacted), err: err}
 }
+
+// redactedError shows redacted text and still unwraps to the original, for errors.Is and errors.As.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -243,32 +243,32 @@ func (s *Session) WhoAmI(ctx context.Context) (*LoginResult, error) {
 }
 
 // ListKeys returns the user's keys. Every caller of a Session shares one list call: concurrent
-// callers wait for the same answer, and later ones get the cached copy, kept correct by CreateKey
-// and DeleteKey.
+// callers wait for the same answer, and later ones get the cached list, kept correct by CreateKey
+// and DeleteKey. The returned slice is shared, so that N refreshes do not copy N keys each: read
+// it, never modify it.
 func (s *Session) ListKeys(ctx context.Context) ([]APIKey, error) {
-	s.cacheMu.Lock()
-	if s.cached != nil {
-		keys := slices.Clone(s.cached)
-		s.cacheMu.Unlock()
+	if keys := s.cachedKeys(); keys != nil {
 		return keys, nil
 	}
-	s.cacheMu.Unlock()
 	v, err, _ := s.listGroup.Do("list", func() (any, error) {
 		// A caller that found no cache may get here just after another list finished and cached
 		// its answer: use that answer rather than list again.
-		s.cacheMu.Lock()
-		if s.cached != nil {
-			keys := slices.Clone(s.cached)
-			s.cacheMu.Unlock()
+		if keys := s.cachedKeys(); keys != nil {
 			return keys, nil
 		}
-		s.cacheMu.Unlock()
 		return s.fetchKeys(ctx)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return slices.Clone(v.([]APIKey)), nil
+	keys, _ := v.([]APIKey) // the only type the function above returns
+	return keys, nil
+}
+
+func (s *Session) cachedKeys() []APIKey {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	return s.cached
 }
 
 // fetchKeys lists the keys from the server, bypassing the cache, and caches the answer unless a
@@ -291,12 +291,14 @@ func (s *Session) fetchKeys(ctx context.Context) ([]APIKey, error) {
 	}
 	s.cacheMu.Lock()
 	if s.cacheGen == gen {
-		s.cached = slices.Clone(keys)
+		s.cached = keys
 	}
 	s.cacheMu.Unlock()
 	return keys, nil
 }
 
+// mutateCache replaces the cached list with fn's result. Readers may hold the list that fn gets:
+// fn may append to it (readers never look past their length) but must not change its elements.
 func (s *Session) mutateCache(fn func([]APIKey) []APIKey) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
@@ -346,7 +348,15 @@ func (s *Session) CreateKey(ctx context.Context, description string) (*APIKey, e
 			s.client.log(ctx, "Adopted the API key that a failed create made on the server", map[string]any{
 				"fingerprint": adopted.Fingerprint(), "attempt": attempt,
 			})
+			s.mutateCache(func(keys []APIKey) []APIKey {
+				if slices.ContainsFunc(keys, func(k APIKey) bool { return k.ID == adopted.ID }) {
+					return keys
+				}
+				return append(keys, *adopted)
+			})
 			return adopted, nil
+		case !RetryableFailure(err):
+			return nil, fmt.Errorf("%w (no key was created)", err)
 		case attempt >= maxAttempts:
 			return nil, fmt.Errorf("%w (no key was created; gave up after %d attempts)", err, attempt)
 		}
@@ -388,7 +398,7 @@ func (s *Session) DeleteKey(ctx context.Context, value string) error {
 		return err
 	}
 	s.mutateCache(func(keys []APIKey) []APIKey {
-		return slices.DeleteFunc(keys, func(k APIKey) bool { return k.ID == value })
+		return slices.DeleteFunc(slices.Clone(keys), func(k APIKey) bool { return k.ID == value })
 	})
 	return nil
 }

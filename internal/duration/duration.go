@@ -9,31 +9,38 @@ import (
 	"time"
 )
 
-// Parse accepts a sequence of decimal numbers each with a unit: w, d, h, m, s, ms, us, µs, ns
-// ("1d12h", "90d", "1.5h"). A day is 24 hours. Negative durations are refused: every duration of
-// the provider is a span of time.
+// Parse accepts what time.ParseDuration accepts, with the same result, plus the units d (24 hours)
+// and w (7 days): a sequence of decimal numbers each with a unit, such as "1d12h", "90d" or "1.5h".
+// Negative durations are refused: every duration of the provider is a span of time.
 func Parse(s string) (time.Duration, error) {
 	if strings.TrimSpace(s) != s || s == "" {
-		return 0, fmt.Errorf("%q is not a duration: use a number and a unit, such as 90d, 36h or 30m", s)
+		return 0, notADuration(s)
 	}
-	if strings.HasPrefix(s, "-") {
-		return 0, fmt.Errorf("%q is negative: durations here are spans of time", s)
+	rest, negative := s, false
+	if rest[0] == '-' || rest[0] == '+' {
+		negative, rest = rest[0] == '-', rest[1:]
+	}
+	// Go accepts a bare zero without unit.
+	if rest == "0" {
+		return 0, nil
+	}
+	if rest == "" {
+		return 0, notADuration(s)
 	}
 	var total time.Duration
-	rest := s
 	for rest != "" {
 		i := 0
-		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
+		for i < len(rest) && isNumberByte(rest[i]) {
 			i++
 		}
 		j := i
-		for j < len(rest) && !(rest[j] >= '0' && rest[j] <= '9' || rest[j] == '.') {
+		for j < len(rest) && !isNumberByte(rest[j]) {
 			j++
 		}
 		number, unit := rest[:i], rest[i:j]
 		rest = rest[j:]
 		if number == "" || unit == "" {
-			return 0, fmt.Errorf("%q is not a duration: use a number and a unit, such as 90d, 36h or 30m", s)
+			return 0, notADuration(s)
 		}
 		part, err := parsePart(number, unit)
 		if err != nil {
@@ -44,8 +51,17 @@ func Parse(s string) (time.Duration, error) {
 		}
 		total += part
 	}
+	if negative && total != 0 {
+		return 0, fmt.Errorf("%q is negative: durations here are spans of time", s)
+	}
 	return total, nil
 }
+
+func notADuration(s string) error {
+	return fmt.Errorf("%q is not a duration: use a number and a unit, such as 90d, 36h or 30m", s)
+}
+
+func isNumberByte(b byte) bool { return b >= '0' && b <= '9' || b == '.' }
 
 const maxDuration = time.Duration(1<<63 - 1)
 
@@ -56,13 +72,15 @@ func parsePart(number, unit string) (time.Duration, error) {
 		scale = 7 * 24 * time.Hour
 	case "d":
 		scale = 24 * time.Hour
-	default:
-		// Go's parser knows the other units and their rules.
+	case "h", "m", "s", "ms", "us", "µs", "μs", "ns":
+		// Go's parser knows these units and their rounding rules.
 		d, err := time.ParseDuration(number + unit)
 		if err != nil {
-			return 0, fmt.Errorf("unknown unit %q (use w, d, h, m, s, ms, us or ns)", unit)
+			return 0, fmt.Errorf("%s%s is too long or not a number", number, unit)
 		}
 		return d, nil
+	default:
+		return 0, fmt.Errorf("unknown unit %q (use w, d, h, m, s, ms, us or ns)", unit)
 	}
 	f, err := strconv.ParseFloat(number, 64)
 	if err != nil {

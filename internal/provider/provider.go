@@ -51,6 +51,9 @@ const (
 type options struct {
 	now        func() time.Time // the clock for rotation, staleness filters and TOTP codes
 	httpClient *http.Client
+	// retryWait bounds the backoff between retries (zero: the client's defaults), so that fault
+	// tests need not wait seconds per retry. A Retry-After header is still honoured as sent.
+	retryWaitMin, retryWaitMax time.Duration
 }
 
 type circularoProvider struct {
@@ -189,6 +192,8 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		UserAgent:      fmt.Sprintf("terraform-provider-circularo/%s terraform/%s", p.version, req.TerraformVersion),
 		RequestTimeout: settings.requestTimeout,
 		MaxRetries:     settings.maxRetries,
+		RetryWaitMin:   p.opts.retryWaitMin,
+		RetryWaitMax:   p.opts.retryWaitMax,
 		HTTPClient:     p.opts.httpClient,
 		Logger:         tflogLogger{},
 	})

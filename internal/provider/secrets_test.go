@@ -1,0 +1,359 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	testresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+// traceLog sends Terraform's and the provider's logs, at TRACE, to a file of the test's own. The
+// test framework writes both the CLI's log and the in-process provider's tflog output there.
+func traceLog(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "terraform-trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", path)
+	return path
+}
+
+// urlOnlyProviderBlock configures the provider with the mock's URL only: the tests pass secrets in
+// CIRCULARO_* variables, because the test framework itself logs the configuration it runs.
+func (e *testEnv) urlOnlyProviderBlock() string {
+	return fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", e.url)
+}
+
+// secretSet collects the secrets a test must never find outside the state.
+type secretSet struct {
+	mu     sync.Mutex
+	values map[string]string // value -> what it is
+}
+
+func (s *secretSet) add(what string, values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.values == nil {
+		s.values = map[string]string{}
+	}
+	for _, v := range values {
+		if v != "" {
+			s.values[v] = what
+		}
+	}
+}
+
+// addKeys records the value of every key the mock holds now, so that keys revoked later still count.
+func (s *secretSet) addKeys(mock *mockserver.Server) {
+	for _, k := range mock.Keys(testUser) {
+		s.add("the value of key "+k.Description, k.ID)
+	}
+}
+
+func (s *secretSet) recordKeys(mock *mockserver.Server) testresource.TestCheckFunc {
+	return func(*terraform.State) error {
+		s.addKeys(mock)
+		return nil
+	}
+}
+
+// findIn returns what secret text holds, or "".
+func (s *secretSet) findIn(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for v, what := range s.values {
+		if strings.Contains(text, v) {
+			return what
+		}
+	}
+	return ""
+}
+
+func (s *secretSet) list() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for v := range s.values {
+		out = append(out, v)
+	}
+	return out
+}
+
+// checkTraceLog fails unless the log holds the provider's own request log lines, so that it cannot
+// pass by being empty, and no secret at all.
+func checkTraceLog(t *testing.T, path string, secrets *secretSet, wantLines ...string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read the trace log: %v", err)
+	}
+	text := string(raw)
+	for _, want := range append([]string{"Circularo API request", "Circularo API response", "token=REDACTED"}, wantLines...) {
+		if !strings.Contains(text, want) {
+			t.Errorf("the trace log (%d bytes) has no line with %q: it does not cover the provider's calls", len(raw), want)
+		}
+	}
+	if len(secrets.list()) == 0 {
+		t.Fatal("no secrets to look for")
+	}
+	for i, line := range strings.Split(text, "\n") {
+		if what := secrets.findIn(line); what != "" {
+			t.Errorf("line %d of the trace log shows %s: %.300s", i+1, what, line)
+		}
+	}
+}
+
+// Creating, importing, reading and destroying keys, logged in with a password: neither the password,
+// nor the session tokens, nor any key value appears in the TRACE log.
+func TestSecrets_traceLogWithPasswordLogin(t *testing.T) {
+	logPath := traceLog(t)
+	env, recorder := newRecordingTestEnv(t)
+	existing := env.mock.AddKey(testUser, mockserver.Key{Description: "made by hand"})
+	t.Setenv(envUsername, testUser)
+	t.Setenv(envPassword, testPassword)
+	var secrets secretSet
+	secrets.add("the password", testPassword)
+	secrets.addKeys(env.mock)
+
+	config := env.urlOnlyProviderBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "test" {
+  description = "traced"
+}
+
+import {
+  to = circularo_api_key.adopted
+  id = %q
+}
+
+resource "circularo_api_key" "adopted" {
+  description = "made by hand"
+}
+
+data "circularo_api_keys" "test" {
+  depends_on = [circularo_api_key.test]
+}
+`, client.Fingerprint(existing.ID))
+	env.unitTest(t, testresource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []testresource.TestStep{
+			{
+				Config: config,
+				Check: testresource.ComposeAggregateTestCheckFunc(
+					secrets.recordKeys(env.mock),
+					env.checkNoKeyValueInState(dataAddress),
+				),
+			},
+			{
+				// By fingerprint: Terraform itself logs import IDs, so a key value given as one
+				// would be in its log whatever the provider does.
+				ResourceName:      keyAddress,
+				ImportState:       true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) { return s.RootModule().Resources[keyAddress].Primary.ID, nil },
+				ImportStateVerify: true,
+			},
+		},
+	})
+	secrets.add("a session token", recorder.Tokens()...)
+	if len(recorder.Tokens()) == 0 {
+		t.Fatal("the provider never logged in")
+	}
+	checkTraceLog(t, logPath, &secrets, "method=POST", "/api/key/REDACTED")
+}
+
+// With a token (an API key) instead of a password, and with a session opened by circularo_session
+// and handed to a second provider, no token appears in the TRACE log.
+func TestSecrets_traceLogWithTokens(t *testing.T) {
+	logPath := traceLog(t)
+	env, recorder := newRecordingTestEnv(t)
+	automation := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
+	var secrets secretSet
+	secrets.add("the password", testPassword)
+	secrets.addKeys(env.mock)
+
+	t.Setenv(envToken, automation.ID)
+	env.unitTest(t, testresource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			if left := env.mock.Keys(testUser); len(left) != 1 || left[0].ID != automation.ID {
+				return fmt.Errorf("after destroy the server holds %d keys, want only the automation key", len(left))
+			}
+			return nil
+		},
+		Steps: []testresource.TestStep{{
+			Config: env.urlOnlyProviderBlock() + `
+resource "circularo_api_key" "test" {
+  description = "made with a token"
+}
+
+data "circularo_api_keys" "test" {
+  depends_on = [circularo_api_key.test]
+}
+`,
+			Check: testresource.ComposeAggregateTestCheckFunc(
+				secrets.recordKeys(env.mock),
+				env.checkNoKeyValueInState(dataAddress),
+			),
+		}},
+	})
+	if n := env.mock.Count("login"); n != 0 {
+		t.Fatalf("token mode logged in %d times", n)
+	}
+
+	t.Setenv(envToken, "")
+	t.Setenv(envUsername, testUser)
+	t.Setenv(envPassword, testPassword)
+	env.unitTest(t, testresource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		Steps: []testresource.TestStep{{
+			Config: env.urlOnlyProviderBlock() + fmt.Sprintf(`
+ephemeral "circularo_session" "test" {}
+
+provider "circularo" {
+  alias = "session"
+  url   = %q
+  token = ephemeral.circularo_session.test.token
+}
+
+data "circularo_api_keys" "test" {
+  provider = circularo.session
+}
+`, env.url),
+			Check: env.checkNoKeyValueInState(dataAddress),
+		}},
+	})
+	secrets.add("a session token", recorder.Tokens()...)
+	if len(recorder.Tokens()) == 0 {
+		t.Fatal("circularo_session never logged in")
+	}
+	checkTraceLog(t, logPath, &secrets, "method=DELETE")
+}
+
+// Failing configurations and broken answers give diagnostics without the secrets at hand, and log
+// none either.
+func TestSecrets_errorsAndTheirLogs(t *testing.T) {
+	logPath := traceLog(t)
+	env := newTestEnv(t)
+	revoked := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
+	env.mock.RevokeKey(revoked.ID)
+	kept := env.mock.AddKey(testUser, mockserver.Key{Description: "kept"})
+	const wrongPassword = "wrong-password-of-alice"
+	var secrets secretSet
+	secrets.add("the password", testPassword)
+	secrets.add("a wrong password", wrongPassword)
+	secrets.add("the revoked key used as token", revoked.ID)
+	secrets.add("the value of key kept", kept.ID)
+	all := secrets.list()
+
+	dataSource := env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n"
+	t.Run("wrong password", func(t *testing.T) {
+		t.Setenv(envUsername, testUser)
+		t.Setenv(envPassword, wrongPassword)
+		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("check username and password")).run(t, env, dataSource)
+	})
+	t.Run("revoked token", func(t *testing.T) {
+		t.Setenv(envToken, revoked.ID)
+		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("The server rejected the token")).run(t, env, dataSource)
+	})
+	t.Setenv(envUsername, testUser)
+	t.Setenv(envPassword, testPassword)
+	t.Run("error page quoting a key", func(t *testing.T) {
+		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+			Status: 500, ContentType: "text/html", Body: "<html><pre>panic: key " + kept.ID + " broke</pre></html>",
+		}}})
+		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		expectErrorWithout(all, words("HTTP 500 Internal Server Error"), `\[REDACTED\]`).run(t, env, dataSource)
+	})
+	t.Run("truncated list quoting a key", func(t *testing.T) {
+		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+			ContentType: "application/json", Body: `{"results":[{"id":"` + kept.ID,
+		}}})
+		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		expectErrorWithout(all, words("unexpected end of JSON input"), `\[REDACTED\]`).run(t, env, dataSource)
+	})
+	t.Run("malformed timestamp quoting a key", func(t *testing.T) {
+		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+			ContentType: "application/json", Body: `{"results":[{"id":"x","created":"` + kept.ID + `"}]}`,
+		}}})
+		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		expectErrorWithout(all, words("not an RFC 3339 timestamp"), `\[REDACTED\]`).run(t, env, dataSource)
+	})
+	checkTraceLog(t, logPath, &secrets, "status=401", "status=500")
+}
+
+// Every attribute that holds a secret is marked sensitive, so Terraform hides it in plans and output.
+func TestSchemas_secretsAreSensitive(t *testing.T) {
+	ctx := context.Background()
+	p := newWithOptions("test", options{})()
+	type attr struct {
+		name      string
+		sensitive bool
+	}
+	var attrs []attr
+	var ps provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &ps)
+	for name, a := range ps.Schema.Attributes {
+		attrs = append(attrs, attr{"provider." + name, a.IsSensitive()})
+	}
+	for _, newResource := range p.Resources(ctx) {
+		r := newResource()
+		var meta resource.MetadataResponse
+		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "circularo"}, &meta)
+		var rs resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &rs)
+		for name, a := range rs.Schema.Attributes {
+			attrs = append(attrs, attr{meta.TypeName + "." + name, a.IsSensitive()})
+		}
+	}
+	for _, newDataSource := range p.DataSources(ctx) {
+		d := newDataSource()
+		var meta datasource.MetadataResponse
+		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "circularo"}, &meta)
+		var ds datasource.SchemaResponse
+		d.Schema(ctx, datasource.SchemaRequest{}, &ds)
+		for name, a := range ds.Schema.Attributes {
+			attrs = append(attrs, attr{"data." + meta.TypeName + "." + name, a.IsSensitive()})
+		}
+	}
+	if pe, ok := p.(provider.ProviderWithEphemeralResources); ok {
+		for _, newEphemeral := range pe.EphemeralResources(ctx) {
+			e := newEphemeral()
+			var meta ephemeral.MetadataResponse
+			e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "circularo"}, &meta)
+			var es ephemeral.SchemaResponse
+			e.Schema(ctx, ephemeral.SchemaRequest{}, &es)
+			for name, a := range es.Schema.Attributes {
+				attrs = append(attrs, attr{"ephemeral." + meta.TypeName + "." + name, a.IsSensitive()})
+			}
+		}
+	}
+
+	mustBeSensitive := []string{
+		"provider.password", "provider.token", "provider.totp_secret",
+		"circularo_api_key.token", "ephemeral.circularo_session.token",
+	}
+	secretName := regexp.MustCompile(`\.(token|password|\w*secret\w*)$`)
+	for _, a := range attrs {
+		if (slices.Contains(mustBeSensitive, a.name) || secretName.MatchString(a.name)) && !a.sensitive {
+			t.Errorf("%s holds a secret but is not sensitive", a.name)
+		}
+	}
+	for _, name := range mustBeSensitive {
+		if !slices.ContainsFunc(attrs, func(a attr) bool { return a.name == name }) {
+			t.Errorf("%s is not in the schemas", name)
+		}
+	}
+}
