@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Examples check (`make test-examples`), offline:
+#   1. `terraform fmt -check -recursive -diff examples/`;
+#   2. `terraform validate` in every directory under examples/ that holds .tf files, against the provider
+#      built from this tree through a dev_overrides CLI configuration (so no `terraform init`).
+#
+# Usage: scripts/check-examples.sh [CLI]
+#   CLI: the terraform or tofu binary; default $TF_ACC_TERRAFORM_PATH, else what scripts/ensure-cli.sh finds.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export CHECKPOINT_DISABLE=1
+
+cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
+if [ -z "$cli" ]; then
+	cli=$(scripts/ensure-cli.sh terraform | sed -n 's/^TF_ACC_TERRAFORM_PATH=//p')
+fi
+cli=$(command -v "$cli") || { echo "check-examples: no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}" >&2; exit 1; }
+cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
+case "$cli_version" in
+OpenTofu*) host=registry.opentofu.org ;;
+Terraform*) host=registry.terraform.io ;;
+*) echo "check-examples: $cli is neither Terraform nor OpenTofu" >&2; exit 1 ;;
+esac
+
+if [ ! -d examples ] || [ -z "$(find examples -name '*.tf' -print -quit)" ]; then
+	echo "check-examples: FAIL: no .tf files under examples/" >&2
+	exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/circularo-examples.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "check-examples: building the provider"
+go build -o "$work/plugins/terraform-provider-circularo" .
+
+cat >"$work/cli.tfrc" <<EOT
+provider_installation {
+  dev_overrides {
+    "$host/circularo/circularo" = "$work/plugins"
+  }
+  direct {}
+}
+EOT
+export TF_CLI_CONFIG_FILE=$work/cli.tfrc
+export TF_IN_AUTOMATION=1
+unset TF_CLI_ARGS TF_CLI_ARGS_validate TF_CLI_ARGS_fmt TF_PLUGIN_CACHE_DIR TF_DATA_DIR
+
+failed=0
+echo "check-examples: $cli_version: fmt -check -recursive examples/"
+if ! "$cli" fmt -check -recursive -diff examples/; then
+	echo "check-examples: FAIL: examples/ is not formatted: run make generate (or terraform fmt -recursive examples/)" >&2
+	failed=1
+fi
+
+count=0
+while IFS= read -r dir; do
+	count=$((count + 1))
+	# Validate a copy, so that nothing the CLI writes lands in the work tree.
+	copy="$work/validate/$count"
+	mkdir -p "$copy"
+	cp -R "$dir"/. "$copy"/
+	rm -rf "$copy/.terraform" "$copy/.terraform.lock.hcl"
+	# Documentation snippets (examples/resources/..., data-sources/...) may leave out required_providers:
+	# without it, `provider "circularo"` would mean hashicorp/circularo, which no override covers.
+	note=
+	if ! grep -qs 'source *= *"\(registry\.[a-z.]*/\)\?circularo/circularo"' "$copy"/*.tf; then
+		cat >"$copy/zz_check_examples_required_providers.tf" <<EOT
+terraform {
+  required_providers {
+    circularo = {
+      source = "circularo/circularo"
+    }
+  }
+}
+EOT
+		note=" (snippet: required_providers added for the check)"
+	fi
+	if out=$("$cli" -chdir="$copy" validate -no-color 2>&1); then
+		echo "check-examples: ok   $dir$note"
+	else
+		echo "check-examples: FAIL $dir" >&2
+		echo "$out" | sed 's/^/    /' >&2
+		failed=1
+	fi
+done < <(find examples -name '*.tf' -printf '%h\n' | LC_ALL=C sort -u)
+
+if [ "$failed" -ne 0 ]; then
+	echo "check-examples: FAIL" >&2
+	exit 1
+fi
+echo "check-examples: $count example directories formatted and valid ($cli_version, dev_overrides for $host/circularo/circularo)"

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Find (or build) the CLI that the acceptance tests drive, and tell the tests where it is.
+#
+# Usage:
+#   scripts/ensure-cli.sh [terraform|tofu] [--env-file FILE] [-- COMMAND [ARGS...]]
+#
+# Prints the variables for terraform-plugin-testing on stdout, one KEY=VALUE a line:
+#   TF_ACC_TERRAFORM_PATH=/path/to/cli
+#   TF_ACC_PROVIDER_HOST=registry.opentofu.org     (OpenTofu only)
+# --env-file FILE also writes them as `export KEY='VALUE'` lines that a shell can source.
+# -- COMMAND runs COMMAND with them exported instead of printing them (the Makefile uses this).
+#
+# terraform mode:
+#   1. TF_ACC_TERRAFORM_PATH if it is already set to an executable;
+#   2. `terraform` on PATH if it is >= 1.11 (set CIRCULARO_IGNORE_PATH_CLI=1 to skip this step);
+#   3. a Terraform $TERRAFORM_VERSION built earlier into the cache;
+#   4. build Terraform $TERRAFORM_VERSION from the Go module proxy into the cache;
+#   5. if that fails: OpenTofu, as in tofu mode.
+# tofu mode:
+#   1. `tofu` on PATH if it is $OPENTOFU_VERSION (same opt-out);
+#   2. an OpenTofu $OPENTOFU_VERSION built earlier into the cache;
+#   3. build it from the Go module proxy into the cache.
+#
+# Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo/bin/{terraform-VERSION/terraform,opentofu-VERSION/tofu}
+# (override the base with CIRCULARO_CACHE_DIR).
+# Builds take minutes on 2 cores (Terraform 1.11.4 ~2.5-4 min, OpenTofu 1.12.6 ~5-9 min); a second run is instant.
+set -euo pipefail
+
+mode=terraform
+env_file=
+cmd=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	terraform | tofu) mode=$1 ;;
+	--env-file) env_file=$2; shift ;;
+	--env-file=*) env_file=${1#--env-file=} ;;
+	--) shift; cmd=("$@"); break ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "ensure-cli: unknown argument: $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+export CHECKPOINT_DISABLE=1
+CACHE_DIR=${CIRCULARO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo}
+BIN_DIR=$CACHE_DIR/bin
+TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.11.4}
+TERRAFORM_MIN_VERSION=1.11.0
+# OpenTofu 1.12.6, not 1.10.x: OpenTofu has ephemeral resources only from 1.11 (1.10.6 rejects the
+# `ephemeral` block, and tfversion.SkipBelow(1.10.0) does not skip it, since tofu reports its own version).
+OPENTOFU_VERSION=${OPENTOFU_VERSION:-1.12.6}
+# One directory per version, so that several versions can stay cached side by side.
+TERRAFORM_BIN=$BIN_DIR/terraform-$TERRAFORM_VERSION/terraform
+TOFU_BIN=$BIN_DIR/opentofu-$OPENTOFU_VERSION/tofu
+
+# Terraform's go.mod replaces nine nested modules (the remote-state backends, internal/legacy) with
+# ./internal/... directories, which a module zip leaves out. The proxy serves them as pseudo-versions of
+# the release commit: 35645b8fca68 is v1.11.4 (its time, 2025-04-09T13:10:05Z, is the tag's).
+# Another Terraform version needs its own value here (TERRAFORM_NESTED_VERSION).
+if [ -z "${TERRAFORM_NESTED_VERSION:-}" ]; then
+	case "$TERRAFORM_VERSION" in
+	1.11.4) TERRAFORM_NESTED_VERSION=v0.0.0-20250409131005-35645b8fca68 ;;
+	*) TERRAFORM_NESTED_VERSION= ;;
+	esac
+fi
+
+log() { echo "ensure-cli: $*" >&2; }
+
+# cli_version BINARY: prints "Terraform 1.11.4" / "OpenTofu 1.12.6", or nothing.
+cli_version() {
+	# A TF_CLI_CONFIG_FILE that names a missing file makes the CLI warn (OpenTofu on stdout): leave it out.
+	env -u TF_CLI_CONFIG_FILE "$1" version 2>/dev/null |
+		awk '/^(Terraform|OpenTofu) v/ && !f { sub(/^v/, "", $2); print $1, $2; f = 1 }'
+}
+
+# version_ge A B: true when version A >= B (numeric, dot-separated, pre-release suffix ignored).
+version_ge() {
+	local a b i
+	IFS=. read -r -a a <<<"${1%%-*}"
+	IFS=. read -r -a b <<<"${2%%-*}"
+	for i in 0 1 2; do
+		if [ "${a[i]:-0}" -gt "${b[i]:-0}" ]; then return 0; fi
+		if [ "${a[i]:-0}" -lt "${b[i]:-0}" ]; then return 1; fi
+	done
+	return 0
+}
+
+# module_dir MODULE@VERSION: downloads the module through the proxy and prints its read-only directory.
+module_dir() {
+	local json dir
+	json=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$1") || { log "go mod download $1 failed: $json"; return 1; }
+	dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+	if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+		log "go mod download $1 gave no directory: $json"
+		return 1
+	fi
+	printf '%s\n' "$dir"
+}
+
+tmp=
+cleanup() { if [ -n "$tmp" ]; then chmod -R u+w "$tmp" 2>/dev/null || true; rm -rf "$tmp"; fi; }
+trap cleanup EXIT
+new_tmp() {
+	cleanup
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensure-cli.XXXXXX")
+}
+
+# build_terraform: builds Terraform $TERRAFORM_VERSION into $TERRAFORM_BIN.
+build_terraform() {
+	local src dir nested rel
+	if [ -z "$TERRAFORM_NESTED_VERSION" ]; then
+		log "no TERRAFORM_NESTED_VERSION known for Terraform $TERRAFORM_VERSION: cannot build it"
+		return 1
+	fi
+	new_tmp
+	log "building Terraform $TERRAFORM_VERSION from the Go module proxy (a few minutes)..."
+	dir=$(module_dir "github.com/hashicorp/terraform@v$TERRAFORM_VERSION") || return 1
+	src=$tmp/terraform
+	cp -R "$dir" "$src"
+	chmod -R u+w "$src"
+	# Put each nested module that go.mod replaces with a ./ directory back in place.
+	while read -r nested rel; do
+		dir=$(module_dir "$nested@$TERRAFORM_NESTED_VERSION") || return 1
+		rm -rf "${src:?}/$rel"
+		mkdir -p "$(dirname "$src/$rel")"
+		cp -R "$dir" "$src/$rel"
+		chmod -R u+w "$src/$rel"
+	done < <(sed -n 's|^replace \(github.com/hashicorp/terraform/[^ ]*\) => \./\([^ ]*\)$|\1 \2|p' "$src/go.mod")
+	# Go 1.24 renamed the godebug setting tlskyber to tlsmlkem, and newer Go rejects the old name in go.mod.
+	if grep -q '^godebug tlskyber=' "$src/go.mod"; then
+		(cd "$src" && go mod edit -dropgodebug=tlskyber -godebug=tlsmlkem=0)
+	fi
+	mkdir -p "$(dirname "$TERRAFORM_BIN")"
+	(
+		cd "$src"
+		CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -buildvcs=false \
+			-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+			-o "$TERRAFORM_BIN.new" .
+	) || { log "building Terraform $TERRAFORM_VERSION failed"; return 1; }
+	mv -f "$TERRAFORM_BIN.new" "$TERRAFORM_BIN"
+}
+
+# build_tofu: builds OpenTofu $OPENTOFU_VERSION into $TOFU_BIN.
+# `go install` refuses it (its go.mod has a replace directive), so build inside a copy of the module.
+build_tofu() {
+	local dir src
+	new_tmp
+	log "building OpenTofu $OPENTOFU_VERSION from the Go module proxy (a few minutes)..."
+	dir=$(module_dir "github.com/opentofu/opentofu@v$OPENTOFU_VERSION") || return 1
+	src=$tmp/opentofu
+	cp -R "$dir" "$src"
+	chmod -R u+w "$src"
+	mkdir -p "$(dirname "$TOFU_BIN")"
+	(
+		cd "$src"
+		CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -buildvcs=false \
+			-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
+			-o "$TOFU_BIN.new" ./cmd/tofu
+	) || { log "building OpenTofu $OPENTOFU_VERSION failed"; return 1; }
+	mv -f "$TOFU_BIN.new" "$TOFU_BIN"
+}
+
+# find_terraform: sets cli to a Terraform binary, or returns 1.
+find_terraform() {
+	local path v
+	if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ -x "$TF_ACC_TERRAFORM_PATH" ]; then
+		v=$(cli_version "$TF_ACC_TERRAFORM_PATH")
+		if [ -n "$v" ]; then
+			log "using TF_ACC_TERRAFORM_PATH=$TF_ACC_TERRAFORM_PATH ($v)"
+			cli=$TF_ACC_TERRAFORM_PATH
+			case "$v" in OpenTofu*) is_tofu=1 ;; esac
+			return 0
+		fi
+	fi
+	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v terraform); then
+		v=$(cli_version "$path")
+		case "$v" in
+		"Terraform "*)
+			if version_ge "${v#Terraform }" "$TERRAFORM_MIN_VERSION"; then
+				log "using $path ($v)"
+				cli=$path
+				return 0
+			fi
+			log "$path is $v, older than $TERRAFORM_MIN_VERSION: not using it"
+			;;
+		*) log "$path does not look like Terraform: not using it" ;;
+		esac
+	fi
+	if [ -x "$TERRAFORM_BIN" ] && [ "$(cli_version "$TERRAFORM_BIN")" = "Terraform $TERRAFORM_VERSION" ]; then
+		log "using cached $TERRAFORM_BIN (Terraform $TERRAFORM_VERSION)"
+		cli=$TERRAFORM_BIN
+		return 0
+	fi
+	local start=$SECONDS
+	if build_terraform && [ "$(cli_version "$TERRAFORM_BIN")" = "Terraform $TERRAFORM_VERSION" ]; then
+		log "built $TERRAFORM_BIN (Terraform $TERRAFORM_VERSION) in $((SECONDS - start))s"
+		cli=$TERRAFORM_BIN
+		return 0
+	fi
+	return 1
+}
+
+# find_tofu: sets cli to an OpenTofu binary, or returns 1.
+find_tofu() {
+	local path
+	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v tofu) &&
+		[ "$(cli_version "$path")" = "OpenTofu $OPENTOFU_VERSION" ]; then
+		log "using $path (OpenTofu $OPENTOFU_VERSION)"
+		cli=$path
+		return 0
+	fi
+	if [ -x "$TOFU_BIN" ] && [ "$(cli_version "$TOFU_BIN")" = "OpenTofu $OPENTOFU_VERSION" ]; then
+		log "using cached $TOFU_BIN (OpenTofu $OPENTOFU_VERSION)"
+		cli=$TOFU_BIN
+		return 0
+	fi
+	local start=$SECONDS
+	if build_tofu && [ "$(cli_version "$TOFU_BIN")" = "OpenTofu $OPENTOFU_VERSION" ]; then
+		log "built $TOFU_BIN (OpenTofu $OPENTOFU_VERSION) in $((SECONDS - start))s"
+		cli=$TOFU_BIN
+		return 0
+	fi
+	return 1
+}
+
+cli=
+is_tofu=
+if [ "$mode" = terraform ]; then
+	if ! find_terraform; then
+		log "no usable Terraform: falling back to OpenTofu"
+		find_tofu || { log "no usable Terraform or OpenTofu"; exit 1; }
+		is_tofu=1
+	fi
+else
+	find_tofu || { log "no usable OpenTofu"; exit 1; }
+	is_tofu=1
+fi
+cleanup
+tmp=
+
+vars=("TF_ACC_TERRAFORM_PATH=$cli")
+if [ -n "$is_tofu" ]; then
+	vars+=("TF_ACC_PROVIDER_HOST=registry.opentofu.org")
+fi
+
+if [ -n "$env_file" ]; then
+	mkdir -p "$(dirname "$env_file")"
+	: >"$env_file"
+	for v in "${vars[@]}"; do
+		printf "export %s='%s'\n" "${v%%=*}" "${v#*=}" >>"$env_file"
+	done
+fi
+
+if [ ${#cmd[@]} -gt 0 ]; then
+	if [ -z "$is_tofu" ]; then unset TF_ACC_PROVIDER_HOST; fi
+	# A TF_CLI_CONFIG_FILE naming a missing file only makes the CLI warn, but OpenTofu >= 1.11 warns on
+	# stdout, before its version line, and terraform-exec then cannot parse `tofu version`.
+	if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -e "$TF_CLI_CONFIG_FILE" ]; then
+		log "unsetting TF_CLI_CONFIG_FILE: $TF_CLI_CONFIG_FILE does not exist"
+		unset TF_CLI_CONFIG_FILE
+	fi
+	for v in "${vars[@]}"; do
+		export "${v?}"
+		log "$v"
+	done
+	exec "${cmd[@]}"
+fi
+printf '%s\n' "${vars[@]}"
