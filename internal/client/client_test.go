@@ -470,7 +470,7 @@ func TestClient_DeleteKey(t *testing.T) {
 	if !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("deleting it again: got %v, want ErrNotFound", err)
 	}
-	wantAPIError(t, err, http.StatusNotFound)
+	_ = wantAPIError(t, err, http.StatusNotFound)
 	if strings.Contains(err.Error(), key.ID) {
 		t.Errorf("the error shows the key value: %v", err)
 	}
@@ -578,7 +578,7 @@ func TestClient_GivesUpAfterMaxRetries(t *testing.T) {
 	token := login(t, c)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {503, 503, 503, 503, 503}}})
 	_, err := c.ListKeys(context.Background(), token)
-	wantAPIError(t, err, http.StatusServiceUnavailable)
+	_ = wantAPIError(t, err, http.StatusServiceUnavailable)
 	if !strings.Contains(err.Error(), "HTTP 503 Service Unavailable") {
 		t.Errorf("error %q does not name the last status", err)
 	}
@@ -636,7 +636,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {503}}})
 		_, err := c.ListKeys(context.Background(), token)
-		wantAPIError(t, err, http.StatusServiceUnavailable)
+		_ = wantAPIError(t, err, http.StatusServiceUnavailable)
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 }
@@ -788,7 +788,7 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 			token := login(t, c)
 			mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {status}}})
 			_, err := c.CreateKey(context.Background(), token, "once")
-			wantAPIError(t, err, status)
+			_ = wantAPIError(t, err, status)
 			if !client.MaybeReachedServer(err) {
 				t.Errorf("a %d on create must count as possibly carried out", status)
 			}

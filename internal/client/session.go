@@ -37,7 +37,8 @@ type Session struct {
 	cached    []APIKey // nil until the first list; patched by creates and deletes
 	cacheGen  uint64   // bumped by every mutation, so that a list that raced one is not cached
 
-	createLocks sync.Map // description -> *sync.Mutex: creates of one description run one at a time
+	createLocksMu sync.Mutex
+	createLocks   map[string]*sync.Mutex // creates of one description run one at a time
 }
 
 // NewSession returns a Session. It makes no network call: login happens on first use.
@@ -312,9 +313,9 @@ func (s *Session) mutateCache(fn func([]APIKey) []APIKey) {
 // in a way that the server may still have carried out, it lists the keys and adopts the one that
 // appeared, and only when none did does it try again.
 func (s *Session) CreateKey(ctx context.Context, description string) (*APIKey, error) {
-	lock, _ := s.createLocks.LoadOrStore(description, &sync.Mutex{})
-	lock.(*sync.Mutex).Lock()
-	defer lock.(*sync.Mutex).Unlock()
+	lock := s.createLock(description)
+	lock.Lock()
+	defer lock.Unlock()
 
 	before, err := s.ListKeys(ctx)
 	if err != nil {
@@ -368,6 +369,20 @@ func (s *Session) CreateKey(ctx context.Context, description string) (*APIKey, e
 		case <-time.After(wait):
 		}
 	}
+}
+
+func (s *Session) createLock(description string) *sync.Mutex {
+	s.createLocksMu.Lock()
+	defer s.createLocksMu.Unlock()
+	if s.createLocks == nil {
+		s.createLocks = map[string]*sync.Mutex{}
+	}
+	lock, ok := s.createLocks[description]
+	if !ok {
+		lock = &sync.Mutex{}
+		s.createLocks[description] = lock
+	}
+	return lock
 }
 
 // findCreated lists keys afresh and returns the one key with the description that was not there before.

@@ -129,7 +129,7 @@ func TestSessionCreateKey_givesUpAfterMaxRetries(t *testing.T) {
 	s := newCreateSession(t, url, func(cfg *client.Config) { cfg.MaxRetries = 2 })
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {503, 503, 503, 503}}})
 	_, err := s.CreateKey(context.Background(), "never")
-	wantAPIError(t, err, 503)
+	_ = wantAPIError(t, err, 503)
 	if !strings.Contains(err.Error(), "no key was created; gave up after 3 attempts") {
 		t.Errorf("error %q does not say that nothing was created", err)
 	}
@@ -145,7 +145,7 @@ func TestSessionCreateKey_internalErrorIsCheckedNotRetried(t *testing.T) {
 	s := newCreateSession(t, url)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {500}}})
 	_, err := s.CreateKey(context.Background(), "never")
-	wantAPIError(t, err, 500)
+	_ = wantAPIError(t, err, 500)
 	if !strings.Contains(err.Error(), "(no key was created)") {
 		t.Errorf("error %q does not say that nothing was created", err)
 	}

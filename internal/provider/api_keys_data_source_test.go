@@ -72,13 +72,14 @@ func TestAPIKeysDataSource_allKeys(t *testing.T) {
 				})),
 				statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("api_keys").AtSliceIndex(1).AtMapKey("last_used"), knownvalue.Null()),
 			},
-			Check: env.checkNoKeyValueInState(dataAddress),
+			Check: env.checkNoKeyValueInDataSource(),
 		}},
 	})
 }
 
-// checkNoKeyValueInState proves that no key value of the test user reached the data source's state.
-func (e *testEnv) checkNoKeyValueInState(address string) resource.TestCheckFunc {
+// checkNoKeyValueInDataSource proves that no key value of the test user reached the data source's state.
+func (e *testEnv) checkNoKeyValueInDataSource() resource.TestCheckFunc {
+	address := dataAddress
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[address]
 		if !ok {

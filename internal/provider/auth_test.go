@@ -380,7 +380,10 @@ func newWrappedTestEnv(t *testing.T, wrap func(http.Handler) http.Handler, users
 func expireSessionsBeforeCreates(times int) func(http.Handler) http.Handler {
 	var mu sync.Mutex
 	return func(next http.Handler) http.Handler {
-		mock := next.(*mockserver.Server)
+		mock, ok := next.(*mockserver.Server)
+		if !ok {
+			panic("expireSessionsBeforeCreates wraps the mock server only")
+		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api/key") {
 				mu.Lock()

@@ -155,7 +155,7 @@ data "circularo_api_keys" "test" {
 				Config: config,
 				Check: testresource.ComposeAggregateTestCheckFunc(
 					secrets.recordKeys(env.mock),
-					env.checkNoKeyValueInState(dataAddress),
+					env.checkNoKeyValueInDataSource(),
 				),
 			},
 			{
@@ -205,7 +205,7 @@ data "circularo_api_keys" "test" {
 `,
 			Check: testresource.ComposeAggregateTestCheckFunc(
 				secrets.recordKeys(env.mock),
-				env.checkNoKeyValueInState(dataAddress),
+				env.checkNoKeyValueInDataSource(),
 			),
 		}},
 	})
@@ -232,7 +232,7 @@ data "circularo_api_keys" "test" {
   provider = circularo.session
 }
 `, env.url),
-			Check: env.checkNoKeyValueInState(dataAddress),
+			Check: env.checkNoKeyValueInDataSource(),
 		}},
 	})
 	secrets.add("a session token", recorder.Tokens()...)
