@@ -1,0 +1,599 @@
+// Package benchmark measures what `terraform plan` costs with N circularo_api_key resources, against
+// the floor this provider can reach: the same plan without a refresh (Terraform and the plugin
+// protocol without any API work) and, for context, a plan over N terraform_data resources (Terraform
+// without any plugin). The Circularo API is the mock server, run in this process, so its counters
+// tell exactly which calls each plan made.
+package benchmark
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+)
+
+// The mock's account that owns the benchmark's keys.
+const (
+	benchUser     = "bench"
+	benchPassword = "bench-password-1"
+)
+
+// Environment variables that the provider wrapper reads (see writeWrapper).
+const (
+	envRSSFile     = "CIRCULARO_BENCH_RSS_FILE"
+	envProvider    = "CIRCULARO_BENCH_PROVIDER"
+	envProfileDir  = "CIRCULARO_BENCH_PROFILE_DIR"
+	profiledBinary = "terraform-provider-circularo-profiled"
+)
+
+// Options say what to measure.
+type Options struct {
+	Sizes      []int     // numbers of keys, such as 100, 1000, 5000
+	Runs       int       // times each plan runs; the report shows medians
+	ProfileDir string    // when set, one more plan at the largest size runs a profiled provider build that writes CPU and heap profiles here
+	WorkDir    string    // where the Terraform working directories go; empty: a temporary directory, removed at the end
+	Log        io.Writer // progress; nil: none
+}
+
+// Plan kinds, in the order they run and print.
+const (
+	kindRefresh       = "plan"
+	kindNoRefresh     = "plan -refresh=false"
+	kindTerraformData = "terraform_data plan"
+)
+
+// Measurement is one kind of plan at one size, over all runs.
+type Measurement struct {
+	Walls []time.Duration
+	// CPUs are the CPU times (user + system) of terraform and every provider process, per run:
+	// steadier than wall times on a busy machine.
+	CPUs []time.Duration
+	// ProviderCPUs are the CPU times of the provider processes alone, per run; empty when unknown.
+	ProviderCPUs []time.Duration
+	// Calls holds, per route, the most calls any run made (the runs agree unless something is wrong).
+	Calls map[string]int
+	// PeakRSSKiB is the highest peak RSS of any provider process of any run; 0 when unknown.
+	PeakRSSKiB int64
+	// Processes is how many provider processes one plan started (the most of any run).
+	Processes int
+}
+
+// Median is the median wall time.
+func (m Measurement) Median() time.Duration { return median(m.Walls) }
+
+// MedianCPU is the median CPU time of terraform and the provider.
+func (m Measurement) MedianCPU() time.Duration { return median(m.CPUs) }
+
+// MedianProviderCPU is the median CPU time of the provider processes.
+func (m Measurement) MedianProviderCPU() time.Duration { return median(m.ProviderCPUs) }
+
+func (m *Measurement) add(r planRun) {
+	m.Walls = append(m.Walls, r.wall)
+	m.CPUs = append(m.CPUs, r.cpu)
+	if r.processes > 0 {
+		m.ProviderCPUs = append(m.ProviderCPUs, r.providerCPU)
+	}
+	for route, c := range r.calls {
+		m.Calls[route] = max(m.Calls[route], c)
+	}
+	m.PeakRSSKiB = max(m.PeakRSSKiB, r.peakRSSKiB)
+	m.Processes = max(m.Processes, r.processes)
+}
+
+// Result is everything measured at one size.
+type Result struct {
+	N     int
+	Adopt time.Duration // the apply that imports the N keys into the state
+	// AdoptCalls are the API calls of that apply.
+	AdoptCalls map[string]int
+	Plans      map[string]*Measurement // by kind
+	Profile    string                  // the profile summary, when this size was profiled
+}
+
+// Report is the whole benchmark: the results by size and what they ran on.
+type Report struct {
+	Results          []Result
+	TerraformVersion string
+	MemoryMeasured   bool   // false when /usr/bin/time is missing
+	Profile          string // a summary of the provider's CPU profile, when one was taken
+}
+
+// Run measures every size in turn.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Runs < 1 {
+		opts.Runs = 1
+	}
+	if len(opts.Sizes) == 0 {
+		return nil, errors.New("no sizes to measure")
+	}
+	logf := func(format string, args ...any) {
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "plan-bench: "+format+"\n", args...)
+		}
+	}
+	root := opts.WorkDir
+	if root == "" {
+		dir, err := newScratchDir()
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		root = dir
+	}
+
+	logf("building the provider")
+	env, err := newBenchEnv(ctx, root, opts.ProfileDir != "")
+	if err != nil {
+		return nil, err
+	}
+	report := &Report{TerraformVersion: env.terraformVersion(ctx), MemoryMeasured: env.timeBinary != ""}
+	if !report.MemoryMeasured {
+		logf("/usr/bin/time not found: the provider's memory is not measured (Debian/Ubuntu: apt-get install time)")
+	}
+	largest := slices.Max(opts.Sizes)
+	for _, n := range opts.Sizes {
+		profileDir := ""
+		if n == largest {
+			profileDir = opts.ProfileDir
+		}
+		res, err := env.measure(ctx, n, opts.Runs, profileDir, logf)
+		if err != nil {
+			return report, fmt.Errorf("at N=%d: %w", n, err)
+		}
+		report.Results = append(report.Results, *res)
+		if res.Profile != "" {
+			report.Profile = res.Profile
+		}
+	}
+	return report, nil
+}
+
+// newScratchDir makes the working directory in the user's cache, beside the CLIs that
+// scripts/ensure-cli.sh caches: a run at N=5000 takes long enough for a /tmp cleaner to strike.
+func newScratchDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	base = filepath.Join(base, "terraform-provider-circularo")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(base, "plan-bench-")
+}
+
+// benchEnv is the provider build, its wrapper and the CLI, shared by every size.
+type benchEnv struct {
+	root        string
+	provider    string // the real binary
+	profiled    string // the profiled build, when profiling
+	overrideDir string // holds the wrapper named terraform-provider-circularo
+	timeBinary  string // /usr/bin/time, or "" when missing
+}
+
+func newBenchEnv(ctx context.Context, root string, withProfiledBuild bool) (*benchEnv, error) {
+	e := &benchEnv{root: root, overrideDir: filepath.Join(root, "override")}
+	buildDir := filepath.Join(root, "build")
+	for _, d := range []string{buildDir, e.overrideDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	bin, err := terraformcli.BuildProvider(ctx, buildDir)
+	if err != nil {
+		return nil, err
+	}
+	e.provider = bin
+	if withProfiledBuild {
+		if e.profiled, err = buildProfiled(ctx, buildDir); err != nil {
+			return nil, err
+		}
+	}
+	if p, err := exec.LookPath("/usr/bin/time"); err == nil {
+		e.timeBinary = p
+	}
+	if err := e.writeWrapper(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// writeWrapper puts a script named like the provider in the dev_overrides directory. It runs the real
+// provider (or the one CIRCULARO_BENCH_PROVIDER names, to compare another build) under /usr/bin/time,
+// which appends the process's peak RSS and CPU time to CIRCULARO_BENCH_RSS_FILE: one line per provider
+// process, however many processes Terraform starts during a plan.
+func (e *benchEnv) writeWrapper() error {
+	script := fmt.Sprintf(`#!/bin/sh
+# Written by the circularo plan benchmark.
+provider=${%[1]s:-%[2]s}
+if [ -n "${%[3]s:-}" ] && [ -n %[4]s ]; then
+  exec %[4]s -a -o "$%[3]s" -f '%[5]s' "$provider" "$@"
+fi
+exec "$provider" "$@"
+`, envProvider, shellQuote(e.provider), envRSSFile, shellQuote(e.timeBinary), wrapperFormat)
+	return os.WriteFile(filepath.Join(e.overrideDir, "terraform-provider-circularo"), []byte(script), 0o755)
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func buildProfiled(ctx context.Context, dir string) (string, error) {
+	root, err := terraformcli.ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, profiledBinary)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./internal/benchmark/cmd/profiled-provider")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build the profiled provider: %v\n%s", err, b)
+	}
+	return out, nil
+}
+
+func (e *benchEnv) terraformVersion(ctx context.Context) string {
+	bin, err := terraformcli.Binary()
+	if err != nil {
+		return "unknown"
+	}
+	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	if err != nil {
+		return "unknown"
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(first)
+}
+
+// sizeEnv is one size: a mock holding N keys and two working directories.
+type sizeEnv struct {
+	*benchEnv
+	n         int
+	mock      *mockserver.Server
+	circularo *terraformcli.Workdir
+	builtin   *terraformcli.Workdir // terraform_data only
+	rssFile   string
+}
+
+func (e *benchEnv) newSize(n int, url string, mock *mockserver.Server) (*sizeEnv, error) {
+	dir := filepath.Join(e.root, fmt.Sprintf("n%d", n))
+	s := &sizeEnv{benchEnv: e, n: n, mock: mock, rssFile: filepath.Join(dir, "provider-rss.txt")}
+	keys, err := json.Marshal(seedKeys(mock, n))
+	if err != nil {
+		return nil, err
+	}
+	for _, wd := range []**terraformcli.Workdir{&s.circularo, &s.builtin} {
+		sub := filepath.Join(dir, "circularo")
+		if wd == &s.builtin {
+			sub = filepath.Join(dir, "terraform_data")
+		}
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(sub, "keys.json"), keys, 0o600); err != nil {
+			return nil, err
+		}
+		w, err := terraformcli.NewWorkdir(sub, e.overrideDir)
+		if err != nil {
+			return nil, err
+		}
+		w.Env = []string{
+			"CIRCULARO_URL=" + url,
+			"CIRCULARO_USERNAME=" + benchUser,
+			"CIRCULARO_PASSWORD=" + benchPassword,
+			"CIRCULARO_TOKEN=", // a developer's token would conflict with the login
+			"CIRCULARO_API_PATH=",
+			"CIRCULARO_TENANT=",
+			"CIRCULARO_TOTP_SECRET=",
+			"TF_LOG=",
+			envRSSFile + "=" + s.rssFile,
+		}
+		*wd = w
+	}
+	return s, nil
+}
+
+// seedKeys gives the bench user n keys of varied age and use, and returns fingerprint -> description,
+// which the configurations iterate over.
+func seedKeys(mock *mockserver.Server, n int) map[string]string {
+	now := time.Now().UTC()
+	out := make(map[string]string, n)
+	for i := range n {
+		k := mockserver.Key{
+			Description: fmt.Sprintf("bench integration %05d", i),
+			Created:     now.Add(-time.Duration(i+1) * time.Hour),
+		}
+		if i%2 == 0 {
+			used := now.Add(-time.Duration(i%500) * time.Hour)
+			k.LastUsed = &used
+		}
+		stored := mock.AddKey(benchUser, k)
+		out[client.Fingerprint(stored.ID)] = stored.Description
+	}
+	return out
+}
+
+const terraformBlock = `terraform {
+  required_providers {
+    circularo = {
+      source = "circularo/circularo"
+    }
+  }
+}
+
+locals {
+  keys = jsondecode(file("${path.module}/keys.json")) # fingerprint => description
+}
+`
+
+// circularoConfig declares one circularo_api_key per key; withImports adopts them by fingerprint.
+func circularoConfig(withImports bool) string {
+	config := terraformBlock + `
+provider "circularo" {}
+
+resource "circularo_api_key" "bench" {
+  for_each    = local.keys
+  description = each.value
+}
+`
+	if withImports {
+		config += `
+import {
+  for_each = local.keys
+  to       = circularo_api_key.bench[each.key]
+  id       = each.key
+}
+`
+	}
+	return config
+}
+
+// terraformDataConfig is the same for_each over terraform_data: Terraform without a plugin.
+const terraformDataConfig = `locals {
+  keys = jsondecode(file("${path.module}/keys.json"))
+}
+
+resource "terraform_data" "bench" {
+  for_each = local.keys
+  input    = each.value
+}
+`
+
+func (e *benchEnv) measure(ctx context.Context, n, runs int, profileDir string, logf func(string, ...any)) (*Result, error) {
+	mock := mockserver.New(mockserver.Options{})
+	mock.AddUser(mockserver.User{Name: benchUser, Password: benchPassword})
+	srv := httptest.NewServer(mock) // listens on 127.0.0.1
+	defer srv.Close()
+
+	s, err := e.newSize(n, srv.URL, mock)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{N: n, Plans: map[string]*Measurement{}}
+
+	logf("N=%d: adopting %d keys into the state (import blocks)", n, n)
+	if err := s.circularo.WriteConfig(circularoConfig(true)); err != nil {
+		return nil, err
+	}
+	mock.ResetCounts()
+	start := time.Now()
+	if _, err := s.circularo.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return nil, err
+	}
+	res.Adopt = time.Since(start)
+	res.AdoptCalls = mock.Counts()
+	if res.AdoptCalls["create_key"] != 0 || res.AdoptCalls["delete_key"] != 0 {
+		return nil, fmt.Errorf("adopting the keys created or deleted some: %v", res.AdoptCalls)
+	}
+	// The measured plans run without the import blocks, as a configuration does once keys are adopted.
+	if err := s.circularo.WriteConfig(circularoConfig(false)); err != nil {
+		return nil, err
+	}
+	logf("N=%d: applying %d terraform_data resources", n, n)
+	if err := s.builtin.WriteConfig(terraformDataConfig); err != nil {
+		return nil, err
+	}
+	if _, err := s.builtin.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return nil, err
+	}
+
+	plans := []struct {
+		kind string
+		wd   *terraformcli.Workdir
+		args []string
+	}{
+		{kindRefresh, s.circularo, nil},
+		{kindNoRefresh, s.circularo, []string{"-refresh=false"}},
+		{kindTerraformData, s.builtin, nil},
+	}
+	for _, p := range plans {
+		res.Plans[p.kind] = &Measurement{Calls: map[string]int{}}
+	}
+	// Runs interleave the kinds, so that a slow moment of a shared machine does not hit one kind only.
+	for run := 1; run <= runs; run++ {
+		for _, p := range plans {
+			r, err := s.plan(ctx, p.wd, p.args...)
+			if err != nil {
+				return nil, err
+			}
+			logf("N=%d run %d/%d: %-20s %8s wall, %8s CPU  calls %v", n, run, runs, p.kind,
+				r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), formatCalls(r.calls))
+			res.Plans[p.kind].add(r)
+		}
+	}
+	if profileDir != "" {
+		logf("N=%d: profiling the provider during one more plan", n)
+		if res.Profile, err = s.profile(ctx, profileDir); err != nil {
+			return nil, fmt.Errorf("profile: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// profile runs one plan with the profiled build, which writes a CPU and a heap profile per provider
+// process into dir, and summarizes the profiles of the process that did the most work.
+func (s *sizeEnv) profile(ctx context.Context, dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	before, _ := filepath.Glob(filepath.Join(dir, "cpu-*.pprof"))
+	saved := s.circularo.Env
+	s.circularo.Env = append(slices.Clone(saved), envProvider+"="+s.profiled, envProfileDir+"="+dir)
+	defer func() { s.circularo.Env = saved }()
+	if _, err := s.plan(ctx, s.circularo); err != nil {
+		return "", err
+	}
+	after, _ := filepath.Glob(filepath.Join(dir, "cpu-*.pprof"))
+	var cpu string
+	var size int64 = -1
+	for _, f := range after {
+		if slices.Contains(before, f) {
+			continue
+		}
+		if st, err := os.Stat(f); err == nil && st.Size() > size {
+			cpu, size = f, st.Size()
+		}
+	}
+	if cpu == "" {
+		return "", errors.New("the profiled provider wrote no CPU profile")
+	}
+	heap := strings.Replace(cpu, "cpu-", "heap-", 1)
+	var summary strings.Builder
+	fmt.Fprintf(&summary, "Provider profiles of a plan at N=%d: %s, %s\n", s.n, cpu, heap)
+	for _, view := range []struct {
+		title, profile string
+		args           []string
+	}{
+		{"CPU, top functions by cumulative time", cpu, []string{"-top", "-cum", "-nodecount=25"}},
+		{"Allocations, top functions by bytes allocated", heap, []string{"-top", "-sample_index=alloc_space", "-nodecount=15"}},
+	} {
+		cmd := exec.CommandContext(ctx, "go", append(append([]string{"tool", "pprof"}, view.args...), s.profiled, view.profile)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("go tool pprof: %v\n%s", err, out)
+		}
+		fmt.Fprintf(&summary, "\n%s:\n%s", view.title, out)
+	}
+	return summary.String(), nil
+}
+
+// planRun is what one plan cost.
+type planRun struct {
+	wall        time.Duration
+	cpu         time.Duration // terraform and the provider processes it started and waited for
+	providerCPU time.Duration // the provider processes alone
+	calls       map[string]int
+	peakRSSKiB  int64 // the highest of the provider processes
+	processes   int   // provider processes started
+}
+
+// plan runs one `terraform plan`, which must find no changes, and measures it.
+func (s *sizeEnv) plan(ctx context.Context, wd *terraformcli.Workdir, args ...string) (planRun, error) {
+	if err := os.Remove(s.rssFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return planRun{}, err
+	}
+	s.mock.ResetCounts()
+	// -detailed-exitcode: a plan with changes exits 2.
+	cmd := exec.CommandContext(ctx, wd.Binary, append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, args...)...)
+	cmd.Dir = wd.Dir
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_CLI_CONFIG_FILE="+wd.CLIConfig)
+	cmd.Env = append(cmd.Env, wd.Env...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	r := planRun{wall: time.Since(start), calls: s.mock.Counts()}
+	if err != nil {
+		return r, fmt.Errorf("terraform plan %s must find no changes: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	// A waited-for process's usage includes the children it waited for: here, the providers.
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	r.peakRSSKiB, r.providerCPU, r.processes, err = readProviderUsage(s.rssFile)
+	return r, err
+}
+
+// wrapperFormat is what /usr/bin/time writes per provider process: peak RSS in KiB, then user and
+// system CPU seconds.
+const wrapperFormat = "%M %U %S"
+
+// readProviderUsage reads the wrapper's file, one line per provider process, and returns the highest
+// peak RSS, the total CPU time and the number of processes. /usr/bin/time also writes lines such as
+// "Command exited with non-zero status 1": only lines of three numbers count.
+func readProviderUsage(path string) (peakKiB int64, cpu time.Duration, processes int, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		kib, err1 := strconv.ParseInt(f[0], 10, 64)
+		user, err2 := strconv.ParseFloat(f[1], 64)
+		sys, err3 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		processes++
+		peakKiB = max(peakKiB, kib)
+		cpu += time.Duration((user + sys) * float64(time.Second))
+	}
+	return peakKiB, cpu, processes, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// formatCalls prints counters as "list_keys=1 login=1", without the total and zeros; "none" if empty.
+func formatCalls(calls map[string]int) string {
+	type rc struct {
+		route string
+		n     int
+	}
+	var list []rc
+	for route, n := range calls {
+		if route != "total" && n > 0 {
+			list = append(list, rc{route, n})
+		}
+	}
+	if len(list) == 0 {
+		return "none"
+	}
+	slices.SortFunc(list, func(a, b rc) int { return cmp.Compare(a.route, b.route) })
+	parts := make([]string, len(list))
+	for i, c := range list {
+		parts[i] = fmt.Sprintf("%s=%d", c.route, c.n)
+	}
+	return strings.Join(parts, " ")
+}

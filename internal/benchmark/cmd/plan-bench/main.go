@@ -1,0 +1,79 @@
+// Command plan-bench measures `terraform plan` with N circularo_api_key resources against the mock
+// Circularo API, next to the same plan without a refresh and a plan over N terraform_data resources,
+// and prints wall times, API calls by kind, the provider's peak memory and the issue's targets.
+//
+//	go run ./internal/benchmark/cmd/plan-bench -n 100,1000,5000 -runs 3
+//
+// `make bench` runs it through scripts/bench.sh. It needs a terraform CLI (TF_ACC_TERRAFORM_PATH or
+// PATH) and, for the memory figures, /usr/bin/time.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/circularo/terraform-provider-circularo/internal/benchmark"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "plan-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plan-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sizes := fs.String("n", "100,1000,5000", "comma-separated numbers of keys to measure")
+	runs := fs.Int("runs", 3, "times each plan runs (the report shows medians)")
+	profile := fs.String("profile", "", "directory for CPU and heap profiles of the provider during one more plan at the largest N")
+	workDir := fs.String("workdir", "", "keep the Terraform working directories here (default: a temporary directory, removed)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	ns, err := parseSizes(*sizes)
+	if err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return errors.New("-runs must be at least 1")
+	}
+	report, err := benchmark.Run(ctx, benchmark.Options{
+		Sizes: ns, Runs: *runs, ProfileDir: *profile, WorkDir: *workDir, Log: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	report.Print(stdout, *runs)
+	return nil
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-n: %q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,158 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+// scaleKeyCount is enough keys for Terraform to refresh them concurrently (its parallelism is 10),
+// and few enough for a quick test.
+const scaleKeyCount = 25
+
+func (e *testEnv) manyKeysConfig(count int, withDataSource bool) string {
+	config := e.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "many" {
+  count       = %d
+  description = "scale-${count.index}"
+}
+`, count)
+	if withDataSource {
+		config += `
+data "circularo_api_keys" "all" {}
+`
+	}
+	return config
+}
+
+// expectAPICalls is a plan check: the terraform command that made the plan called the mock exactly
+// as want says (a route missing from want was not called), counted since the previous reset. It then
+// resets the counters, so that the next check sees the next command's calls alone.
+//
+// terraform-plugin-testing starts a new provider server for every terraform command, and Terraform
+// configures it once, so each command is one provider process with one Session: "login": 1 proves
+// that, and "list_keys": 1 beside it proves one list per provider process.
+type expectAPICalls struct {
+	mock *mockserver.Server
+	want map[string]int
+}
+
+func (c expectAPICalls) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	got := c.mock.Counts()
+	c.mock.ResetCounts()
+	if err := compareCalls(got, c.want); err != nil {
+		resp.Error = err
+	}
+}
+
+// compareCalls reports any route whose count differs from want. "total" is the sum of the others,
+// and "logout" happens when Terraform stops the provider, which may be before or after the check.
+func compareCalls(got, want map[string]int) error {
+	var diffs []string
+	routes := slices.Sorted(maps.Keys(got))
+	for route := range want {
+		if _, ok := got[route]; !ok {
+			routes = append(routes, route)
+		}
+	}
+	for _, route := range routes {
+		if route == "total" || route == "logout" {
+			continue
+		}
+		if got[route] != want[route] {
+			diffs = append(diffs, fmt.Sprintf("%s: %d calls, want %d", route, got[route], want[route]))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("API calls differ from what one provider process should make (all counts: %v):\n  %s",
+			got, strings.Join(diffs, "\n  "))
+	}
+	return nil
+}
+
+// checkCalls is the same comparison as a TestCheckFunc, for the apply of a step.
+func (e *testEnv) checkCalls(want map[string]int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		got := e.mock.Counts()
+		e.mock.ResetCounts()
+		return compareCalls(got, want)
+	}
+}
+
+func resetCounts(mock *mockserver.Server) func() { return mock.ResetCounts }
+
+// TestAPIKeyResource_refreshListsKeysOncePerProcess refreshes 25 keys, alone and with the data
+// source, and counts the list calls of every terraform command: one per provider process that
+// needs the API, never one per key, and none for planning without a refresh.
+func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
+	env := newTestEnv(t)
+	oneList := map[string]int{"login": 1, "list_keys": 1}
+	noCalls := map[string]int{}
+	env.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				// The plan needs nothing from the API; the apply lists once (the creates' check for
+				// keys left by a failed create) and creates every key.
+				Config:    env.manyKeysConfig(scaleKeyCount, false),
+				PreConfig: resetCounts(env.mock),
+				Check:     env.checkCalls(map[string]int{"login": 1, "list_keys": 1, "create_key": scaleKeyCount}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, noCalls}},
+					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+				},
+			},
+			{
+				// A plan-only step runs `plan -refresh=false` and then `plan`.
+				Config:    env.manyKeysConfig(scaleKeyCount, false),
+				PreConfig: resetCounts(env.mock),
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					// Planning 25 unchanged keys (plan modifiers included) calls nothing.
+					PostApplyPreRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, noCalls}},
+					// Refreshing 25 keys lists once.
+					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+				},
+			},
+			{
+				// The data source is read even without a refresh; with one, the 25 refreshes share
+				// its list.
+				Config:    env.manyKeysConfig(scaleKeyCount, true),
+				PreConfig: resetCounts(env.mock),
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+				},
+			},
+			{
+				// Five more keys: the plan refreshes the 25 with one list, and the apply's creates
+				// share one list, which the creates keep correct without listing again.
+				Config:    env.manyKeysConfig(scaleKeyCount+5, true),
+				PreConfig: resetCounts(env.mock),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					env.checkCalls(map[string]int{"login": 2, "list_keys": 2, "create_key": 5}),
+					func(*terraform.State) error {
+						if n := len(env.mock.Keys(testUser)); n != scaleKeyCount+5 {
+							return fmt.Errorf("the server holds %d keys, want %d", n, scaleKeyCount+5)
+						}
+						return nil
+					},
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+				},
+			},
+		},
+	})
+}

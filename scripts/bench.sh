@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The plan benchmark (make bench): terraform plan with N circularo_api_key resources against the mock
+# Circularo API, next to the same plan with -refresh=false and a plan over N terraform_data resources.
+# Prints wall and CPU times, API calls by kind, the provider's peak memory and the issue's targets.
+#
+# Usage: scripts/bench.sh [-n 100,1000,5000] [-runs 3] [-profile DIR] [-workdir DIR]
+#   -profile DIR   also writes CPU and heap profiles of the provider during one more plan at the largest N
+#   CIRCULARO_BENCH_PROVIDER=/path/to/terraform-provider-circularo   measures another build instead
+#
+# Takes about 18 minutes with the defaults on 2 cores (N=5000 dominates). The CLI is found as the tests
+# find it (scripts/ensure-cli.sh); the memory figures need GNU time (/usr/bin/time).
+set -euo pipefail
+export CHECKPOINT_DISABLE=1
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if [ ! -x /usr/bin/time ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "bench: installing GNU time (apt-get install time) for the memory figures" >&2
+		apt-get install -y time >/dev/null 2>&1 ||
+			{ apt-get update >/dev/null 2>&1 && apt-get install -y time >/dev/null 2>&1; } ||
+			echo "bench: could not install GNU time: the provider's memory is not measured" >&2
+	else
+		echo "bench: /usr/bin/time is missing (Debian/Ubuntu: apt-get install time): the provider's memory is not measured" >&2
+	fi
+fi
+
+if [ -x scripts/ensure-cli.sh ]; then
+	exec scripts/ensure-cli.sh terraform -- go run ./internal/benchmark/cmd/plan-bench "$@"
+fi
+exec go run ./internal/benchmark/cmd/plan-bench "$@"
