@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -102,7 +101,7 @@ func newObserver(env *testEnv) *observer { return &observer{env: env} }
 func (o *observer) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"circularo": func() (tfprotov6.ProviderServer, error) {
-			server, err := providerserver.NewProtocol6WithError(newWithOptions("test", options{now: o.env.now})())()
+			server, err := serverFactory(options{now: o.env.now})()
 			if err != nil {
 				return nil, err
 			}

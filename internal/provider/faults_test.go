@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -21,7 +20,7 @@ func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	opts := options{now: e.now, retryWaitMin: time.Millisecond, retryWaitMax: 20 * time.Millisecond}
 	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": providerserver.NewProtocol6WithError(newWithOptions("test", opts)()),
+		"circularo": serverFactory(opts),
 	}
 	resource.UnitTest(t, tc)
 }

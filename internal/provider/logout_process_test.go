@@ -14,8 +14,8 @@ import (
 )
 
 // TestProviderProcess_logsOutAtExit runs the built provider binary under the real terraform CLI, as
-// users do. The provider logs out only when its process ends (main calls CloseSessions after Serve
-// returns), which in-process tests never reach: here, after every command, the mock must have no
+// users do. The provider logs out only when its process ends (Serve calls closeSessions when the
+// server stops), which in-process tests never reach: here, after every command, the mock must have no
 // open session although the command logged in. It also checks that no secret reaches the CLI's
 // output or a TRACE log.
 func TestProviderProcess_logsOutAtExit(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -58,8 +57,14 @@ func clearCircularoEnv(t *testing.T) {
 // factories serves the provider in-process to the terraform CLI that the test framework runs.
 func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": providerserver.NewProtocol6WithError(newWithOptions("test", options{now: e.now})()),
+		"circularo": serverFactory(options{now: e.now}),
 	}
+}
+
+// serverFactory serves a provider built with opts through the same server as Serve.
+func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
+	server := newServer(newWithOptions("test", opts)())
+	return func() (tfprotov6.ProviderServer, error) { return server(), nil }
 }
 
 // providerBlock configures the provider for the mock with the test user, plus extra attributes.

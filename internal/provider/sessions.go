@@ -7,7 +7,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 )
 
-// openedSessions holds every Session that Configure made in this process, so that main can log
+// openedSessions holds every Session that Configure made in this process, so that Serve can log
 // out their logins after Terraform stops the plugin. Sessions built on a given token log out nothing.
 var openedSessions struct {
 	sync.Mutex
@@ -20,10 +20,10 @@ func registerSession(s *client.Session) {
 	openedSessions.list = append(openedSessions.list, s)
 }
 
-// CloseSessions logs out every session the provider opened in this process. main calls it after
-// providerserver.Serve returns; errors are dropped because the process is about to exit and an
+// closeSessions logs out every session the provider opened in this process. Serve calls it after
+// Terraform stops the plugin; errors are dropped because the process is about to exit and an
 // unclosed session still expires on the server.
-func CloseSessions(ctx context.Context) {
+func closeSessions(ctx context.Context) {
 	openedSessions.Lock()
 	list := openedSessions.list
 	openedSessions.list = nil

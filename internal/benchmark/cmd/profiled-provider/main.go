@@ -1,11 +1,10 @@
 // Command profiled-provider is the provider as main.go serves it, plus CPU and heap profiles: when
 // CIRCULARO_BENCH_PROFILE_DIR is set, every process writes cpu-<pid>.pprof and heap-<pid>.pprof there
 // when Terraform stops it, plus a goroutine snapshot every half second. Only the plan benchmark uses it
-// (plan-bench -profile DIR); releases never include it. Keep it serving the provider as main.go does.
+// (plan-bench -profile DIR); releases never include it.
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/circularo/terraform-provider-circularo/internal/provider"
 )
@@ -34,12 +31,7 @@ func main() {
 		go snapshotGoroutines(filepath.Join(dir, fmt.Sprintf("goroutines-%d.txt", os.Getpid())))
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{
-		Address: "registry.terraform.io/circularo/circularo",
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	provider.CloseSessions(ctx)
-	cancel()
+	err := provider.Serve("bench", false)
 
 	if cpu != nil {
 		pprof.StopCPUProfile()
