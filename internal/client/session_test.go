@@ -224,37 +224,31 @@ func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
 	}
 }
 
-func TestSession_MFAWithWrongSecretFailsAndLogsOut(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: "GEZDGNBVGY3TQOJQ"})
+func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
+	for name, tc := range map[string]struct {
+		secret      string
+		wantMessage string // in the error, besides ErrUnlockFailed
+		wantUnlocks int
+	}{
+		"wrong secret":   {secret: "GEZDGNBVGY3TQOJQ", wantUnlocks: 1},
+		"invalid base32": {secret: "not base32!", wantMessage: "not valid base32", wantUnlocks: 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mock, url := newSessionMock(t)
+			s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: tc.secret})
 
-	_, err := s.WhoAmI(context.Background())
-	if !errors.Is(err, client.ErrUnlockFailed) {
-		t.Fatalf("WhoAmI with a wrong TOTP secret: %v, want ErrUnlockFailed", err)
-	}
-	if strings.Contains(err.Error(), "GEZDGNBVGY3TQOJQ") {
-		t.Errorf("the error shows the TOTP secret: %v", err)
-	}
-	wantCount(t, mock, "unlock", 1)
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("the locked session is still open on the server (%d open)", n)
-	}
-}
-
-func TestSession_MFAWithInvalidSecret(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: "not base32!"})
-
-	_, err := s.WhoAmI(context.Background())
-	if !errors.Is(err, client.ErrUnlockFailed) || !strings.Contains(err.Error(), "not valid base32") {
-		t.Fatalf("WhoAmI with an invalid TOTP secret: %v, want ErrUnlockFailed naming base32", err)
-	}
-	if strings.Contains(err.Error(), "not base32!") {
-		t.Errorf("the error shows the TOTP secret: %v", err)
-	}
-	wantCount(t, mock, "unlock", 0)
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("the locked session is still open on the server (%d open)", n)
+			_, err := s.WhoAmI(context.Background())
+			if !errors.Is(err, client.ErrUnlockFailed) || !strings.Contains(err.Error(), tc.wantMessage) {
+				t.Fatalf("WhoAmI: %v, want ErrUnlockFailed saying %q", err, tc.wantMessage)
+			}
+			if strings.Contains(err.Error(), tc.secret) {
+				t.Errorf("the error shows the TOTP secret: %v", err)
+			}
+			wantCount(t, mock, "unlock", tc.wantUnlocks)
+			if n := mock.OpenSessions(); n != 0 {
+				t.Errorf("the locked session is still open on the server (%d open)", n)
+			}
+		})
 	}
 }
 

@@ -740,12 +740,7 @@ resource "circularo_api_key" "test" {
 }
 `, fingerprint, description)
 	}
-	tokenProvider := fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-`, env.url, self.ID)
+	tokenProvider := env.tokenProviderBlock(self.ID)
 	selfRevocation := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key.*` +
 		regexp.QuoteMeta(fingerprint) + `.*the token the circularo provider authenticates\s+with`)
 	env.unitTest(t, resource.TestCase{
@@ -960,7 +955,7 @@ resource "circularo_api_key" "dormant" {
 		}
 	}
 
-	write(fmt.Sprintf("provider \"circularo\" {\n  url   = %q\n  token = %q\n}\n", env.url, recent.ID))
+	write(env.tokenProviderBlock(recent.ID))
 	out, err = wd.Run(ctx, "plan", "-destroy", "-no-color")
 	if err == nil {
 		t.Fatalf("plan -destroy of the provider's own key succeeded:\n%s", out)

@@ -123,14 +123,7 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-
-data "circularo_api_keys" "test" {}
-`, env.url, key.ID),
+			Config:            env.tokenProviderBlock(key.ID) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
@@ -169,14 +162,7 @@ func TestProvider_rejectedToken(t *testing.T) {
 	expectErrorWithout([]string{key.ID},
 		words("HTTP 401 Unauthorized: Access token is invalid"),
 		words("rejected the token set in token (or CIRCULARO_TOKEN)"),
-	).run(t, env, fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-
-data "circularo_api_keys" "test" {}
-`, env.url, key.ID))
+	).run(t, env, env.tokenProviderBlock(key.ID)+`data "circularo_api_keys" "test" {}`)
 	if n := env.mock.Count("login"); n != 0 {
 		t.Errorf("a rejected token led to %d login calls", n)
 	}
@@ -314,14 +300,7 @@ func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 	t.Setenv(envPassword, testPassword)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-
-data "circularo_api_keys" "test" {}
-`, env.url, key.ID),
+			Config:            env.tokenProviderBlock(key.ID) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})

@@ -79,6 +79,16 @@ provider "circularo" {
 `, e.url, testUser, testPassword, strings.Join(extra, "\n  "))
 }
 
+// tokenProviderBlock configures the provider for the mock with an existing token only.
+func (e *testEnv) tokenProviderBlock(token string) string {
+	return fmt.Sprintf(`
+provider "circularo" {
+  url   = %q
+  token = %q
+}
+`, e.url, token)
+}
+
 // keyValue returns the token value that a resource holds in the state.
 func keyValue(s *terraform.State, address string) (string, error) {
 	rs, ok := s.RootModule().Resources[address]

@@ -256,14 +256,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
 		ErrorCheck:               errorCheck.check,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-
-ephemeral "circularo_session" "test" {}
-`, env.url, key.ID),
+			Config: env.tokenProviderBlock(key.ID) + `ephemeral "circularo_session" "test" {}`,
 		}},
 	})
 	if !errorCheck.seen {
