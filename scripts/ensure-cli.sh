@@ -186,18 +186,7 @@ find_terraform() {
 		*) log "$path does not look like Terraform: not using it" ;;
 		esac
 	fi
-	if [ -x "$TERRAFORM_BIN" ] && [ "$(cli_version "$TERRAFORM_BIN")" = "Terraform $TERRAFORM_VERSION" ]; then
-		log "using cached $TERRAFORM_BIN (Terraform $TERRAFORM_VERSION)"
-		cli=$TERRAFORM_BIN
-		return 0
-	fi
-	local start=$SECONDS
-	if build_terraform && [ "$(cli_version "$TERRAFORM_BIN")" = "Terraform $TERRAFORM_VERSION" ]; then
-		log "built $TERRAFORM_BIN (Terraform $TERRAFORM_VERSION) in $((SECONDS - start))s"
-		cli=$TERRAFORM_BIN
-		return 0
-	fi
-	return 1
+	cached_or_built Terraform "$TERRAFORM_VERSION" "$TERRAFORM_BIN" build_terraform
 }
 
 # find_tofu: sets cli to an OpenTofu binary, or returns 1.
@@ -209,15 +198,21 @@ find_tofu() {
 		cli=$path
 		return 0
 	fi
-	if [ -x "$TOFU_BIN" ] && [ "$(cli_version "$TOFU_BIN")" = "OpenTofu $OPENTOFU_VERSION" ]; then
-		log "using cached $TOFU_BIN (OpenTofu $OPENTOFU_VERSION)"
-		cli=$TOFU_BIN
+	cached_or_built OpenTofu "$OPENTOFU_VERSION" "$TOFU_BIN" build_tofu
+}
+
+# cached_or_built NAME VERSION BIN BUILD: sets cli to BIN, the cached build of NAME VERSION, running
+# the function BUILD first when BIN is missing or another version; returns 1 when that fails.
+cached_or_built() {
+	local name=$1 version=$2 bin=$3 build=$4 start=$SECONDS
+	if [ -x "$bin" ] && [ "$(cli_version "$bin")" = "$name $version" ]; then
+		log "using cached $bin ($name $version)"
+		cli=$bin
 		return 0
 	fi
-	local start=$SECONDS
-	if build_tofu && [ "$(cli_version "$TOFU_BIN")" = "OpenTofu $OPENTOFU_VERSION" ]; then
-		log "built $TOFU_BIN (OpenTofu $OPENTOFU_VERSION) in $((SECONDS - start))s"
-		cli=$TOFU_BIN
+	if "$build" && [ "$(cli_version "$bin")" = "$name $version" ]; then
+		log "built $bin ($name $version) in $((SECONDS - start))s"
+		cli=$bin
 		return 0
 	fi
 	return 1
