@@ -118,13 +118,8 @@ func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
 	wantCount(t, mock, "login", 1)
 	wantCount(t, mock, "whoami", callers)
 	wantCount(t, mock, "list_keys", 1) // concurrent lists share one call
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	wantClosed(t, s, mock)
 	wantCount(t, mock, "logout", 1)
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
 }
 
 func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
@@ -193,12 +188,7 @@ func TestSession_MFAWithSecretUnlocks(t *testing.T) {
 	}
 	wantCount(t, mock, "login", 1)
 	wantCount(t, mock, "unlock", 1)
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantClosed(t, s, mock)
 }
 
 func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
@@ -266,12 +256,7 @@ func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
 	wantCount(t, mock, "login", 2)
 	wantCount(t, mock, "whoami", 3) // first call, the rejected one, the retry
 
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantClosed(t, s, mock)
 }
 
 func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
@@ -287,12 +272,7 @@ func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
 	wantCount(t, mock, "whoami", 2)
 
 	// Both sessions were opened by this Session: Close logs out both, even the one the server rejected.
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantClosed(t, s, mock)
 }
 
 func TestSession_renewalThatFailsIsReported(t *testing.T) {
@@ -460,4 +440,15 @@ func TestSession_badPassword(t *testing.T) {
 	}
 	wantCount(t, mock, "login", 1) // a rejected login is not "renewed"
 	wantCount(t, mock, "list_keys", 0)
+}
+
+// wantClosed closes s and checks that it left no session open on the server.
+func wantClosed(t *testing.T, s *client.Session, mock *mockserver.Server) {
+	t.Helper()
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after Close", n)
+	}
 }

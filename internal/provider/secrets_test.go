@@ -219,20 +219,8 @@ data "circularo_api_keys" "test" {
 	env.unitTest(t, testresource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		Steps: []testresource.TestStep{{
-			Config: env.urlOnlyProviderBlock() + fmt.Sprintf(`
-ephemeral "circularo_session" "test" {}
-
-provider "circularo" {
-  alias = "session"
-  url   = %q
-  token = ephemeral.circularo_session.test.token
-}
-
-data "circularo_api_keys" "test" {
-  provider = circularo.session
-}
-`, env.url),
-			Check: env.checkNoKeyValueInDataSource(),
+			Config: env.urlOnlyProviderBlock() + env.sessionTokenConfig(),
+			Check:  env.checkNoKeyValueInDataSource(),
 		}},
 	})
 	secrets.add("a session token", recorder.Tokens()...)

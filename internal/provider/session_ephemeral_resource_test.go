@@ -147,25 +147,13 @@ func TestSessionEphemeralResource(t *testing.T) {
 		Steps: []resource.TestStep{{
 			// A second provider configured with the session token proves, during the run, that the
 			// token is a live session of the test user; echo hands the token to the state for checking.
-			Config: env.providerBlock() + fmt.Sprintf(`
-ephemeral "circularo_session" "test" {}
-
-provider "circularo" {
-  alias = "session"
-  url   = %q
-  token = ephemeral.circularo_session.test.token
-}
-
-data "circularo_api_keys" "test" {
-  provider = circularo.session
-}
-
+			Config: env.providerBlock() + env.sessionTokenConfig() + `
 provider "echo" {
   data = ephemeral.circularo_session.test.token
 }
 
 resource "echo" "test" {}
-`, env.url),
+`,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectUnknownValue("echo.test", tfjsonpath.New("data")),
@@ -265,4 +253,22 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 	if n := env.mock.Count("total"); n != 0 {
 		t.Errorf("token mode made %d API calls for the session: %v", n, env.mock.Counts())
 	}
+}
+
+// sessionTokenConfig opens a circularo_session and reads the keys through a second provider
+// configuration (alias "session") that authenticates with the session's token.
+func (e *testEnv) sessionTokenConfig() string {
+	return fmt.Sprintf(`
+ephemeral "circularo_session" "test" {}
+
+provider "circularo" {
+  alias = "session"
+  url   = %q
+  token = ephemeral.circularo_session.test.token
+}
+
+data "circularo_api_keys" "test" {
+  provider = circularo.session
+}
+`, e.url)
 }
