@@ -16,40 +16,54 @@ import (
 // The framework now gets, for the per-resource RPCs, a context that forwards to the RPC's context
 // while the RPC runs and lets go of it when the RPC returns, so that the framework's list keeps a
 // few bytes per RPC.
+//
+// It embeds the framework's whole server, not only tfprotov6.ProviderServer: terraform-plugin-go
+// finds list resources, actions and state stores through optional interfaces, and a wrapper that
+// lacks their methods hides them from Terraform ("ValidateListResourceConfig Not Implemented").
+// ListResource and InvokeAction are forwarded as they are: their results stream after the method
+// has returned, so their context must outlive it.
 type contextReleasingServer struct {
+	frameworkServer
+}
+
+// frameworkServer is every RPC that the framework's protocol 6 server serves.
+type frameworkServer interface {
 	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
 }
 
 func (s contextReleasingServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ValidateResourceConfig)
+	return withReleasedContext(ctx, req, s.frameworkServer.ValidateResourceConfig)
 }
 
 func (s contextReleasingServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.UpgradeResourceState)
+	return withReleasedContext(ctx, req, s.frameworkServer.UpgradeResourceState)
 }
 
 func (s contextReleasingServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ReadResource)
+	return withReleasedContext(ctx, req, s.frameworkServer.ReadResource)
 }
 
 func (s contextReleasingServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.PlanResourceChange)
+	return withReleasedContext(ctx, req, s.frameworkServer.PlanResourceChange)
 }
 
 func (s contextReleasingServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ApplyResourceChange)
+	return withReleasedContext(ctx, req, s.frameworkServer.ApplyResourceChange)
 }
 
 func (s contextReleasingServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ImportResourceState)
+	return withReleasedContext(ctx, req, s.frameworkServer.ImportResourceState)
 }
 
 func (s contextReleasingServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ValidateDataResourceConfig)
+	return withReleasedContext(ctx, req, s.frameworkServer.ValidateDataResourceConfig)
 }
 
 func (s contextReleasingServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	return withReleasedContext(ctx, req, s.ProviderServer.ReadDataSource)
+	return withReleasedContext(ctx, req, s.frameworkServer.ReadDataSource)
 }
 
 func withReleasedContext[Req, Resp any](ctx context.Context, req Req, rpc func(context.Context, Req) (Resp, error)) (Resp, error) {

@@ -11,7 +11,7 @@ type ctxKey struct{}
 
 // keepingServer keeps the context of every call, as the framework's proto6server does.
 type keepingServer struct {
-	tfprotov6.ProviderServer
+	frameworkServer // nil: only ReadResource is called
 	kept []context.Context
 }
 

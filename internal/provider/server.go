@@ -43,7 +43,13 @@ func Serve(version string, debug bool) error {
 func newServer(p provider.Provider) func() tfprotov6.ProviderServer {
 	framework := providerserver.NewProtocol6(p)
 	return func() tfprotov6.ProviderServer {
-		return contextReleasingServer{framework()}
+		// The framework's server implements every optional RPC interface; should a version stop
+		// doing so, the wrapper would hide RPCs, which TestNewServer_servesEveryFrameworkRPC catches.
+		server, ok := framework().(frameworkServer)
+		if !ok {
+			panic("terraform-plugin-framework's server no longer serves every RPC that contextReleasingServer forwards")
+		}
+		return contextReleasingServer{server}
 	}
 }
 

@@ -3,10 +3,12 @@ package provider
 import (
 	"context"
 	"maps"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
@@ -72,4 +74,27 @@ func merged(a, b map[string]string) map[string]string {
 	out := maps.Clone(a)
 	maps.Copy(out, b)
 	return out
+}
+
+// TestNewServer_servesEveryFrameworkRPC checks that the server Serve hands to Terraform has every RPC
+// method of the framework's own server. terraform-plugin-go finds list resources, actions and state
+// stores through optional interfaces: a wrapper without their methods hides them, and Terraform then
+// answers `terraform query` with "ValidateListResourceConfig Not Implemented".
+func TestNewServer_servesEveryFrameworkRPC(t *testing.T) {
+	t.Parallel()
+	framework := reflect.TypeOf(providerserver.NewProtocol6(New("test")())())
+	served := reflect.TypeOf(newServer(New("test")())())
+	for i := range framework.NumMethod() {
+		name := framework.Method(i).Name
+		if _, ok := served.MethodByName(name); !ok {
+			t.Errorf("the served %v lacks %s, which the framework's %v serves", served, name, framework)
+		}
+	}
+	server := newServer(New("test")())()
+	if _, ok := server.(tfprotov6.ProviderServerWithListResource); !ok {
+		t.Error("the served server is not a tfprotov6.ProviderServerWithListResource: terraform query cannot reach list resources")
+	}
+	if _, ok := server.(tfprotov6.ProviderServerWithActions); !ok {
+		t.Error("the served server is not a tfprotov6.ProviderServerWithActions: actions cannot be planned or invoked")
+	}
 }
