@@ -53,17 +53,6 @@ OPENTOFU_VERSION=${OPENTOFU_VERSION:-1.12.6}
 TERRAFORM_BIN=$BIN_DIR/terraform-$TERRAFORM_VERSION/terraform
 TOFU_BIN=$BIN_DIR/opentofu-$OPENTOFU_VERSION/tofu
 
-# Terraform's go.mod replaces nine nested modules (the remote-state backends, internal/legacy) with
-# ./internal/... directories, which a module zip leaves out. The proxy serves them as pseudo-versions of
-# the release commit: 35645b8fca68 is v1.11.4 (its time, 2025-04-09T13:10:05Z, is the tag's).
-# Another Terraform version needs its own value here (TERRAFORM_NESTED_VERSION).
-if [ -z "${TERRAFORM_NESTED_VERSION:-}" ]; then
-	case "$TERRAFORM_VERSION" in
-	1.11.4) TERRAFORM_NESTED_VERSION=v0.0.0-20250409131005-35645b8fca68 ;;
-	*) TERRAFORM_NESTED_VERSION= ;;
-	esac
-fi
-
 log() { echo "ensure-cli: $*" >&2; }
 
 # cli_version BINARY: prints "Terraform 1.11.4" / "OpenTofu 1.12.6", or nothing.
@@ -106,26 +95,36 @@ new_tmp() {
 }
 
 # build_terraform: builds Terraform $TERRAFORM_VERSION into $TERRAFORM_BIN.
+# Terraform's go.mod replaces nine nested modules (the remote-state backends, internal/legacy) with
+# ./internal/... directories, which a module zip leaves out. Only internal/backend/init/init.go imports
+# them (the tests and the scripts use local state), so the build drops them: their imports and map
+# entries there, their require and replace lines in go.mod. That works for 1.11 to 1.15 alike.
 build_terraform() {
-	local src dir nested rel
-	if [ -z "$TERRAFORM_NESTED_VERSION" ]; then
-		log "no TERRAFORM_NESTED_VERSION known for Terraform $TERRAFORM_VERSION: cannot build it"
-		return 1
-	fi
+	local dir src init mods=() m
 	new_tmp
 	log "building Terraform $TERRAFORM_VERSION from the Go module proxy (a few minutes)..."
 	dir=$(module_dir "github.com/hashicorp/terraform@v$TERRAFORM_VERSION") || return 1
 	src=$tmp/terraform
 	cp -R "$dir" "$src"
 	chmod -R u+w "$src"
-	# Put each nested module that go.mod replaces with a ./ directory back in place.
-	while read -r nested rel; do
-		dir=$(module_dir "$nested@$TERRAFORM_NESTED_VERSION") || return 1
-		rm -rf "${src:?}/$rel"
-		mkdir -p "$(dirname "$src/$rel")"
-		cp -R "$dir" "$src/$rel"
-		chmod -R u+w "$src/$rel"
-	done < <(sed -n 's|^replace \(github.com/hashicorp/terraform/[^ ]*\) => \./\([^ ]*\)$|\1 \2|p' "$src/go.mod")
+	init=$src/internal/backend/init/init.go
+	while read -r m; do mods+=("$m"); done < <(sed -n 's|^replace \(github.com/hashicorp/terraform/[^ ]*\) => \./.*$|\1|p' "$src/go.mod")
+	if [ ${#mods[@]} -eq 0 ]; then
+		log "Terraform $TERRAFORM_VERSION: no nested modules found in go.mod"
+		return 1
+	fi
+	for m in "${mods[@]}"; do
+		(cd "$src" && go mod edit -droprequire="$m" -dropreplace="$m")
+		case "$m" in
+		*/internal/backend/remote-state/*)
+			# The import line names the package; the map entry calls it (backendS3.New()).
+			local alias
+			alias=$(sed -n "s|^[[:space:]]*\([A-Za-z0-9_]*\) \"$m\"\$|\1|p" "$init")
+			[ -n "$alias" ] || { log "Terraform $TERRAFORM_VERSION: $m is not imported as expected in init.go"; return 1; }
+			sed -i "\|\"$m\"|d; /[[:space:]]$alias\.New(/d" "$init"
+			;;
+		esac
+	done
 	# Go 1.24 renamed the godebug setting tlskyber to tlsmlkem, and newer Go rejects the old name in go.mod.
 	if grep -q '^godebug tlskyber=' "$src/go.mod"; then
 		(cd "$src" && go mod edit -dropgodebug=tlskyber -godebug=tlsmlkem=0)

@@ -12,7 +12,7 @@ type ctxKey struct{}
 // keepingServer keeps the context of every call, as the framework's proto6server does.
 type keepingServer struct {
 	frameworkServer // nil: only ReadResource is called
-	kept []context.Context
+	kept            []context.Context
 }
 
 func (s *keepingServer) ReadResource(ctx context.Context, _ *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
