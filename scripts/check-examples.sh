@@ -13,7 +13,7 @@ export CHECKPOINT_DISABLE=1
 
 cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
 if [ -z "$cli" ]; then
-	cli=$(scripts/ensure-cli.sh terraform | sed -n 's/^TF_ACC_TERRAFORM_PATH=//p')
+	cli=$(scripts/ensure-cli.sh terraform --path)
 fi
 cli=$(command -v "$cli") || { echo "check-examples: no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}" >&2; exit 1; }
 cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
@@ -80,7 +80,7 @@ EOT
 		echo "check-examples: ok   $dir$note"
 	else
 		echo "check-examples: FAIL $dir" >&2
-		echo "$out" | sed 's/^/    /' >&2
+		printf '    %s\n' "${out//$'\n'/$'\n'    }" >&2
 		failed=1
 	fi
 done < <(find examples -name '*.tf' -printf '%h\n' | LC_ALL=C sort -u)

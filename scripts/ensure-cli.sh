@@ -1,37 +1,40 @@
 #!/usr/bin/env bash
-# Find (or build) the CLI that the acceptance tests drive, and tell the tests where it is.
+# The one place that finds (or builds) the Terraform and OpenTofu CLIs that the tests, the docs, the
+# examples check, the demo and the benchmark use.
 #
 # Usage:
-#   scripts/ensure-cli.sh [terraform|tofu] [--env-file FILE] [-- COMMAND [ARGS...]]
+#   scripts/ensure-cli.sh [terraform|terraform-oldest|tofu] [--path] [--env-file FILE] [-- COMMAND [ARGS...]]
+#
+#   terraform         the newest Terraform the provider supports: $TERRAFORM_VERSION (1.15.0). It has
+#                     every feature (resource identity, terraform query, actions); docs are generated with it.
+#   terraform-oldest  the oldest supported Terraform: $TERRAFORM_OLDEST_VERSION (1.11.4).
+#   tofu              OpenTofu $OPENTOFU_VERSION (1.12.6).
 #
 # Prints the variables for terraform-plugin-testing on stdout, one KEY=VALUE a line:
 #   TF_ACC_TERRAFORM_PATH=/path/to/cli
 #   TF_ACC_PROVIDER_HOST=registry.opentofu.org     (OpenTofu only)
+# --path prints only the CLI's path instead.
 # --env-file FILE also writes them as `export KEY='VALUE'` lines that a shell can source.
 # -- COMMAND runs COMMAND with them exported instead of printing them (the Makefile uses this).
 #
-# terraform mode:
-#   1. TF_ACC_TERRAFORM_PATH if it is already set to an executable;
-#   2. `terraform` on PATH if it is >= 1.11 (set CIRCULARO_IGNORE_PATH_CLI=1 to skip this step);
-#   3. a Terraform $TERRAFORM_VERSION built earlier into the cache;
-#   4. build Terraform $TERRAFORM_VERSION from the Go module proxy into the cache;
-#   5. if that fails: OpenTofu, as in tofu mode.
-# tofu mode:
-#   1. `tofu` on PATH if it is $OPENTOFU_VERSION (same opt-out);
-#   2. an OpenTofu $OPENTOFU_VERSION built earlier into the cache;
-#   3. build it from the Go module proxy into the cache.
+# Each mode wants one exact version, found in this order:
+#   1. `terraform` (or `tofu`) on PATH, if it is that version (set CIRCULARO_IGNORE_PATH_CLI=1 to skip);
+#   2. that version built earlier into the cache;
+#   3. built now from the Go module proxy into the cache (no other download is needed).
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo/bin/{terraform-VERSION/terraform,opentofu-VERSION/tofu}
-# (override the base with CIRCULARO_CACHE_DIR).
-# Builds take minutes on 2 cores (Terraform 1.11.4 ~2.5-4 min, OpenTofu 1.12.6 ~5-9 min); a second run is instant.
+# (override the base with CIRCULARO_CACHE_DIR). Builds take minutes on 2 cores (Terraform 1.11.4 ~3 min,
+# 1.15.0 ~6 min, OpenTofu 1.12.6 ~8 min); a second run is instant.
 set -euo pipefail
 
 mode=terraform
 env_file=
+print_path=
 cmd=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	terraform | tofu) mode=$1 ;;
+	terraform | terraform-oldest | tofu) mode=$1 ;;
+	--path) print_path=1 ;;
 	--env-file) env_file=$2; shift ;;
 	--env-file=*) env_file=${1#--env-file=} ;;
 	--) shift; cmd=("$@"); break ;;
@@ -44,8 +47,9 @@ done
 export CHECKPOINT_DISABLE=1
 CACHE_DIR=${CIRCULARO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo}
 BIN_DIR=$CACHE_DIR/bin
-TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.11.4}
-TERRAFORM_MIN_VERSION=1.11.0
+TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.15.0}
+TERRAFORM_OLDEST_VERSION=${TERRAFORM_OLDEST_VERSION:-1.11.4}
+if [ "$mode" = terraform-oldest ]; then TERRAFORM_VERSION=$TERRAFORM_OLDEST_VERSION; fi
 # OpenTofu 1.12.6, not 1.10.x: OpenTofu has ephemeral resources only from 1.11 (1.10.6 rejects the
 # `ephemeral` block, and tfversion.SkipBelow(1.10.0) does not skip it, since tofu reports its own version).
 OPENTOFU_VERSION=${OPENTOFU_VERSION:-1.12.6}
@@ -60,18 +64,6 @@ cli_version() {
 	# A TF_CLI_CONFIG_FILE that names a missing file makes the CLI warn (OpenTofu on stdout): leave it out.
 	env -u TF_CLI_CONFIG_FILE "$1" version 2>/dev/null |
 		awk '/^(Terraform|OpenTofu) v/ && !f { sub(/^v/, "", $2); print $1, $2; f = 1 }'
-}
-
-# version_ge A B: true when version A >= B (numeric, dot-separated, pre-release suffix ignored).
-version_ge() {
-	local a b i
-	IFS=. read -r -a a <<<"${1%%-*}"
-	IFS=. read -r -a b <<<"${2%%-*}"
-	for i in 0 1 2; do
-		if [ "${a[i]:-0}" -gt "${b[i]:-0}" ]; then return 0; fi
-		if [ "${a[i]:-0}" -lt "${b[i]:-0}" ]; then return 1; fi
-	done
-	return 0
 }
 
 # module_dir MODULE@VERSION: downloads the module through the proxy and prints its read-only directory.
@@ -159,45 +151,17 @@ build_tofu() {
 	mv -f "$TOFU_BIN.new" "$TOFU_BIN"
 }
 
-# find_terraform: sets cli to a Terraform binary, or returns 1.
-find_terraform() {
-	local path v
-	if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ -x "$TF_ACC_TERRAFORM_PATH" ]; then
-		v=$(cli_version "$TF_ACC_TERRAFORM_PATH")
-		if [ -n "$v" ]; then
-			log "using TF_ACC_TERRAFORM_PATH=$TF_ACC_TERRAFORM_PATH ($v)"
-			cli=$TF_ACC_TERRAFORM_PATH
-			case "$v" in OpenTofu*) is_tofu=1 ;; esac
-			return 0
-		fi
-	fi
-	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v terraform); then
-		v=$(cli_version "$path")
-		case "$v" in
-		"Terraform "*)
-			if version_ge "${v#Terraform }" "$TERRAFORM_MIN_VERSION"; then
-				log "using $path ($v)"
-				cli=$path
-				return 0
-			fi
-			log "$path is $v, older than $TERRAFORM_MIN_VERSION: not using it"
-			;;
-		*) log "$path does not look like Terraform: not using it" ;;
-		esac
-	fi
-	cached_or_built Terraform "$TERRAFORM_VERSION" "$TERRAFORM_BIN" build_terraform
-}
-
-# find_tofu: sets cli to an OpenTofu binary, or returns 1.
-find_tofu() {
-	local path
-	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v tofu) &&
-		[ "$(cli_version "$path")" = "OpenTofu $OPENTOFU_VERSION" ]; then
-		log "using $path (OpenTofu $OPENTOFU_VERSION)"
+# on_path NAME CLI VERSION: sets cli to CLI on PATH when it is NAME VERSION exactly.
+on_path() {
+	local name=$1 version=$3 path
+	[ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] || return 1
+	path=$(command -v "$2") || return 1
+	if [ "$(cli_version "$path")" = "$name $version" ]; then
+		log "using $path ($name $version)"
 		cli=$path
 		return 0
 	fi
-	cached_or_built OpenTofu "$OPENTOFU_VERSION" "$TOFU_BIN" build_tofu
+	return 1
 }
 
 # cached_or_built NAME VERSION BIN BUILD: sets cli to BIN, the cached build of NAME VERSION, running
@@ -219,22 +183,30 @@ cached_or_built() {
 
 cli=
 is_tofu=
-if [ "$mode" = terraform ]; then
-	if ! find_terraform; then
-		log "no usable Terraform: falling back to OpenTofu"
-		find_tofu || { log "no usable Terraform or OpenTofu"; exit 1; }
-		is_tofu=1
-	fi
-else
-	find_tofu || { log "no usable OpenTofu"; exit 1; }
+case "$mode" in
+terraform | terraform-oldest)
+	on_path Terraform terraform "$TERRAFORM_VERSION" ||
+		cached_or_built Terraform "$TERRAFORM_VERSION" "$TERRAFORM_BIN" build_terraform ||
+		{ log "no Terraform $TERRAFORM_VERSION"; exit 1; }
+	;;
+tofu)
+	on_path OpenTofu tofu "$OPENTOFU_VERSION" ||
+		cached_or_built OpenTofu "$OPENTOFU_VERSION" "$TOFU_BIN" build_tofu ||
+		{ log "no OpenTofu $OPENTOFU_VERSION"; exit 1; }
 	is_tofu=1
-fi
+	;;
+esac
 cleanup
 tmp=
 
 vars=("TF_ACC_TERRAFORM_PATH=$cli")
 if [ -n "$is_tofu" ]; then
 	vars+=("TF_ACC_PROVIDER_HOST=registry.opentofu.org")
+fi
+
+if [ -n "$print_path" ] && [ ${#cmd[@]} -eq 0 ]; then
+	printf '%s\n' "$cli"
+	exit 0
 fi
 
 if [ -n "$env_file" ]; then

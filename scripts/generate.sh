@@ -14,7 +14,9 @@ if [ "${1:-}" = --docs-only ]; then docs_only=1; fi
 
 # tfplugindocs runs `terraform init` and `terraform providers schema -json` with the `terraform` on PATH
 # (and would download one if there were none: make sure there is one).
-cli=$(scripts/ensure-cli.sh terraform | sed -n 's/^TF_ACC_TERRAFORM_PATH=//p')
+# The newest Terraform: list resource and action schemas exist only from Terraform 1.14 on, and
+# tfplugindocs documents only what the CLI's `providers schema -json` shows.
+cli=$(scripts/ensure-cli.sh terraform --path)
 case "$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')" in
 Terraform*) ;;
 *)

@@ -27,7 +27,7 @@ fail() { echo "test-mirror: FAIL: $*" >&2; exit 1; }
 
 cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
 if [ -z "$cli" ]; then
-	cli=$(scripts/ensure-cli.sh terraform | sed -n 's/^TF_ACC_TERRAFORM_PATH=//p')
+	cli=$(scripts/ensure-cli.sh terraform --path)
 fi
 cli=$(command -v "$cli") || fail "no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}"
 cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
@@ -75,7 +75,7 @@ goreleaser)
 	say "goreleaser release --snapshot for $target"
 	(cd "$src" && "$goreleaser" release --snapshot --clean --skip=sign,publish --config .goreleaser.yml) >"$work/goreleaser.log" 2>&1 ||
 		{ cat "$work/goreleaser.log" >&2; fail "goreleaser release --snapshot failed"; }
-	version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$src/dist/metadata.json" | head -n1)
+	version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$src/dist/metadata.json" | awk '!f { print; f = 1 }')
 	[ -n "$version" ] || fail "no version in dist/metadata.json"
 	zip_name=${name}_${version}_${os}_${arch}.zip
 	zip_path=$src/dist/$zip_name
@@ -99,7 +99,10 @@ go)
 	;;
 *) fail "MIRROR_BUILDER must be goreleaser or go" ;;
 esac
-unzip -l "$zip_path" | grep -q " ${name}_v${version}\$" || { unzip -l "$zip_path" >&2; fail "$zip_name does not hold ${name}_v${version}"; }
+# The whole listing first: `unzip -l | grep -q` fails at random under pipefail (grep -q stops reading,
+# unzip dies of SIGPIPE).
+listing=$(unzip -l "$zip_path")
+grep -q " ${name}_v${version}\$" <<<"$listing" || { echo "$listing" >&2; fail "$zip_name does not hold ${name}_v${version}"; }
 say "built $zip_name (version $version)"
 
 # --- 2. the filesystem mirror, packed layout -----------------------------------------------------
@@ -166,7 +169,7 @@ lock=$config/.terraform.lock.hcl
 [ -f "$lock" ] || fail "init wrote no .terraform.lock.hcl"
 block=$(sed -n "/^provider \"${source_addr//\//\\/}\" {/,/^}/p" "$lock")
 [ -n "$block" ] || { cat "$lock" >&2; fail "the lock file has no provider \"$source_addr\""; }
-echo "$block" | grep -q "^  version *= \"$version\"\$" || { echo "$block" >&2; fail "the lock file does not record version $version"; }
+grep -q "^  version *= \"$version\"\$" <<<"$block" || { echo "$block" >&2; fail "the lock file does not record version $version"; }
 got_hashes=$(echo "$block" | grep -o '"[a-z0-9]*:[^"]*"' | tr -d '"' | LC_ALL=C sort)
 [ "$got_hashes" = "$want_h1" ] || {
 	echo "$block" >&2
@@ -188,7 +191,7 @@ go build -o "$work/circularo-mock" ./internal/mockserver/cmd/circularo-mock
 mock_pid=$!
 url=
 for _ in $(seq 1 100); do
-	url=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$work/mock.log" | head -n1)
+	url=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$work/mock.log" | awk '!f { print; f = 1 }')
 	if [ -n "$url" ]; then break; fi
 	kill -0 "$mock_pid" 2>/dev/null || { cat "$work/mock.log" >&2; fail "the mock server exited"; }
 	sleep 0.1
@@ -198,7 +201,7 @@ say "mock server at $url"
 write_config "$url"
 "$cli" -chdir="$config" plan -input=false -no-color -lock=false >"$work/plan.log" 2>&1 || { cat "$work/plan.log" >&2; fail "plan failed"; }
 if grep -qi 'development overrides' "$work/plan.log"; then fail "plan used dev_overrides"; fi
-count=$(sed -n 's/^ *+ fingerprint_count *= *\([0-9][0-9]*\).*/\1/p' "$work/plan.log" | head -n1)
+count=$(sed -n 's/^ *+ fingerprint_count *= *\([0-9][0-9]*\).*/\1/p' "$work/plan.log" | awk '!f { print; f = 1 }')
 [ -n "$count" ] || { cat "$work/plan.log" >&2; fail "the plan shows no fingerprint_count"; }
 [ "$count" -gt 0 ] || { cat "$work/plan.log" >&2; fail "the data source found no keys in the mock's demo seed"; }
 
