@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docs freshness check (`make test-docs`): regenerate docs/ with tfplugindocs, fail if that changed,
 # deleted or added anything under docs/ (git status --porcelain, so new untracked files count too),
-# and validate docs/ with `tfplugindocs validate`.
+# and validate docs/ with `tfplugindocs validate`; then the changelog (scripts/check-changelog.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
@@ -22,3 +22,4 @@ if [ -n "$changes" ]; then
 	exit 1
 fi
 echo "check-docs: docs/ is up to date and valid"
+scripts/check-changelog.sh
