@@ -41,7 +41,7 @@ func (s *Server) routes() {
 		s.counts["not_found"]++
 		s.mu.Unlock()
 		// The message does not echo the path: it may hold a key value.
-		writeReply(w, apiError(http.StatusNotFound, "route.notFound", "Unknown API route"))
+		s.write(w, apiError(http.StatusNotFound, "route.notFound", "Unknown API route"))
 	})
 }
 
@@ -56,7 +56,7 @@ func (s *Server) handle(pattern, route string, h handlerFunc) {
 		// r.Context()) once the body has been consumed.
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
-			writeReply(w, apiError(http.StatusBadRequest, "request.invalidBody", "Cannot read request body"))
+			s.write(w, apiError(http.StatusBadRequest, "request.invalidBody", "Cannot read request body"))
 			return
 		}
 		if !s.delay(r) {
@@ -72,7 +72,7 @@ func (s *Server) handle(pattern, route string, h handlerFunc) {
 			dropConnection(w)
 			return
 		}
-		writeReply(w, rep)
+		s.write(w, rep)
 	})
 }
 
@@ -201,6 +201,19 @@ func (s *Server) createKey(r *http.Request, body []byte) reply {
 
 func (s *Server) deleteKey(r *http.Request, _ []byte) reply {
 	value := r.PathValue("value")
+	if s.opts.DeleteRequiresToken {
+		if r.URL.Query().Get("token") == "" {
+			s.counts["delete_key_without_token"]++
+		}
+		p, fail := s.authenticate(r, "delete_key")
+		if fail != nil {
+			return *fail
+		}
+		if k := s.keys[value]; k != nil && k.owner != p.user.Name {
+			// Each user sees only their own keys: another user's key is not there for this one.
+			return apiError(http.StatusNotFound, "apiKey.notFound", "API key not found")
+		}
+	}
 	if s.keys[value] == nil {
 		return apiError(http.StatusNotFound, "apiKey.notFound", "API key not found")
 	}
@@ -276,8 +289,9 @@ func (s *Server) keyJSON(k Key) map[string]any {
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
 
+// apiError is an error answer; Server.write words it in the server's ErrorShape.
 func apiError(status int, code, message string) reply {
-	return reply{status: status, body: map[string]string{"code": code, "message": message}}
+	return reply{status: status, body: errorBody{code: code, message: message}}
 }
 
 func badBody() reply {
@@ -285,6 +299,15 @@ func badBody() reply {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// write writes rep, wording an error answer in the server's ErrorShape. Raw answers (Faults.Override)
+// stay as given.
+func (s *Server) write(w http.ResponseWriter, rep reply) {
+	if e, ok := rep.body.(errorBody); ok {
+		rep.body = s.opts.ErrorShape.render(e)
+	}
+	writeReply(w, rep)
+}
 
 func writeReply(w http.ResponseWriter, rep reply) {
 	for k, v := range rep.header {

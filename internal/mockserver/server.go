@@ -44,6 +44,11 @@ type Options struct {
 	SessionTTL           time.Duration    // default 30*24h
 	MaxDescriptionLength int              // default 255, counted in runes
 	OmitNullLastUsed     bool             // leave "lastUsed" out of never-used keys instead of sending null
+	ErrorShape           ErrorShape       // how error answers are worded; default ErrorShapeFlat
+	// DeleteRequiresToken makes DELETE /api/key/<value> need a ?token= of the key's owner, which the
+	// public example does not send: a token-less DELETE gets 401 and counts as
+	// "delete_key_without_token". Without it, DELETE ignores any token, as the example suggests.
+	DeleteRequiresToken bool
 }
 
 // Server is the fake Circularo API. It is an http.Handler.
@@ -92,6 +97,11 @@ func New(opts Options) *Server {
 	if opts.MaxDescriptionLength <= 0 {
 		opts.MaxDescriptionLength = 255
 	}
+	shape, err := ParseErrorShape(string(opts.ErrorShape))
+	if err != nil {
+		panic("mockserver: " + err.Error()) // a test's typo; cmd/circularo-mock checks its flag first
+	}
+	opts.ErrorShape = shape
 	s := &Server{
 		opts:     opts,
 		mux:      http.NewServeMux(),
@@ -231,8 +241,9 @@ func (s *Server) SetKeyLastUsed(value string, t *time.Time) bool {
 
 // Count returns how many requests hit route: a route name (login, whoami, unlock,
 // logout, list_keys, create_key, delete_key, faulted calls included) or "total",
-// "not_found", "logout_api_key" (refused logouts with an API key), "throttled" and
-// "server_error" (injected 429 and 5xx answers, from rates or FailNext).
+// "not_found", "logout_api_key" (refused logouts with an API key),
+// "delete_key_without_token" (token-less DELETEs refused under Options.DeleteRequiresToken),
+// "throttled" and "server_error" (injected 429 and 5xx answers, from rates or FailNext).
 func (s *Server) Count(route string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

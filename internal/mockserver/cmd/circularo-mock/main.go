@@ -44,11 +44,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seedFile := fs.String("seed", "", "JSON seed file (default: the embedded demo seed)")
 	apiPath := fs.String("api-path", "/api/v1", "path prefix of the API")
 	sessionTTL := fs.Duration("session-ttl", 30*24*time.Hour, "lifetime of login sessions")
+	errorShape := fs.String("error-shape", string(mockserver.ErrorShapeFlat),
+		`how error answers are worded: flat {"code","message"}, string {"error":"..."}, nested {"error":{...}} or list {"errors":[...]}`)
+	deleteRequiresToken := fs.Bool("delete-requires-token", false,
+		"answer DELETE /api/key/<key> without ?token= with 401 (the public example sends none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	shape, err := mockserver.ParseErrorShape(*errorShape)
+	if err != nil {
+		return fmt.Errorf("-error-shape: %w", err)
 	}
 
 	seed := mockserver.DefaultSeed()
@@ -63,7 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", *seedFile, err)
 		}
 	}
-	srv := mockserver.New(mockserver.Options{APIPath: *apiPath, SessionTTL: *sessionTTL})
+	srv := mockserver.New(mockserver.Options{APIPath: *apiPath, SessionTTL: *sessionTTL,
+		ErrorShape: shape, DeleteRequiresToken: *deleteRequiresToken})
 	if err := srv.ApplySeed(seed); err != nil {
 		return err
 	}

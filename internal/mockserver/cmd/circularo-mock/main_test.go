@@ -146,6 +146,53 @@ func TestRunSeedFileAndAPIPath(t *testing.T) {
 	}
 }
 
+// rawCall sends a request and returns the status and body, whatever the status.
+func rawCall(t *testing.T, method, u string, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(data)
+}
+
+func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
+	base, _, stop := start(t, "-error-shape", "nested", "-delete-requires-token")
+	status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`)
+	if status != 401 || body != `{"error":{"code":"login.invalidCredentials","message":"Invalid name or password"}}`+"\n" {
+		t.Errorf("bad login: %d %s, want a nested 401", status, body)
+	}
+	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
+	key := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].ID
+	if status, body := rawCall(t, "DELETE", base+"/api/key/"+key, ""); status != 401 || !strings.Contains(body, "token.missing") {
+		t.Errorf("DELETE without token: %d %s, want 401", status, body)
+	}
+	call(t, "DELETE", base+"/api/key/"+key+"?token="+url.QueryEscape(token), "")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without the flags: flat errors, and DELETE needs no token.
+	base, _, stop = start(t)
+	if status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`); status != 401 || !strings.HasPrefix(body, `{"code":`) {
+		t.Errorf("bad login: %d %s, want a flat 401", status, body)
+	}
+	token = call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
+	call(t, "DELETE", base+"/api/key/"+call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].ID, "")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"users":[{"nam":"x"}]}`), 0o600); err != nil {
@@ -156,6 +203,7 @@ func TestRunErrors(t *testing.T) {
 		{"-seed", filepath.Join(t.TempDir(), "missing.json")},
 		{"-seed", bad},
 		{"-listen", "127.0.0.1:notaport"},
+		{"-error-shape", "xml"},
 		{"extra"},
 	} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
