@@ -356,14 +356,11 @@ func RetryableFailure(err error) bool {
 func decodeAnswer(method, redactedURL string, resp *http.Response, raw []byte, out any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := &APIError{Method: method, URL: redactedURL, StatusCode: resp.StatusCode}
-		var e struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Error   string `json:"error"`
-		}
-		if json.Unmarshal(raw, &e) == nil && (e.Code != "" || e.Message != "" || e.Error != "") {
-			apiErr.Code = Excerpt([]byte(e.Code))
-			apiErr.Message = Excerpt([]byte(firstNonEmpty(e.Message, e.Error)))
+		if found := parseServerErrors(raw); len(found) > 0 {
+			apiErr.Code, apiErr.Message = found[0].Code, found[0].Message
+			if len(found) > 1 {
+				apiErr.More = found[1:]
+			}
 		} else if len(bytes.TrimSpace(raw)) > 0 {
 			apiErr.Excerpt = Excerpt(raw)
 		}
@@ -506,12 +503,14 @@ func (c *Client) CreateKey(ctx context.Context, token, description string) (*API
 	return &k, nil
 }
 
-// DeleteKey revokes a key at once: DELETE /api/key/<value>. A 404 is returned as ErrNotFound.
-func (c *Client) DeleteKey(ctx context.Context, value string) error {
+// DeleteKey revokes a key at once: DELETE /api/key/<value>. With an empty token it sends no
+// ?token=, as the public example does; Session.DeleteKey picks the form the server wants. A 404 is
+// returned as ErrNotFound.
+func (c *Client) DeleteKey(ctx context.Context, token, value string) error {
 	if value == "" || strings.ContainsAny(value, "/?#%") {
 		return errors.New("refusing to delete a key whose value is empty or not a plain token")
 	}
-	return c.do(ctx, call{method: http.MethodDelete, path: "/api/key/" + value})
+	return c.do(ctx, call{method: http.MethodDelete, path: "/api/key/" + value, token: token})
 }
 
 func (c *Client) redacted(path string) string {

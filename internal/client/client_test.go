@@ -460,13 +460,13 @@ func TestClient_DeleteKey(t *testing.T) {
 	mock, url := startAPI(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
 		t.Fatal(err)
 	}
 	if mock.KeyExists(key.ID) {
 		t.Fatal("the key still exists")
 	}
-	err := c.DeleteKey(context.Background(), key.ID)
+	err := c.DeleteKey(context.Background(), "", key.ID)
 	if !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("deleting it again: got %v, want ErrNotFound", err)
 	}
@@ -481,7 +481,7 @@ func TestClient_DeleteKey(t *testing.T) {
 	// A value that would change the path is refused before any request.
 	before := mock.Count("total")
 	for _, bad := range []string{"", "a/b", "../login", "x?token=y", "x#y", "x%2F"} {
-		if err := c.DeleteKey(context.Background(), bad); err == nil {
+		if err := c.DeleteKey(context.Background(), "", bad); err == nil {
 			t.Errorf("DeleteKey(%q) sent no error", bad)
 		}
 	}
@@ -544,7 +544,7 @@ func TestClient_RetriesDeleteAndLogin(t *testing.T) {
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {503, 502}, "login": {504}}})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
 		t.Fatal(err)
 	}
 	wantRouteCount(t, mock, "delete_key", 3)
@@ -872,7 +872,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	}
 	_, err = c.ListKeys(ctx, token)
 	note(err)
-	note(c.DeleteKey(ctx, key.ID))
+	note(c.DeleteKey(ctx, token, key.ID))
 	if len(errs) != 0 {
 		t.Fatalf("unexpected errors: %v", errs)
 	}
@@ -881,7 +881,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	other := mock.AddKey(clientUser, mockserver.Key{Description: "other"})
 	_, err = c.Login(ctx, client.LoginRequest{Name: clientUser, Password: "the-wrong-password"})
 	note(err)
-	note(c.DeleteKey(ctx, key.ID)) // 404
+	note(c.DeleteKey(ctx, "", key.ID)) // 404
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 	_, err = c.CreateKey(ctx, token, "dropped")
 	note(err)
@@ -908,7 +908,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	refused := newAPIClient(t, closedURL(t), func(cfg *client.Config) { cfg.Logger = &logger; cfg.MaxRetries = 1 })
 	_, err = refused.ListKeys(ctx, token)
 	note(err)
-	note(refused.DeleteKey(ctx, other.ID))
+	note(refused.DeleteKey(ctx, token, other.ID))
 	if len(errs) != 10 {
 		t.Fatalf("%d of the 10 failures failed: %v", len(errs), errs)
 	}
@@ -952,7 +952,7 @@ func TestClient_SendsUserAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteKey(ctx, key.ID); err != nil {
+	if err := c.DeleteKey(ctx, "", key.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(ctx, token); err != nil {

@@ -60,6 +60,20 @@ func addDecodeSeeds(f *testing.F) {
 		{429, "text/plain", "slow down " + token64},
 		{502, "text/html", "<html>Bad Gateway</html>"},
 		{500, "application/json", `{"error":"` + token64 + `"}`},
+		// The error shapes that parseServerErrors reads, with tokens where a careless reader would show them.
+		{401, "application/json", `{"error":{"code":"login.invalid","message":"Invalid name or password"}}`},
+		{401, "application/json", `{"error":{"code":"` + token64 + `","message":"Token ` + token64 + ` is invalid"}}`},
+		{401, "application/json", `{"error":"Invalid name or password"}`},
+		{403, "application/json", `{"error":"token.locked"}`},
+		{401, "application/json", `{"errors":[{"code":"login.invalidTenant","message":"Unknown tenant"}]}`},
+		{400, "application/json", `{"errors":["first ` + token64 + `",{"message":"second"},{"error":{"code":"c","message":"` + token64 + `"}},3,null,[]]}`},
+		{400, "application/json", `{"message":"Validation failed","errors":[{"message":"description
+is required"}]}`},
+		{401, "application/json", `{"status":401,"error":"Unauthorized","message":"Invalid ` + token64 + `"}`},
+		{403, "application/json", `{"code":4031,"message":"Access token is locked"}`},
+		{400, "application/json", `{"errors":{"description":["` + token64 + `"]}}`},
+		{401, "application/json", `{"error":{"error":{"error":{"message":"` + token64 + `"}}}}`},
+		{401, "application/json", `{"code":"","message":null,"error":{}}`},
 		{404, "", ""},
 		{200, "application/json", "{\"results\":[{\"id\":\"\xff\xfe\",\"created\":\"2023-01-15T10:30:45Z\"}]}"},
 	} {
@@ -90,6 +104,19 @@ func checkDecodeError(t *testing.T, err error, status int, contentType string, b
 	}
 	if w := leakedRun(err.Error(), string(body), contentType); w != "" {
 		t.Fatalf("the error shows %q from the answer: %v", w, err)
+	}
+	// What the server said is shown as text, one line each, instead of the body, never beside it.
+	shown := append([]ServerError{{Code: apiErr.Code, Message: apiErr.Message}}, apiErr.More...)
+	for _, se := range shown {
+		if strings.ContainsAny(se.Code+se.Message, "\n\r\t") {
+			t.Fatalf("a code or message spans lines: %q", se)
+		}
+		if (se.Code != "" || se.Message != "") && apiErr.Excerpt != "" {
+			t.Fatalf("the error shows both the server's message and the body: %v", err)
+		}
+	}
+	if len(shown) > maxServerErrors {
+		t.Fatalf("the error shows %d server errors, more than %d", len(shown), maxServerErrors)
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pquerna/otp/totp"
@@ -39,14 +41,25 @@ type Session struct {
 
 	createLocksMu sync.Mutex
 	createLocks   map[string]*sync.Mutex // creates of one description run one at a time
+
+	deleteForm  atomic.Int32  // one of the deleteForm constants: what the server wants for DELETE /api/key/<value>
+	deleteProbe chan struct{} // one slot: while the form is unknown, deletes go one at a time
 }
+
+// The forms of DELETE /api/key/<value>. The public example sends no ?token=, and the docs do not say
+// whether a server accepts that: the first answer tells, and the Session remembers it.
+const (
+	deleteFormUnknown  int32 = iota // no delete has been answered yet (or only with 404 or errors)
+	deleteWithoutToken              // the documented form worked
+	deleteWithToken                 // the server refused the documented form with 401 or 403
+)
 
 // NewSession returns a Session. It makes no network call: login happens on first use.
 func NewSession(c *Client, creds Credentials, now func() time.Time) *Session {
 	if now == nil {
 		now = time.Now
 	}
-	return &Session{client: c, creds: creds, now: now}
+	return &Session{client: c, creds: creds, now: now, deleteProbe: make(chan struct{}, 1)}
 }
 
 // UsesGivenToken reports whether the session uses a token given by the user (no login).
@@ -407,8 +420,13 @@ func (s *Session) findCreated(ctx context.Context, known map[string]bool, descri
 }
 
 // DeleteKey revokes a key. A key that is already gone is not an error: the goal is reached.
+//
+// It sends DELETE /api/key/<value> without ?token=, as the public example does. When the server
+// refuses that with 401 or 403, it sends it once more with the session's token (logging in if need
+// be), and every later delete of this Session goes with the token at once: N revocations cost N+1
+// calls against such a server, not 2N.
 func (s *Session) DeleteKey(ctx context.Context, value string) error {
-	err := s.client.DeleteKey(ctx, value)
+	err := s.deleteKey(ctx, value)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -416,4 +434,60 @@ func (s *Session) DeleteKey(ctx context.Context, value string) error {
 		return slices.DeleteFunc(slices.Clone(keys), func(k APIKey) bool { return k.ID == value })
 	})
 	return nil
+}
+
+func (s *Session) deleteKey(ctx context.Context, value string) error {
+	probing := false
+	if s.deleteForm.Load() == deleteFormUnknown {
+		// Until an answer shows the form, deletes go one at a time: parallel revocations against a
+		// server that wants a token would otherwise each pay for a refused try.
+		select {
+		case s.deleteProbe <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if probing = s.deleteForm.Load() == deleteFormUnknown; !probing {
+			<-s.deleteProbe // another delete found the form while this one waited
+		}
+	}
+	if s.deleteForm.Load() != deleteWithToken {
+		err := s.client.DeleteKey(ctx, "", value)
+		refused := refusedWithoutToken(err)
+		switch {
+		case err == nil && probing:
+			s.deleteForm.Store(deleteWithoutToken)
+		case refused:
+			s.preferDeleteWithToken(ctx, err)
+		}
+		if probing {
+			<-s.deleteProbe
+		}
+		if !refused {
+			return err // done, gone already (404), or failed for another reason
+		}
+	}
+	return s.deleteKeyWithToken(ctx, value)
+}
+
+func (s *Session) deleteKeyWithToken(ctx context.Context, value string) error {
+	return s.withToken(ctx, func(token string) error { return s.client.DeleteKey(ctx, token, value) })
+}
+
+func (s *Session) preferDeleteWithToken(ctx context.Context, refusal error) {
+	if s.deleteForm.Swap(deleteWithToken) != deleteWithToken {
+		var apiErr *APIError
+		status := 0
+		if errors.As(refusal, &apiErr) {
+			status = apiErr.StatusCode
+		}
+		s.client.log(ctx, "The server refused DELETE /api/key without a session token; deleting keys with one from now on",
+			map[string]any{"status": status})
+	}
+}
+
+// refusedWithoutToken reports whether a delete sent without a token was refused for the lack of one.
+func refusedWithoutToken(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Cause == nil &&
+		(apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
 }

@@ -31,11 +31,11 @@ func hint(data *providerData, err error) string {
 		return "The login worked but the second factor did not: check that totp_secret (or CIRCULARO_TOTP_SECRET) " +
 			"is the account's base32 TOTP secret and that this machine's clock is correct, or authenticate with an " +
 			"API token instead (token or CIRCULARO_TOKEN)."
+	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnknownTenant):
+		return "The server does not know the tenant: check tenant (or CIRCULARO_TENANT), or leave it unset so that the host selects it."
 	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 403:
 		return "The server refused the login for this account: it may be locked or disabled. Check username (or " +
 			"CIRCULARO_USERNAME), and ask your Circularo administrator to unlock the account."
-	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.Code == "login.invalidTenant":
-		return "The server does not know the tenant: check tenant (or CIRCULARO_TENANT), or leave it unset so that the host selects it."
 	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnauthorized):
 		return "The server rejected the login: check username and password (or CIRCULARO_USERNAME and " +
 			"CIRCULARO_PASSWORD), and tenant (CIRCULARO_TENANT) if you set one."

@@ -1,0 +1,192 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+// deleteKeys revokes every key through s, from parallel goroutines when parallel is set (as
+// Terraform's -parallelism does), and fails the test on any error.
+func deleteKeys(t *testing.T, s *client.Session, keys []mockserver.Key, parallel bool) {
+	t.Helper()
+	errs := make(chan error, len(keys))
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Add(1)
+		run := func() {
+			defer wg.Done()
+			errs <- s.DeleteKey(context.Background(), k.ID)
+		}
+		if parallel {
+			go run()
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("DeleteKey: %v", err)
+		}
+	}
+}
+
+func addKeys(mock *mockserver.Server, n int) []mockserver.Key {
+	keys := make([]mockserver.Key, n)
+	for i := range keys {
+		keys[i] = mock.AddKey(clientUser, mockserver.Key{Description: "stale"})
+	}
+	return keys
+}
+
+// deleteTokens returns, per DELETE the server received, whether it carried ?token=.
+func deleteTokens(requests *requestLog) []bool {
+	var out []bool
+	for _, r := range requests.all() {
+		if r.Method == http.MethodDelete {
+			out = append(out, r.URL.Query().Get("token") != "")
+		}
+	}
+	return out
+}
+
+// The documented form, without ?token=, is what a server that accepts it gets, every time: no
+// login, no second try.
+func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
+	var requests requestLog
+	mock, url := startAPI(t, mockserver.Options{}, requests.wrap)
+	s := newCreateSession(t, url)
+	keys := addKeys(mock, 5)
+	deleteKeys(t, s, keys, false)
+	wantRouteCount(t, mock, "delete_key", 5)
+	wantRouteCount(t, mock, "login", 0)
+	for i, withToken := range deleteTokens(&requests) {
+		if withToken {
+			t.Errorf("DELETE %d carried ?token=", i+1)
+		}
+	}
+	if n := len(mock.Keys(clientUser)); n != 0 {
+		t.Errorf("%d keys left", n)
+	}
+}
+
+// Against a server that wants a session on DELETE, the first revocation is repeated with the token
+// and the others carry it at once: N revocations cost N+1 DELETEs, also when they run in parallel.
+func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
+	const n = 8
+	for _, parallel := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
+			var requests requestLog
+			mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true}, requests.wrap)
+			if parallel {
+				// Latency keeps the first DELETE in flight while the others arrive.
+				mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
+			}
+			var logger recordingLogger
+			s := newCreateSession(t, url, func(cfg *client.Config) { cfg.Logger = &logger })
+			keys := addKeys(mock, n)
+			deleteKeys(t, s, keys, parallel)
+
+			wantRouteCount(t, mock, "delete_key", n+1)
+			wantRouteCount(t, mock, "delete_key_without_token", 1)
+			wantRouteCount(t, mock, "login", 1)
+			if left := len(mock.Keys(clientUser)); left != 0 {
+				t.Errorf("%d keys left", left)
+			}
+			tokens := deleteTokens(&requests)
+			if len(tokens) == 0 || tokens[0] || !strings.Contains(strings.Join(logger.all(), "\n"), "deleting keys with one from now on") {
+				t.Errorf("the first DELETE must be the documented one, and switching must be logged: %v", tokens)
+			}
+			// The shared list of keys forgets the revoked ones, as with the documented form.
+			listed, err := s.ListKeys(context.Background())
+			if err != nil || len(listed) != 0 {
+				t.Errorf("ListKeys after revoking: %d keys, %v", len(listed), err)
+			}
+			wantClosed(t, s, mock)
+		})
+	}
+}
+
+// A 403 to the documented form is a refusal like a 401; the Session then remembers the form, and a
+// key that is gone already (404) still counts as revoked with the token.
+func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
+	var requests requestLog
+	mock, url := startAPI(t, mockserver.Options{}, requests.wrap)
+	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusForbidden}}})
+	s := newCreateSession(t, url)
+	keys := addKeys(mock, 2)
+	deleteKeys(t, s, keys, false)
+	if err := s.DeleteKey(context.Background(), keys[0].ID); err != nil {
+		t.Errorf("deleting a key that is gone: %v", err)
+	}
+	wantRouteCount(t, mock, "delete_key", 4) // 403, then three with the token
+	if got := deleteTokens(&requests); len(got) != 4 || got[0] || !got[1] || !got[2] || !got[3] {
+		t.Errorf("DELETEs with ?token=: %v, want [false true true true]", got)
+	}
+}
+
+// A key gone already (404) to the documented form counts as revoked and leaves the form unknown.
+func TestSessionDeleteKey_goneKeyWithoutToken(t *testing.T) {
+	mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
+	s := newCreateSession(t, url)
+	// Under DeleteRequiresToken a token-less DELETE is refused before the key is looked up, so this
+	// one 404 comes from a fault: a server that answers the documented form 404 for a gone key.
+	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusNotFound}}})
+	if err := s.DeleteKey(context.Background(), strings.Repeat("z", 64)); err != nil {
+		t.Fatalf("a gone key: %v", err)
+	}
+	keys := addKeys(mock, 2)
+	deleteKeys(t, s, keys, false)
+	wantRouteCount(t, mock, "delete_key", 4) // the 404, then 401 and two with the token
+	wantRouteCount(t, mock, "delete_key_without_token", 1)
+}
+
+// The token form is the session's: an expired one is renewed once, a given token is used as is,
+// and a refusal with the token is an error, not a third try.
+func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
+	t.Run("expired session", func(t *testing.T) {
+		mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
+		s := newCreateSession(t, url)
+		keys := addKeys(mock, 2)
+		deleteKeys(t, s, keys[:1], false)
+		mock.ExpireSessions()
+		deleteKeys(t, s, keys[1:], false)
+		wantRouteCount(t, mock, "login", 2)
+		wantRouteCount(t, mock, "delete_key", 4) // 401 without token, with token; 401 expired, renewed
+	})
+	t.Run("given token", func(t *testing.T) {
+		mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
+		keys := addKeys(mock, 3)
+		s := client.NewSession(newAPIClient(t, url), client.Credentials{Token: keys[0].ID}, nil)
+		deleteKeys(t, s, keys[1:], false)
+		wantRouteCount(t, mock, "delete_key", 3)
+		wantRouteCount(t, mock, "login", 0)
+		if !mock.KeyExists(keys[0].ID) || mock.KeyExists(keys[1].ID) || mock.KeyExists(keys[2].ID) {
+			t.Error("the wrong keys were revoked")
+		}
+	})
+	t.Run("refused with the token", func(t *testing.T) {
+		mock, url := startAPI(t, mockserver.Options{})
+		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {401, 403}}})
+		s := newCreateSession(t, url)
+		key := addKeys(mock, 1)[0]
+		err := s.DeleteKey(context.Background(), key.ID)
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
+			t.Fatalf("got %v, want the 403 of the DELETE with the token", err)
+		}
+		wantRouteCount(t, mock, "delete_key", 2)
+		if !mock.KeyExists(key.ID) {
+			t.Error("the key was revoked")
+		}
+	})
+}

@@ -1,0 +1,110 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+// newTestEnvWithOptions is newTestEnv with a mock configured by opts.
+func newTestEnvWithOptions(t *testing.T, opts mockserver.Options) *testEnv {
+	t.Helper()
+	clearCircularoEnv(t)
+	mock := mockserver.New(opts)
+	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
+	srv := httptest.NewServer(mock)
+	t.Cleanup(srv.Close)
+	return &testEnv{mock: mock, url: srv.URL, now: time.Now}
+}
+
+// TestHint_everyErrorShape: the advice for a failed login depends on the kind of failure, never on
+// the shape in which the server words it.
+func TestHint_everyErrorShape(t *testing.T) {
+	for _, shape := range mockserver.ErrorShapes() {
+		t.Run(string(shape), func(t *testing.T) {
+			env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
+			c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				name       string
+				creds      client.Credentials
+				message    string
+				hintPhrase string
+			}{
+				{"unknown tenant", client.Credentials{Username: testUser, Password: testPassword, Tenant: "globex"},
+					"HTTP 401 Unauthorized: Unknown tenant", "check tenant (or CIRCULARO_TENANT)"},
+				{"bad password", client.Credentials{Username: testUser, Password: "not-alice-password-9"},
+					"HTTP 401 Unauthorized: Invalid name or password", "check username and password"},
+			} {
+				_, err := client.NewSession(c, tt.creds, nil).WhoAmI(context.Background())
+				if err == nil {
+					t.Fatalf("%s: the login worked", tt.name)
+				}
+				if !strings.Contains(err.Error(), tt.message) || strings.Contains(err.Error(), "body:") {
+					t.Errorf("%s: error %q does not show %q as text", tt.name, err, tt.message)
+				}
+				if got := hint(nil, err); !strings.Contains(got, tt.hintPhrase) {
+					t.Errorf("%s: hint %q lacks %q", tt.name, got, tt.hintPhrase)
+				}
+			}
+		})
+	}
+}
+
+// deleteCallsCheck is a state check on the mock's DELETE counters since the step's PreConfig.
+type deleteCallsCheck struct {
+	mock                *mockserver.Server
+	total, withoutToken int
+}
+
+func (c deleteCallsCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	total, withoutToken := c.mock.Count("delete_key"), c.mock.Count("delete_key_without_token")
+	if total != c.total || withoutToken != c.withoutToken {
+		resp.Error = fmt.Errorf("the mock counted %d DELETEs, %d of them without token; want %d and %d (all counts: %v)",
+			total, withoutToken, c.total, c.withoutToken, c.mock.Counts())
+	}
+}
+
+// A server that refuses the documented token-less DELETE still gets its keys revoked by
+// terraform apply, and an apply that revokes N keys in parallel pays N+1 DELETEs, not 2N: the
+// provider's resources share what the first refusal taught.
+func TestAPIKeyResource_revokesWhereDeleteNeedsASession(t *testing.T) {
+	const n = 4
+	env := newTestEnvWithOptions(t, mockserver.Options{DeleteRequiresToken: true})
+	config := func(count int) string {
+		return env.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "test" {
+  count       = %d
+  description = "pipeline-${count.index}"
+}
+`, count)
+	}
+	destroys := make([]plancheck.PlanCheck, n)
+	for i := range destroys {
+		destroys[i] = plancheck.ExpectResourceAction(fmt.Sprintf("circularo_api_key.test[%d]", i), plancheck.ResourceActionDestroy)
+	}
+	env.unitTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: config(n)},
+			{
+				PreConfig:         env.mock.ResetCounts,
+				Config:            config(0),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: destroys},
+				ConfigStateChecks: []statecheck.StateCheck{deleteCallsCheck{mock: env.mock, total: n + 1, withoutToken: 1}},
+			},
+		},
+		CheckDestroy: env.checkNoKeysLeft,
+	})
+}
