@@ -2,19 +2,11 @@ package provider
 
 import (
 	"context"
-	"regexp"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/circularo/terraform-provider-circularo/internal/client"
-	"github.com/circularo/terraform-provider-circularo/internal/duration"
 )
 
 var (
@@ -29,6 +21,8 @@ type apiKeysDataSource struct {
 	data *providerData
 }
 
+// apiKeysDataSourceModel carries the filter attributes of keyFilterModel field by field (the
+// framework maps fields by their tfsdk tags) and hands them to newKeyFilter through keyFilters.
 type apiKeysDataSourceModel struct {
 	DescriptionRegex types.String  `tfsdk:"description_regex"`
 	APIKeyType       types.String  `tfsdk:"api_key_type"`
@@ -36,6 +30,10 @@ type apiKeysDataSourceModel struct {
 	OlderThan        types.String  `tfsdk:"older_than"`
 	APIKeys          []apiKeyModel `tfsdk:"api_keys"`
 	Fingerprints     []string      `tfsdk:"fingerprints"`
+}
+
+func (m apiKeysDataSourceModel) keyFilters() keyFilterModel {
+	return keyFilterModel{DescriptionRegex: m.DescriptionRegex, APIKeyType: m.APIKeyType, UnusedFor: m.UnusedFor, OlderThan: m.OlderThan}
 }
 
 // apiKeyModel is one key as the data source shows it: everything but the secret value.
@@ -57,28 +55,7 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"nobody used for 90 days. Because a key's ID is its secret value, the data source never returns key " +
 			"values: each key is named by its `fingerprint`, which `circularo_api_key` accepts as import ID. " +
 			"All filters must match for a key to be listed.",
-		Attributes: map[string]schema.Attribute{
-			"description_regex": schema.StringAttribute{
-				MarkdownDescription: "Only keys whose description matches this regular expression " +
-					"([RE2 syntax](https://github.com/google/re2/wiki/Syntax), unanchored: use `^...$` to match whole descriptions).",
-				Optional:   true,
-				Validators: []validator.String{regexValidator()},
-			},
-			"api_key_type": schema.StringAttribute{
-				MarkdownDescription: "Only keys of this type, such as `generic`.",
-				Optional:            true,
-			},
-			"unused_for": schema.StringAttribute{
-				MarkdownDescription: "Only keys not used for at least this long, such as `90d`, `2160h` or `36h30m` " +
-					"(units: `w`, `d`, `h`, `m`, `s`). A key that was never used counts as unused.",
-				Optional:   true,
-				Validators: []validator.String{durationValidator()},
-			},
-			"older_than": schema.StringAttribute{
-				MarkdownDescription: "Only keys created at least this long ago, in the same form as `unused_for`.",
-				Optional:            true,
-				Validators:          []validator.String{durationValidator()},
-			},
+		Attributes: withKeyFilterAttributes(map[string]schema.Attribute{
 			"api_keys": schema.ListNestedAttribute{
 				MarkdownDescription: "The matching keys, oldest first (by `created`).",
 				Computed:            true,
@@ -115,8 +92,16 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				ElementType: types.StringType,
 				Computed:    true,
 			},
-		},
+		}),
 	}
+}
+
+// withKeyFilterAttributes adds the filter attributes (shared with the list resource) to attrs.
+func withKeyFilterAttributes(attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	for name, a := range dataSourceKeyFilterAttributes() {
+		attrs[name] = a
+	}
+	return attrs
 }
 
 // fingerprintDescription documents the fingerprint wherever it appears.
@@ -162,73 +147,4 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		cfg.Fingerprints = append(cfg.Fingerprints, fp)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
-}
-
-// keyFilter holds the data source's filters, parsed once.
-type keyFilter struct {
-	description *regexp.Regexp
-	keyType     string
-	lastUsedBy  time.Time // keys used after this are excluded; zero when unused_for is unset
-	createdBy   time.Time // keys created after this are excluded; zero when older_than is unset
-}
-
-func newKeyFilter(cfg apiKeysDataSourceModel, now time.Time) (keyFilter, error) {
-	var f keyFilter
-	if s := cfg.DescriptionRegex.ValueString(); s != "" {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return f, err
-		}
-		f.description = re
-	}
-	f.keyType = cfg.APIKeyType.ValueString()
-	if s := cfg.UnusedFor.ValueString(); s != "" {
-		d, err := duration.Parse(s)
-		if err != nil {
-			return f, err
-		}
-		f.lastUsedBy = now.Add(-d)
-	}
-	if s := cfg.OlderThan.ValueString(); s != "" {
-		d, err := duration.Parse(s)
-		if err != nil {
-			return f, err
-		}
-		f.createdBy = now.Add(-d)
-	}
-	return f, nil
-}
-
-func (f keyFilter) matches(k client.APIKey) bool {
-	if f.description != nil && !f.description.MatchString(k.Description) {
-		return false
-	}
-	if f.keyType != "" && k.Type != f.keyType {
-		return false
-	}
-	if !f.lastUsedBy.IsZero() && k.LastUsed != nil && k.LastUsed.After(f.lastUsedBy) {
-		return false
-	}
-	if !f.createdBy.IsZero() && k.Created.After(f.createdBy) {
-		return false
-	}
-	return true
-}
-
-// apply returns the matching keys sorted by creation time, then fingerprint, so that the list is
-// stable between runs.
-func (f keyFilter) apply(keys []client.APIKey) []client.APIKey {
-	out := make([]client.APIKey, 0, len(keys))
-	for _, k := range keys {
-		if f.matches(k) {
-			out = append(out, k)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b client.APIKey) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Fingerprint(), b.Fingerprint())
-	})
-	return out
 }
