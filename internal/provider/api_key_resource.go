@@ -11,11 +11,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
@@ -25,6 +27,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState = (*apiKeyResource)(nil)
+	_ resource.ResourceWithIdentity    = (*apiKeyResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*apiKeyResource)(nil)
 )
 
@@ -121,6 +124,33 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	}
 }
 
+// apiKeyIdentityModel is the key's resource identity (Terraform 1.12+): its fingerprint, never its
+// token, because Terraform prints identities in plans and in `terraform query` output.
+type apiKeyIdentityModel struct {
+	Fingerprint types.String `tfsdk:"fingerprint"`
+}
+
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"fingerprint": identityschema.StringAttribute{
+				Description: "The key's fingerprint (`sha256:` and 16 hex digits), as the `circularo_api_keys` data " +
+					"source and the `circularo_api_key` list resource show it.",
+				RequiredForImport: true,
+			},
+		},
+	}
+}
+
+// setIdentity records the identity of the key in m. The framework leaves identity nil when the
+// resource has none to set; Terraform before 1.12 ignores it.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, m apiKeyResourceModel, diags *diag.Diagnostics) {
+	if identity == nil {
+		return
+	}
+	diags.Append(identity.Set(ctx, apiKeyIdentityModel{Fingerprint: m.ID})...)
+}
+
 func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
@@ -141,6 +171,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	plan.fill(*key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -168,6 +199,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	state.fill(key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// A key in a state written before identities existed gets its identity here, on its next refresh.
+	setIdentity(ctx, resp.Identity, state, &resp.Diagnostics)
 	resp.Diagnostics.Append(setRefreshedAt(ctx, resp.Private, r.data.now())...)
 }
 
@@ -180,6 +213,8 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	// Terraform 1.12+ requires an identity after every update, also for a key whose state predates it.
+	setIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -199,9 +234,13 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 }
 
 // ImportState accepts a fingerprint (preferred: no secret in the command line or the import block)
-// or the key's token value.
+// or the key's token value as import ID, or an identity (import blocks with identity, Terraform 1.12+).
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	if req.ID == "" && req.Identity != nil {
+		r.importByIdentity(ctx, req, resp)
 		return
 	}
 	keys, err := r.data.session.ListKeys(ctx)
@@ -222,9 +261,45 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 				"(sha256: and 16 hex digits) from the circularo_api_keys data source, or the key's token value.", what))
 		return
 	}
+	r.setImported(ctx, key, resp)
+}
+
+// importByIdentity adopts the key whose fingerprint the import block's identity names.
+func (r *apiKeyResource) importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var identity apiKeyIdentityModel
+	resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	fingerprint := identity.Fingerprint.ValueString()
+	if !client.IsFingerprint(fingerprint) {
+		resp.Diagnostics.AddError("Invalid API key identity",
+			fmt.Sprintf("The import identity's fingerprint %q is not a fingerprint: use sha256: and 16 hex digits, "+
+				"as the circularo_api_keys data source or terraform query shows it.", fingerprint))
+		return
+	}
+	keys, err := r.data.session.ListKeys(ctx)
+	if err != nil {
+		addClientError(&resp.Diagnostics, r.data, "Could not list API keys to import one", err)
+		return
+	}
+	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	if !found {
+		resp.Diagnostics.AddError("No API key to import",
+			fmt.Sprintf("The authenticated user has no API key with the fingerprint %s given as import identity. "+
+				"Use a fingerprint from the circularo_api_keys data source or from terraform query.", fingerprint))
+		return
+	}
+	r.setImported(ctx, key, resp)
+}
+
+// setImported writes an adopted key to the state and its identity: attributes that live in the
+// configuration alone (rotate_after, keepers) start null, so adopting a key changes nothing.
+func (r *apiKeyResource) setImported(ctx context.Context, key client.APIKey, resp *resource.ImportStateResponse) {
 	state := apiKeyResourceModel{Keepers: types.MapNull(types.StringType)}
 	state.fill(key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, state, &resp.Diagnostics)
 }
 
 // fill copies what the API knows of a key into the model. The description is copied too, so that a
@@ -248,8 +323,10 @@ func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKe
 }
 
 // ModifyPlan rotates keys that are due, and reviews every revocation: a plan that destroys or replaces
-// a recently used key warns, and one that would revoke the provider's own token fails. It uses only
-// the state and the clock: planning must not call the API once per key.
+// a recently used key warns, and one that would revoke the provider's own token fails. Rotation uses
+// only the state and the clock; the review of a revocation reads the key's use from the session's one
+// shared list (the refresh's, when there was one), so a plan that revokes nothing calls no API and
+// one that revokes N keys lists once, never once per key.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || r.data == nil {
 		return // a create revokes nothing and has nothing to rotate
@@ -260,7 +337,11 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	if req.Plan.Raw.IsNull() {
-		r.reviewRevocation(state, "destroys the API key %q (%s), which revokes it", &resp.Diagnostics)
+		// A destroy: plan -destroy, or a block removed from the configuration (then req.Config is null
+		// too). The state here may predate the key's last use: with -refresh=false always, and for a
+		// removed block Terraform 1.11 plans the destroy before it refreshes the key (1.15 and OpenTofu
+		// 1.12 refresh first). Hence the review asks Circularo, not state.LastUsed.
+		r.reviewRevocation(ctx, state, "destroys the API key %q (%s), which revokes it", &resp.Diagnostics)
 		return
 	}
 	var plan apiKeyResourceModel
@@ -294,39 +375,22 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		replacing = true
 	}
 	if replacing {
-		r.reviewRevocation(state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked", &resp.Diagnostics)
+		r.reviewRevocation(ctx, state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked", &resp.Diagnostics)
 	}
 }
 
 // reviewRevocation is called for every plan that revokes the key in state. what is the action: a
-// format with verbs for the key's description and fingerprint.
-func (r *apiKeyResource) reviewRevocation(state apiKeyResourceModel, what string, diags *diag.Diagnostics) {
+// format with verbs for the key's description and fingerprint. The review itself (providerData's
+// reviewRevocation) judges the key's use by Circularo's shared list, not by the state's last_used.
+func (r *apiKeyResource) reviewRevocation(ctx context.Context, state apiKeyResourceModel, what string, diags *diag.Diagnostics) {
 	action := fmt.Sprintf("This plan "+what, state.Description.ValueString(), state.ID.ValueString())
-	if fp := r.data.session.AuthFingerprint(); fp != "" && fp == state.ID.ValueString() {
-		diags.AddError("Plan revokes the provider's own API key",
-			action+". That key is the token the circularo provider authenticates with (token or CIRCULARO_TOKEN): "+
-				"the provider would lock itself out halfway through the apply. To revoke this key, configure the "+
-				"provider with another API key, or with username and password, and plan again. To stop managing the "+
-				"key without revoking it, remove it from the state instead (a removed block with "+
-				"lifecycle { destroy = false }, or terraform state rm).")
-		return
+	var stateLastUsed *time.Time
+	if t, d := state.LastUsed.ValueRFC3339Time(); !state.LastUsed.IsNull() && !state.LastUsed.IsUnknown() && !d.HasError() {
+		stateLastUsed = &t
 	}
-	window := r.data.revocationWarningWindow
-	if window <= 0 || state.LastUsed.IsNull() || state.LastUsed.IsUnknown() {
-		return
-	}
-	lastUsed, parseDiags := state.LastUsed.ValueRFC3339Time()
-	if parseDiags.HasError() {
-		return
-	}
-	if lastUsed.Before(r.data.now().Add(-window)) {
-		return
-	}
-	diags.AddWarning("Revoking a recently used API key",
-		fmt.Sprintf("%s. The key was last used at %s, within the provider's revocation_warning_window (%s): "+
-			"something may still depend on it. Revocation takes effect at once and cannot be undone: check that "+
-			"nothing uses this key before you apply.",
-			action, state.LastUsed.ValueString(), formatDuration(window)))
+	r.data.reviewRevocation(ctx, state.ID.ValueString(), action,
+		"stop managing it without revoking it: remove it from the state (a removed block with "+
+			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, diags)
 }
 
 // refreshedAtKey names the private state entry where Read records when it refreshed the key. Rotation

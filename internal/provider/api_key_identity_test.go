@@ -1,0 +1,307 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+// identityVersionChecks gate the identity tests: Terraform has resource identity (and identity in
+// import blocks) from 1.12; Terraform 1.11 ignores the identity. OpenTofu 1.12.6 (which reports
+// 1.12.6) has both too, and these tests pass there, so they run there.
+var identityVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
+
+func expectFingerprintIdentity(address, fingerprint string) statecheck.StateCheck {
+	return statecheck.ExpectIdentity(address, map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(fingerprint)})
+}
+
+// Create sets the identity to the key's fingerprint, never its token, and each kind of import
+// (command with ID, block with ID, block with identity) adopts the key with that identity.
+func TestAPIKeyResource_identity(t *testing.T) {
+	env := newTestEnv(t)
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: identityVersionChecks,
+		CheckDestroy:           env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: env.keyConfig("ci-pipeline"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(keyAddress, map[string]knownvalue.Check{
+						"fingerprint": knownvalue.StringRegexp(fingerprintPattern),
+					}),
+					statecheck.ExpectIdentityValueMatchesStateAtPath(keyAddress, tfjsonpath.New("fingerprint"), tfjsonpath.New("id")),
+				},
+			},
+			{
+				// Refreshes keep the identity: Terraform fails a plan whose identity changes.
+				Config: env.keyConfig("ci-pipeline"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				ResourceName:    keyAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionNoop)},
+				},
+			},
+			{
+				ResourceName:      keyAddress,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: stateAttribute(keyAddress, "id"),
+			},
+			{
+				ResourceName:      keyAddress,
+				ImportState:       true,
+				ImportStateIdFunc: stateAttribute(keyAddress, "id"),
+				ImportStateVerify: true,
+			},
+		},
+	})
+}
+
+func stateAttribute(address, attr string) resource.ImportStateIdFunc {
+	return func(s *terraform.State) (string, error) {
+		return s.RootModule().Resources[address].Primary.Attributes[attr], nil
+	}
+}
+
+// An import block with identity adopts the key: no create, no revoke, the token in the state, and an
+// empty plan after.
+func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
+	env := newTestEnv(t)
+	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
+	fingerprint := client.Fingerprint(existing.ID)
+	config := env.providerBlock() + fmt.Sprintf(`
+import {
+  to       = circularo_api_key.test
+  identity = { fingerprint = %q }
+}
+
+resource "circularo_api_key" "test" {
+  description = "made-by-hand"
+}
+`, fingerprint)
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: identityVersionChecks,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectFingerprintIdentity(keyAddress, fingerprint),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(fingerprint)),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringExact(existing.ID)),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
+					env.expectNoCreateOrRevoke(),
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{env.expectNoCreateOrRevoke()},
+			},
+		},
+	})
+}
+
+// expectNoCreateOrRevoke is a state check on the mock: so far, no key was created or revoked.
+func (e *testEnv) expectNoCreateOrRevoke() statecheck.StateCheck {
+	return mockCheck(func() error {
+		if created, revoked := e.mock.Count("create_key"), e.mock.Count("delete_key"); created != 0 || revoked != 0 {
+			return fmt.Errorf("%d keys were created and %d revoked, want none", created, revoked)
+		}
+		return nil
+	})
+}
+
+// mockCheck is a state check that asks the mock server rather than the state.
+type mockCheck func() error
+
+func (c mockCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c()
+}
+
+// An identity that names none of the user's keys, or is no fingerprint at all, fails the plan with
+// an error naming it, and creates nothing.
+func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
+	for name, tc := range map[string]struct {
+		fingerprint string
+		want        *regexp.Regexp
+	}{
+		"no such key": {"sha256:0000000000000000",
+			regexp.MustCompile(`(?s)No API key to import.*fingerprint\s+sha256:0000000000000000\s+given\s+as\s+import\s+identity`)},
+		"not a fingerprint": {"legacy-reporting",
+			regexp.MustCompile(`(?s)Invalid API key identity.*"legacy-reporting"\s+is\s+not\s+a\s+fingerprint`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newTestEnv(t)
+			env.mock.AddKey(testUser, mockKey("legacy-reporting", 10*day, nil))
+			env.unitTest(t, resource.TestCase{
+				TerraformVersionChecks: identityVersionChecks,
+				Steps: []resource.TestStep{{
+					Config: env.providerBlock() + fmt.Sprintf(`
+import {
+  to       = circularo_api_key.test
+  identity = { fingerprint = %q }
+}
+
+resource "circularo_api_key" "test" {
+  description = "legacy-reporting"
+}
+`, tc.fingerprint),
+					ExpectError: tc.want,
+				}},
+			})
+			if n := env.mock.Count("create_key"); n != 0 {
+				t.Errorf("a failed import created %d keys", n)
+			}
+		})
+	}
+}
+
+// A key in a state written before the provider had identities gets its identity on its next
+// refresh, and that plan changes nothing.
+func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
+	env := newTestEnv(t)
+	withoutIdentity := map[string]func() (tfprotov6.ProviderServer, error){
+		"circularo": func() (tfprotov6.ProviderServer, error) {
+			server, err := serverFactory(options{now: env.now})()
+			return noIdentityServer{server}, err
+		},
+	}
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks: identityVersionChecks,
+		Steps: []resource.TestStep{
+			{
+				ProtoV6ProviderFactories: withoutIdentity,
+				Config:                   env.keyConfig("from-an-older-release"),
+				ConfigStateChecks:        []statecheck.StateCheck{expectNoIdentity(keyAddress)},
+			},
+			{
+				ProtoV6ProviderFactories: env.factories(),
+				Config:                   env.keyConfig("from-an-older-release"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentityValueMatchesStateAtPath(keyAddress, tfjsonpath.New("fingerprint"), tfjsonpath.New("id")),
+				},
+			},
+		},
+	})
+	if n := env.mock.Count("create_key"); n != 1 {
+		t.Errorf("%d keys were created, want the 1 of the first step", n)
+	}
+}
+
+// noIdentityServer is the provider as a release without resource identity served it.
+type noIdentityServer struct{ tfprotov6.ProviderServer }
+
+func (s noIdentityServer) GetResourceIdentitySchemas(context.Context, *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {
+	return &tfprotov6.GetResourceIdentitySchemasResponse{IdentitySchemas: map[string]*tfprotov6.ResourceIdentitySchema{}}, nil
+}
+
+func (s noIdentityServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	resp, err := s.ProviderServer.ReadResource(ctx, req)
+	if resp != nil {
+		resp.NewIdentity = nil
+	}
+	return resp, err
+}
+
+func (s noIdentityServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
+	if resp != nil {
+		resp.PlannedIdentity = nil
+	}
+	return resp, err
+}
+
+func (s noIdentityServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
+	if resp != nil {
+		resp.NewIdentity = nil
+	}
+	return resp, err
+}
+
+// expectNoIdentity proves that the state holds no identity for address, so that a later identity
+// can only come from a refresh.
+func expectNoIdentity(address string) statecheck.StateCheck { return noIdentityCheck(address) }
+
+type noIdentityCheck string
+
+func (c noIdentityCheck) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil || req.State.Values == nil || req.State.Values.RootModule == nil {
+		resp.Error = fmt.Errorf("no state to check")
+		return
+	}
+	for _, r := range req.State.Values.RootModule.Resources {
+		if r.Address == string(c) {
+			if len(r.IdentityValues) != 0 {
+				resp.Error = fmt.Errorf("%s has the identity %v, want none", c, r.IdentityValues)
+			}
+			return
+		}
+	}
+	resp.Error = fmt.Errorf("%s is not in the state", c)
+}
+
+// The example import-by-identity.tf adopts the key it names, by identity, without creating or
+// revoking one, and with no diff after.
+func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
+	const value = "OldZapierKeyForTheIdentityImportDocumentationExample000000000000"
+	const address = "circularo_api_key.old_zapier"
+	example := exampleFile(t, "resources/circularo_api_key/import-by-identity.tf")
+	if !strings.Contains(example, fmt.Sprintf("fingerprint = %q", client.Fingerprint(value))) {
+		t.Fatalf("import-by-identity.tf does not import the fingerprint %s of the test key", client.Fingerprint(value))
+	}
+	env := newTestEnv(t)
+	env.mock.AddKey(testUser, mockserver.Key{ID: value, Description: "old-zapier", Created: time.Now().Add(-300 * day)})
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: identityVersionChecks,
+		Steps: []resource.TestStep{
+			{
+				Config: env.providerBlock() + example,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectFingerprintIdentity(address, client.Fingerprint(value)),
+					statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.StringExact(value)),
+					env.expectNoCreateOrRevoke(),
+				},
+			},
+			{
+				Config: env.providerBlock() + example,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
