@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -29,6 +30,7 @@ import (
 var (
 	_ provider.Provider                       = (*circularoProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*circularoProvider)(nil)
+	_ provider.ProviderWithListResources      = (*circularoProvider)(nil)
 )
 
 // Environment variables read when the matching attribute is not set.
@@ -211,6 +213,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 }
 
 type settings struct {
@@ -358,6 +361,11 @@ func (p *circularoProvider) DataSources(_ context.Context) []func() datasource.D
 
 func (p *circularoProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{NewSessionEphemeralResource}
+}
+
+// ListResources are served to Terraform 1.14 and later (terraform query); older CLIs never ask for them.
+func (p *circularoProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewAPIKeyListResource}
 }
 
 // configuredData extracts the provider's data in a resource's or data source's Configure. It is nil
