@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -30,6 +31,7 @@ import (
 var (
 	_ provider.Provider                       = (*circularoProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*circularoProvider)(nil)
+	_ provider.ProviderWithActions            = (*circularoProvider)(nil)
 	_ provider.ProviderWithListResources      = (*circularoProvider)(nil)
 )
 
@@ -213,6 +215,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
 	resp.ListResourceData = data
 }
 
@@ -361,6 +364,11 @@ func (p *circularoProvider) DataSources(_ context.Context) []func() datasource.D
 
 func (p *circularoProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{NewSessionEphemeralResource}
+}
+
+// Actions are served to Terraform 1.14 and later; older CLIs never ask for them.
+func (p *circularoProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{NewRevokeAPIKeysAction}
 }
 
 // ListResources are served to Terraform 1.14 and later (terraform query); older CLIs never ask for them.

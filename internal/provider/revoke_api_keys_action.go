@@ -1,0 +1,258 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+)
+
+var (
+	_ action.ActionWithConfigure  = (*revokeAPIKeysAction)(nil)
+	_ action.ActionWithModifyPlan = (*revokeAPIKeysAction)(nil)
+)
+
+// Summaries of the action's own diagnostics (the review's are in revocation.go).
+const (
+	summaryNoSuchKey      = "No API key with this fingerprint"
+	summaryRevokeFailed   = "Could not revoke every API key"
+	summaryUnreviewedKeys = "Revocations not reviewed"
+	summaryInvalidFPrint  = "Invalid fingerprint"
+)
+
+// NewRevokeAPIKeysAction returns the circularo_revoke_api_keys action.
+func NewRevokeAPIKeysAction() action.Action { return &revokeAPIKeysAction{} }
+
+// revokeAPIKeysAction revokes keys named by fingerprint, without putting anything into state: the
+// seed guide's "list, review, delete the stale ones" as `terraform plan -invoke` (the review) and
+// `terraform apply -invoke` (the revocation).
+type revokeAPIKeysAction struct {
+	data *providerData
+}
+
+type revokeAPIKeysActionModel struct {
+	Fingerprints types.Set `tfsdk:"fingerprints"`
+}
+
+func (a *revokeAPIKeysAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_revoke_api_keys"
+}
+
+func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Revokes the API keys named by their fingerprints (`DELETE /api/key/<token>` for each), " +
+			"and puts nothing into the state. `terraform plan -invoke=action.circularo_revoke_api_keys.<name>` is the " +
+			"review: it fails when a key is the token the provider authenticates with, and warns for each key used " +
+			"within the provider's `revocation_warning_window` and for each fingerprint that matches no key. " +
+			"`terraform apply -invoke=...` revokes the keys, one progress message per key. A key that is already " +
+			"gone counts as revoked, so after a partial failure the same invocation can simply be run again. " +
+			"Requires Terraform 1.14 or later.",
+		Attributes: map[string]schema.Attribute{
+			"fingerprints": schema.SetAttribute{
+				MarkdownDescription: "Fingerprints of the keys to revoke (`sha256:` followed by 16 hex digits), such as " +
+					"`data.circularo_api_keys.stale.fingerprints`. Never key values: a fingerprint names a key without " +
+					"revealing it. An empty set revokes nothing.",
+				ElementType: types.StringType,
+				Required:    true,
+				Validators:  []validator.Set{fingerprintsValidator{}},
+			},
+		},
+	}
+}
+
+func (a *revokeAPIKeysAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// config reads the fingerprints, sorted so that diagnostics and revocations come in a stable order.
+// known is false when some are known only after apply.
+func (a *revokeAPIKeysAction) config(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) (fingerprints []string, known bool) {
+	var m revokeAPIKeysActionModel
+	diags.Append(cfg.Get(ctx, &m)...)
+	if diags.HasError() || m.Fingerprints.IsUnknown() {
+		return nil, false
+	}
+	for _, e := range m.Fingerprints.Elements() {
+		s, ok := e.(basetypes.StringValue)
+		if !ok || s.IsUnknown() {
+			return nil, false
+		}
+		fingerprints = append(fingerprints, s.ValueString())
+	}
+	slices.Sort(fingerprints)
+	return fingerprints, true
+}
+
+// ModifyPlan is the review. It judges every key by one shared list of keys (no call per key).
+func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	if a.data == nil {
+		return // validation before the provider is configured
+	}
+	fingerprints, known := a.config(ctx, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known {
+		// Only a lifecycle action_trigger can get here: `-invoke` refuses unknown configuration itself.
+		resp.Diagnostics.AddAttributeWarning(path.Root("fingerprints"), summaryUnreviewedKeys,
+			"The fingerprints to revoke are known only after apply, so this plan cannot review them: it cannot tell "+
+				"whether a key is still in use. Revocation takes effect at once and cannot be undone: make the "+
+				"fingerprints known at plan time (for example from the circularo_api_keys data source) to have them reviewed.")
+		return
+	}
+	keys, err := a.data.session.ListKeys(ctx)
+	if err != nil {
+		// The invocation needs the list too (to find each key's token): a plan that cannot list cannot review.
+		addClientError(&resp.Diagnostics, a.data, "Could not list API keys to review the revocations", err)
+		return
+	}
+	for _, fp := range fingerprints {
+		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
+		what := fmt.Sprintf("the API key with fingerprint %s", fp)
+		if found {
+			what = fmt.Sprintf("the API key %q (%s)", key.Description, fp)
+		}
+		if _, stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
+			"remove its fingerprint from the action's fingerprints", nil, &resp.Diagnostics); !stillThere {
+			resp.Diagnostics.AddAttributeWarning(path.Root("fingerprints"), summaryNoSuchKey,
+				fmt.Sprintf("No API key of the authenticated user has the fingerprint %s: the action has nothing to revoke "+
+					"for it. It may have been revoked already, or belong to another user; check the fingerprints, "+
+					"for example against the circularo_api_keys data source.", fp))
+		}
+	}
+}
+
+// Invoke revokes the keys one after the other. A failure does not stop the others; the error at the
+// end names every key that could not be revoked, and running the action again retries only those,
+// since a key that is already gone counts as revoked.
+func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	if !requireConfigured(a.data, &resp.Diagnostics) {
+		return
+	}
+	fingerprints, known := a.config(ctx, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known { // Terraform sends only known configuration to an invocation
+		resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), "Unknown fingerprints",
+			"The fingerprints to revoke are not known. This is a bug in Terraform or in the provider: please report it.")
+		return
+	}
+	// The plan refused this already; a saved plan applied with other credentials has not been reviewed
+	// against them, and locking the provider out halfway is never what is wanted.
+	if own := a.data.session.AuthFingerprint(); own != "" && slices.Contains(fingerprints, own) {
+		resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summarySelfRevocation,
+			fmt.Sprintf("The fingerprints include %s, the token the circularo provider authenticates with (token or "+
+				"CIRCULARO_TOKEN): the provider would lock itself out halfway. No key was revoked. Configure the "+
+				"provider with another API key, or with username and password, and invoke the action again.", own))
+		return
+	}
+	keys, err := a.data.session.ListKeys(ctx)
+	if err != nil {
+		addClientError(&resp.Diagnostics, a.data, "Could not list API keys to revoke them (no key was revoked)", err)
+		return
+	}
+
+	var failed []string
+	var firstErr error
+	revoked := 0
+	for _, fp := range fingerprints {
+		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
+		if !found {
+			resp.SendProgress(action.InvokeProgressEvent{
+				Message: fmt.Sprintf("No API key has the fingerprint %s: it is already gone, which counts as revoked.", fp),
+			})
+			continue
+		}
+		name := fmt.Sprintf("%q (%s)", key.Description, fp)
+		// DeleteKey treats 404 as revoked and removes the key from the session's shared list, so that
+		// the data source and the resources read later in this run do not see it.
+		if err := a.data.session.DeleteKey(ctx, key.ID); err != nil {
+			failed = append(failed, fmt.Sprintf("- %s: %v", name, err))
+			if firstErr == nil {
+				firstErr = err
+			}
+			resp.SendProgress(action.InvokeProgressEvent{Message: "Could not revoke the API key " + name})
+			continue
+		}
+		revoked++
+		resp.SendProgress(action.InvokeProgressEvent{
+			Message: "Revoked the API key " + name,
+		})
+	}
+	if len(failed) > 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summaryRevokeFailed,
+			fmt.Sprintf("%d of the %d API keys could not be revoked; the other revocations went ahead (%d revoked "+
+				"now). The keys that failed:\n%s\n\nInvoke the action again to retry them: keys that are already "+
+				"revoked count as revoked.\n\n%s",
+				len(failed), len(fingerprints), revoked, strings.Join(failed, "\n"), hint(a.data, firstErr)))
+	}
+}
+
+// fingerprintsValidator checks every element's form and names each bad one, except a value that
+// looks like a key's token, which is a secret and is never repeated.
+type fingerprintsValidator struct{}
+
+func (fingerprintsValidator) Description(context.Context) string {
+	return "each element is a fingerprint: sha256: followed by 16 hex digits"
+}
+
+func (fingerprintsValidator) MarkdownDescription(context.Context) string {
+	return "each element is a fingerprint: `sha256:` followed by 16 hex digits"
+}
+
+func (fingerprintsValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(basetypes.StringValue)
+		switch {
+		case !ok: // the schema's element type makes this unreachable
+			continue
+		case s.IsUnknown():
+			continue
+		case s.IsNull():
+			resp.Diagnostics.AddAttributeError(req.Path, summaryInvalidFPrint,
+				"fingerprints holds a null element: every element must be a fingerprint (sha256: followed by 16 hex digits).")
+		case client.IsFingerprint(s.ValueString()) && s.ValueString() == strings.ToLower(s.ValueString()):
+		case looksLikeToken(s.ValueString()):
+			// The element path would show the value too: report on the set itself.
+			resp.Diagnostics.AddAttributeError(req.Path, summaryInvalidFPrint,
+				fmt.Sprintf("fingerprints holds a value of %d characters that looks like an API key's token, not a "+
+					"fingerprint (it is not shown here: a token is a secret). Use the key's fingerprint (sha256: "+
+					"followed by 16 hex digits), such as from the circularo_api_keys data source or the id of a "+
+					"circularo_api_key resource.", len(s.ValueString())))
+		default:
+			resp.Diagnostics.AddAttributeError(req.Path, summaryInvalidFPrint,
+				fmt.Sprintf("fingerprints holds %q, which is not a fingerprint: a fingerprint is sha256: followed by 16 "+
+					"lowercase hex digits, such as sha256:0123456789abcdef, as the circularo_api_keys data source lists them.",
+					s.ValueString()))
+		}
+	}
+}
+
+// looksLikeToken: long and alphanumeric, as Circularo's 64-character token values are. Such a value is
+// never echoed in a diagnostic.
+func looksLikeToken(s string) bool {
+	if len(s) < 32 {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

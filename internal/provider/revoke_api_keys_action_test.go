@@ -1,0 +1,495 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+)
+
+const revokeAction = "action.circularo_revoke_api_keys.this"
+
+// TestRevokeAPIKeysAction_validatesFingerprints validates configurations through the provider's
+// protocol server, as Terraform's ValidateActionConfig does: every bad element is named, except one
+// that looks like a token, which is a secret.
+func TestRevokeAPIKeysAction_validatesFingerprints(t *testing.T) {
+	t.Parallel()
+	token := strings.Repeat("aB3", 21) + "x" // 64 alphanumerics, as Circularo's token values
+	cases := []struct {
+		name      string
+		elements  []tftypes.Value
+		wantError string // "" for none
+	}{
+		{"valid", strs("sha256:0123456789abcdef", "sha256:fedcba9876543210"), ""},
+		{"empty set revokes nothing", strs(), ""},
+		{"unknown element is checked later", []tftypes.Value{tftypes.NewValue(tftypes.String, tftypes.UnknownValue)}, ""},
+		{"not a fingerprint", strs("sha256:0123456789abcdef", "stale-key"), `"stale-key", which is not a fingerprint`},
+		{"too short", strs("sha256:0123"), `"sha256:0123", which is not a fingerprint`},
+		{"upper case", strs("sha256:0123456789ABCDEF"), `"sha256:0123456789ABCDEF", which is not a fingerprint`},
+		{"token value", strs(token), "looks like an API key's token"},
+		{"null element", []tftypes.Value{tftypes.NewValue(tftypes.String, nil)}, "null element"},
+	}
+	server, ok := newServer(newWithOptions("test", options{})())().(tfprotov6.ActionServer)
+	if !ok {
+		t.Fatal("the provider's server does not serve actions")
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			setType := tftypes.Set{ElementType: tftypes.String}
+			cfg, err := tfprotov6.NewDynamicValue(
+				tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
+				tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
+					map[string]tftypes.Value{"fingerprints": tftypes.NewValue(setType, tc.elements)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{
+				ActionType: "circularo_revoke_api_keys", Config: &cfg,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var errs []string
+			for _, d := range resp.Diagnostics {
+				if strings.Contains(d.Detail, token) || strings.Contains(d.Summary, token) {
+					t.Errorf("a diagnostic repeats the token value: %s: %s", d.Summary, d.Detail)
+				}
+				if d.Severity == tfprotov6.DiagnosticSeverityError {
+					errs = append(errs, d.Summary+": "+d.Detail)
+				}
+			}
+			switch {
+			case tc.wantError == "" && len(errs) > 0:
+				t.Errorf("want no error, got %q", errs)
+			case tc.wantError != "" && (len(errs) != 1 || !strings.Contains(errs[0], tc.wantError)):
+				t.Errorf("want one error containing %q, got %q", tc.wantError, errs)
+			}
+		})
+	}
+}
+
+func strs(values ...string) []tftypes.Value {
+	out := make([]tftypes.Value, 0, len(values))
+	for _, v := range values {
+		out = append(out, tftypes.NewValue(tftypes.String, v))
+	}
+	return out
+}
+
+// actionCLI is what the action's CLI tests share: one provider build. terraform-plugin-testing cannot
+// invoke actions (no -invoke, no action plan checks), so these tests drive the real CLI through
+// internal/terraformcli, as users do.
+type actionCLI struct {
+	ctx         context.Context
+	providerDir string
+}
+
+// TestRevokeAPIKeysAction_CLI runs the action with `terraform plan -invoke` and `terraform apply
+// -invoke` against the mock. It needs Terraform 1.14 or later (the first with actions) and skips
+// otherwise, and under OpenTofu, which has no actions (1.12.6 has no action block and no -invoke).
+// The tfversion checks of terraform-plugin-testing need a resource.TestCase, which cannot run an
+// action, so the gate asks the CLI for its version itself. The subtests share one provider build.
+func TestRevokeAPIKeysAction_CLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
+		t.Fatal(err)
+	} else if why != "" {
+		t.Skip(why)
+	}
+	cli := &actionCLI{ctx: ctx, providerDir: t.TempDir()}
+	if _, err := terraformcli.BuildProvider(ctx, cli.providerDir); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("plan reviews and apply revokes exactly the listed keys", cli.testReviewAndRevoke)
+	t.Run("the provider's own token is never revoked", cli.testSelfRevocation)
+	t.Run("a partial failure names the failed key and a rerun finishes", cli.testPartialFailureAndRerun)
+	t.Run("invalid fingerprint", cli.testInvalidFingerprint)
+	t.Run("later reads in the same apply see the revocations", cli.testSameRunView)
+}
+
+// actionRun is one test's mock, working directory and the secrets its output must never show.
+type actionRun struct {
+	t        *testing.T
+	cli      *actionCLI
+	env      *testEnv
+	recorder *sessionRecorder
+	wd       *terraformcli.Workdir
+	secrets  map[string]bool
+}
+
+func (c *actionCLI) newRun(t *testing.T) *actionRun {
+	t.Helper()
+	env, recorder := newRecordingTestEnv(t)
+	wd, err := terraformcli.NewWorkdir(t.TempDir(), c.providerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &actionRun{t: t, cli: c, env: env, recorder: recorder, wd: wd, secrets: map[string]bool{testPassword: true}}
+}
+
+// addKey adds a key to the mock and remembers its value as a secret.
+func (r *actionRun) addKey(k mockserver.Key) mockserver.Key {
+	k = r.env.mock.AddKey(testUser, k)
+	r.secrets[k.ID] = true
+	return k
+}
+
+func (r *actionRun) writeConfig(providerBlock, body string) {
+	r.t.Helper()
+	hcl := fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource()) + providerBlock + body
+	if err := r.wd.WriteConfig(hcl); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// commandResult is what one CLI command did: its output and the mock's calls during it.
+type commandResult struct {
+	out     string
+	err     error
+	calls   map[string]int
+	command string
+}
+
+// run runs the CLI and checks what every command must do: no secret in the output, each provider
+// process one login and one list at most (the review and the invocation share the session's list).
+func (r *actionRun) run(args ...string) commandResult {
+	r.t.Helper()
+	before := r.env.mock.Counts()
+	var res commandResult
+	if len(args) == 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
+		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1])
+		res.command = "terraform " + args[0] + " -invoke=" + args[1]
+	} else {
+		res.out, res.err = r.wd.Run(r.cli.ctx, append(args, "-no-color")...)
+		res.command = "terraform " + strings.Join(args, " ")
+	}
+	after := r.env.mock.Counts()
+	res.calls = map[string]int{}
+	for route, n := range after {
+		if d := n - before[route]; d != 0 {
+			res.calls[route] = d
+		}
+	}
+	r.t.Logf("%s made the API calls %v:\n%s", res.command, res.calls, res.out)
+	for _, s := range append(r.recorder.Tokens(), slices.Collect(mapKeys(r.secrets))...) {
+		if strings.Contains(res.out, s) {
+			r.t.Errorf("the output of %s shows a secret (%d characters)", res.command, len(s))
+		}
+	}
+	// With username and password, every provider process logs in once: logins count the processes.
+	if logins := res.calls["login"]; logins > 0 && res.calls["list_keys"] > logins {
+		r.t.Errorf("%s listed the keys %d times in %d provider processes, want at most one list per process",
+			res.command, res.calls["list_keys"], logins)
+	}
+	return res
+}
+
+func wantCalls(t *testing.T, res commandResult, want map[string]int) {
+	t.Helper()
+	for route, n := range want {
+		if res.calls[route] != n {
+			t.Errorf("%s made %d %s calls, want %d (all calls: %v)", res.command, res.calls[route], route, n, res.calls)
+		}
+	}
+}
+
+func mapKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (r *actionRun) mustSucceed(res commandResult) commandResult {
+	r.t.Helper()
+	if res.err != nil {
+		r.t.Fatalf("%s failed: %v", res.command, res.err)
+	}
+	return res
+}
+
+func (r *actionRun) mustFail(res commandResult) commandResult {
+	r.t.Helper()
+	if res.err == nil {
+		r.t.Fatalf("%s succeeded, want it to fail; output:\n%s", res.command, res.out)
+	}
+	return res
+}
+
+// wantInOutput checks that the output holds each text (the CLI wraps long lines: spaces and line
+// breaks are compared alike, and the diagnostic boxes' "│" borders are dropped).
+func wantInOutput(t *testing.T, res commandResult, texts ...string) {
+	t.Helper()
+	flat := flatten(res.out)
+	for _, text := range texts {
+		if !strings.Contains(flat, flatten(text)) {
+			t.Errorf("the output of %s lacks %q; output:\n%s", res.command, text, res.out)
+		}
+	}
+}
+
+func wantNotInOutput(t *testing.T, res commandResult, texts ...string) {
+	t.Helper()
+	flat := flatten(res.out)
+	for _, text := range texts {
+		if strings.Contains(flat, flatten(text)) {
+			t.Errorf("the output of %s holds %q; output:\n%s", res.command, text, res.out)
+		}
+	}
+}
+
+func flatten(s string) string {
+	s = strings.ReplaceAll(s, "│", " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func (r *actionRun) remaining() []string {
+	var out []string
+	for _, k := range r.env.mock.Keys(testUser) {
+		out = append(out, k.Description)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (r *actionRun) wantRemaining(want ...string) {
+	r.t.Helper()
+	slices.Sort(want)
+	if got := r.remaining(); !slices.Equal(got, want) {
+		r.t.Errorf("the user's keys are %q, want %q", got, want)
+	}
+}
+
+func fingerprintOf(k mockserver.Key) string { return client.Fingerprint(k.ID) }
+
+func ago(d time.Duration) *time.Time {
+	t := time.Now().Add(-d).UTC().Truncate(time.Second)
+	return &t
+}
+
+func (c *actionCLI) testReviewAndRevoke(t *testing.T) {
+	r := c.newRun(t)
+	staleUsed := r.addKey(mockKey("stale, used long ago", 200*day, ago(100*day)))
+	staleNever := r.addKey(mockKey("stale, never used", 200*day, nil))
+	recent := r.addKey(mockKey("recently used", 200*day, ago(time.Hour)))
+	r.addKey(mockKey("in use, not listed", 200*day, ago(2*time.Hour)))
+	const unknownFP = "sha256:0000000000000000"
+	r.writeConfig(r.env.providerBlock(), fmt.Sprintf(`
+data "circularo_api_keys" "stale" {
+  unused_for = "90d"
+}
+
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = setunion(data.circularo_api_keys.stale.fingerprints, [%q, %q])
+  }
+}
+`, fingerprintOf(recent), unknownFP))
+
+	plan := r.mustSucceed(r.run("plan", revokeAction))
+	wantInOutput(t, plan,
+		"Warning: "+summaryRecentlyUsed,
+		fmt.Sprintf(`revokes the API key "recently used" (%s). The key was last used at %s`, fingerprintOf(recent), recent.LastUsed.Format(time.RFC3339)),
+		"Warning: "+summaryNoSuchKey,
+		"No API key of the authenticated user has the fingerprint "+unknownFP)
+	// Only the recent key warns for its use.
+	wantNotInOutput(t, plan, `"stale, used long ago" (`+fingerprintOf(staleUsed)+`). The key was last used`)
+	if n := plan.calls["delete_key"]; n != 0 {
+		t.Errorf("the plan made %d DELETE calls", n)
+	}
+	if n := plan.calls["list_keys"]; n != 1 {
+		t.Errorf("the plan listed the keys %d times, want once (the data source and the review share one list)", n)
+	}
+	r.wantRemaining("stale, used long ago", "stale, never used", "recently used", "in use, not listed")
+
+	apply := r.mustSucceed(r.run("apply", revokeAction))
+	var progress []string
+	for _, k := range []mockserver.Key{staleUsed, staleNever, recent} {
+		progress = append(progress, fmt.Sprintf("Revoked the API key %q (%s)", k.Description, fingerprintOf(k)))
+	}
+	wantInOutput(t, apply, progress...)
+	wantInOutput(t, apply, "No API key has the fingerprint "+unknownFP+": it is already gone")
+	if n := apply.calls["delete_key"]; n != 3 {
+		t.Errorf("the apply made %d DELETE calls, want 3, one per listed key", n)
+	}
+	// Two provider processes (plan, then apply), each logging in once: one list each.
+	wantCalls(t, apply, map[string]int{"login": 2, "list_keys": 2})
+	r.wantRemaining("in use, not listed")
+	if n := r.env.mock.OpenSessions(); n != 0 {
+		t.Errorf("%d sessions are open after the apply", n)
+	}
+}
+
+func (c *actionCLI) testSelfRevocation(t *testing.T) {
+	r := c.newRun(t)
+	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
+	other := r.addKey(mockKey("stale", 200*day, nil))
+	// The token comes from the environment: not even the config holds it.
+	r.wd.Env = []string{"CIRCULARO_TOKEN=" + own.ID}
+	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.url), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = [%q, %q]
+  }
+}
+`, fingerprintOf(own), fingerprintOf(other)))
+
+	plan := r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, "Error: "+summarySelfRevocation,
+		fmt.Sprintf(`revokes the API key "the provider's own key" (%s). That key is the token the circularo provider authenticates with`, fingerprintOf(own)))
+	apply := r.mustFail(r.run("apply", revokeAction))
+	wantInOutput(t, apply, "Error: "+summarySelfRevocation)
+	if n := r.env.mock.Count("delete_key"); n != 0 {
+		t.Errorf("%d DELETE calls, want none: the review must stop the whole invocation", n)
+	}
+	r.wantRemaining("the provider's own key", "stale")
+}
+
+func (c *actionCLI) testPartialFailureAndRerun(t *testing.T) {
+	r := c.newRun(t)
+	var keys []mockserver.Key
+	var fps []string
+	for i := range 3 {
+		k := r.addKey(mockKey(fmt.Sprintf("stale %d", i), 200*day, nil))
+		keys = append(keys, k)
+		fps = append(fps, fingerprintOf(k))
+	}
+	r.addKey(mockKey("kept", 200*day, ago(time.Hour)))
+	// Literal fingerprints, so that the rerun names keys that are gone by then.
+	list, err := json.Marshal(fps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.writeConfig(r.env.providerBlock(), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = %s
+  }
+}
+`, list))
+	// The action revokes in fingerprint order: the first DELETE is the smallest fingerprint's.
+	failing := slices.MinFunc(keys, func(a, b mockserver.Key) int { return strings.Compare(fingerprintOf(a), fingerprintOf(b)) })
+	r.env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
+
+	first := r.mustFail(r.run("apply", revokeAction))
+	// Terraform wraps an invocation's diagnostics: "Error when invoking action", then summary: detail.
+	wantInOutput(t, first, "Error: Error when invoking action", summaryRevokeFailed+":",
+		"1 of the 3 API keys could not be revoked; the other revocations went ahead (2 revoked now)",
+		fmt.Sprintf("- %q (%s): ", failing.Description, fingerprintOf(failing)))
+	if n := first.calls["delete_key"]; n != 3 {
+		t.Errorf("the failed apply made %d DELETE calls, want 3: a failure must not stop the others", n)
+	}
+	r.wantRemaining(failing.Description, "kept")
+
+	rerun := r.mustSucceed(r.run("apply", revokeAction))
+	if n := rerun.calls["delete_key"]; n != 1 {
+		t.Errorf("the rerun made %d DELETE calls, want 1: only the key left", n)
+	}
+	wantInOutput(t, rerun, fmt.Sprintf("Revoked the API key %q (%s)", failing.Description, fingerprintOf(failing)))
+	for _, k := range keys {
+		if k.ID != failing.ID {
+			wantInOutput(t, rerun, "No API key has the fingerprint "+fingerprintOf(k)+": it is already gone, which counts as revoked")
+		}
+	}
+	r.wantRemaining("kept")
+}
+
+func (c *actionCLI) testInvalidFingerprint(t *testing.T) {
+	r := c.newRun(t)
+	r.writeConfig(r.env.providerBlock(), `
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = ["sha256:0123456789abcdef", "stale-key"]
+  }
+}
+`)
+	res := r.mustFail(r.run("validate"))
+	wantInOutput(t, res, "Error: "+summaryInvalidFPrint, `fingerprints holds "stale-key", which is not a fingerprint`)
+	if n := r.env.mock.Count("total"); n != 0 {
+		t.Errorf("terraform validate made %d API calls", n)
+	}
+}
+
+// testSameRunView: an action triggered before a resource's create, in a normal apply, revokes keys;
+// the key created after it and a data source read after it see the session's list as the revocations
+// left it, without another list call.
+func (c *actionCLI) testSameRunView(t *testing.T) {
+	r := c.newRun(t)
+	r.addKey(mockKey("stale a", 200*day, nil))
+	r.addKey(mockKey("stale b", 200*day, ago(120*day)))
+	r.addKey(mockKey("in use", 200*day, ago(time.Hour)))
+	r.writeConfig(r.env.providerBlock(), `
+data "circularo_api_keys" "stale" {
+  unused_for = "90d"
+}
+
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = data.circularo_api_keys.stale.fingerprints
+  }
+}
+
+resource "circularo_api_key" "replacement" {
+  description = "replacement"
+  lifecycle {
+    action_trigger {
+      events  = [before_create]
+      actions = [action.circularo_revoke_api_keys.this]
+    }
+  }
+}
+
+# Read during the apply, after the replacement's create and so after the action.
+data "circularo_api_keys" "after" {
+  depends_on = [circularo_api_key.replacement]
+}
+
+output "after" {
+  value = sort(data.circularo_api_keys.after.api_keys[*].description)
+}
+`)
+	apply := r.mustSucceed(r.run("apply", "-auto-approve", "-input=false"))
+	wantInOutput(t, apply, `Revoked the API key "stale a"`, `Revoked the API key "stale b"`)
+	// The apply's process lists once, for the action; the create and the data source read after it
+	// use that list as the revocations and the create left it.
+	wantCalls(t, apply, map[string]int{"login": 2, "list_keys": 2, "delete_key": 2, "create_key": 1})
+	r.wantRemaining("in use", "replacement")
+	out := r.mustSucceed(r.run("output", "-json", "after"))
+	var after []string
+	if err := json.Unmarshal([]byte(out.out), &after); err != nil {
+		t.Fatalf("terraform output -json after: %v\n%s", err, out.out)
+	}
+	if want := []string{"in use", "replacement"}; !slices.Equal(after, want) {
+		t.Errorf("the data source read after the action in the same apply lists %q, want %q", after, want)
+	}
+	// The next plan refreshes the new key from a fresh list and finds nothing to do.
+	plan := r.mustSucceed(r.run("plan", "-input=false", "-detailed-exitcode"))
+	wantInOutput(t, plan, "No changes.")
+}

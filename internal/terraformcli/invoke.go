@@ -1,0 +1,81 @@
+package terraformcli
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+)
+
+// Version is a CLI's product and release, as `terraform version` (or `tofu version`) prints them.
+type Version struct {
+	Product             string // "Terraform" or "OpenTofu"
+	Major, Minor, Patch int
+}
+
+func (v Version) String() string {
+	return fmt.Sprintf("%s v%d.%d.%d", v.Product, v.Major, v.Minor, v.Patch)
+}
+
+// AtLeast reports whether v is major.minor.0 or later.
+func (v Version) AtLeast(major, minor int) bool {
+	return v.Major > major || v.Major == major && v.Minor >= minor
+}
+
+var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\d+)\.(\d+)\.(\d+)`)
+
+// CLIVersion runs `bin version` and parses its first line, such as "Terraform v1.15.0".
+func CLIVersion(ctx context.Context, bin string) (Version, error) {
+	cmd := exec.CommandContext(ctx, bin, "version")
+	cmd.Env = append(cmd.Environ(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return Version{}, fmt.Errorf("%s version: %w", bin, err)
+	}
+	m := versionLine.FindSubmatch(out)
+	if m == nil {
+		return Version{}, fmt.Errorf("%s version printed no Terraform or OpenTofu version: %q", bin, out)
+	}
+	v := Version{Product: string(m[1])}
+	v.Major, _ = strconv.Atoi(string(m[2])) // the pattern admits only digits
+	v.Minor, _ = strconv.Atoi(string(m[3]))
+	v.Patch, _ = strconv.Atoi(string(m[4]))
+	return v, nil
+}
+
+// ActionsUnsupported says why the CLI in use cannot run provider actions (`action` blocks, `-invoke`),
+// or "" when it can. Terraform has them from 1.14; OpenTofu has none up to 1.12 (its 1.12.6 carries the
+// protocol's message types but no `action` block and no -invoke flag).
+func ActionsUnsupported(ctx context.Context) (string, error) {
+	bin, err := Binary()
+	if err != nil {
+		return "", err
+	}
+	v, err := CLIVersion(ctx, bin)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case v.Product != "Terraform":
+		return fmt.Sprintf("%s (%s) has no provider actions; Terraform 1.14 or later has them", v, bin), nil
+	case !v.AtLeast(1, 14):
+		return fmt.Sprintf("%s (%s) is older than Terraform 1.14, the first with provider actions", v, bin), nil
+	}
+	return "", nil
+}
+
+// Invoke runs `plan` or `apply` with -invoke=address (such as action.circularo_revoke_api_keys.stale):
+// a plan that reviews the action, or an apply that invokes it (without asking for approval). extra
+// arguments follow, such as -var. The output is plain text (-no-color), for tests to search.
+func (w *Workdir) Invoke(ctx context.Context, command, address string, extra ...string) (string, error) {
+	args := []string{command, "-invoke=" + address, "-input=false", "-no-color"}
+	switch command {
+	case "plan":
+	case "apply":
+		args = append(args, "-auto-approve")
+	default:
+		return "", fmt.Errorf("terraformcli: -invoke works with plan and apply, not %q", command)
+	}
+	return w.Run(ctx, append(args, extra...)...)
+}
