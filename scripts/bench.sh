@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# The plan benchmark (make bench): terraform plan with N circularo_api_key resources against the mock
-# Circularo API, next to the same plan with -refresh=false and a plan over N terraform_data resources.
+# The benchmark (make bench), against the mock Circularo API:
+# - terraform plan with N circularo_api_key resources, next to the same plan with -refresh=false and a
+#   plan over N terraform_data resources;
+# - terraform query listing the N keys (circularo_api_key list resource), next to a plan whose
+#   circularo_api_keys data source reads them and a query that matches no key (the floor).
 # Prints wall and CPU times, API calls by kind, the provider's peak memory and the targets.
 #
-# Usage: scripts/bench.sh [-n 100,1000,5000] [-runs 3] [-profile DIR] [-workdir DIR]
+# Usage: scripts/bench.sh [-n 100,1000,5000] [-runs 3] [-query-only | -plan-only] [-profile DIR] [-workdir DIR]
+#   -query-only    only terraform query and the data-source plan (under a minute at N = 1000,5000)
+#   -plan-only     only the plans over N resources, as before terraform query
 #   -profile DIR   also writes CPU and heap profiles of the provider during one more plan at the largest N
 #   CIRCULARO_BENCH_PROVIDER=/path/to/terraform-provider-circularo   measures another build instead
 #
-# Takes about 18 minutes with the defaults on 2 cores (N=5000 dominates). The CLI is found as the tests
-# find it (scripts/ensure-cli.sh); the memory figures need GNU time (/usr/bin/time).
+# Takes about 18 minutes with the defaults on 2 cores (the plans at N=5000 dominate). The CLI is the
+# newest supported Terraform (scripts/ensure-cli.sh terraform): terraform query needs 1.14 or later.
+# The memory figures need GNU time (/usr/bin/time).
 set -euo pipefail
 export CHECKPOINT_DISABLE=1
 

@@ -1,8 +1,11 @@
 // Package benchmark measures what `terraform plan` costs with N circularo_api_key resources, against
 // the floor this provider can reach: the same plan without a refresh (Terraform and the plugin
 // protocol without any API work) and, for context, a plan over N terraform_data resources (Terraform
-// without any plugin). The Circularo API is the mock server, run in this process, so its counters
-// tell exactly which calls each plan made.
+// without any plugin). It also measures `terraform query` (Terraform 1.14+) listing the same N keys
+// with the circularo_api_key list resource, next to a plan whose circularo_api_keys data source reads
+// them and a query that matches no key (the floor of a query: CLI, plugin, login and one list call).
+// The Circularo API is the mock server, run in this process, so its counters tell exactly which calls
+// each command made.
 package benchmark
 
 import (
@@ -16,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +51,10 @@ type Options struct {
 	ProfileDir string    // when set, one more plan at the largest size runs a profiled provider build that writes CPU and heap profiles here
 	WorkDir    string    // where the Terraform working directories go; empty: a temporary directory, removed at the end
 	Log        io.Writer // progress; nil: none
+	// SkipPlans leaves out the plans over N resources (and their adoption apply): only the queries run.
+	SkipPlans bool
+	// SkipQueries leaves out terraform query and the data-source plan, which need Terraform 1.14+.
+	SkipQueries bool
 }
 
 // Plan kinds, in the order they run and print.
@@ -56,7 +64,15 @@ const (
 	kindTerraformData = "terraform_data plan"
 )
 
-// Measurement is one kind of plan at one size, over all runs.
+// Query kinds, in the order they run and print: the query that lists every key, the data-source plan
+// that reads them all, and the query that matches none.
+const (
+	kindQueryAll       = "query, all keys"
+	kindDataSourcePlan = "data source plan"
+	kindQueryNone      = "query, no match"
+)
+
+// Measurement is one kind of command (a plan or a query) at one size, over all runs.
 type Measurement struct {
 	Walls []time.Duration
 	// CPUs are the CPU times (user + system) of terraform and every provider process, per run:
@@ -81,7 +97,7 @@ func (m Measurement) MedianCPU() time.Duration { return median(m.CPUs) }
 // MedianProviderCPU is the median CPU time of the provider processes.
 func (m Measurement) MedianProviderCPU() time.Duration { return median(m.ProviderCPUs) }
 
-func (m *Measurement) add(r planRun) {
+func (m *Measurement) add(r cliRun) {
 	m.Walls = append(m.Walls, r.wall)
 	m.CPUs = append(m.CPUs, r.cpu)
 	if r.processes > 0 {
@@ -100,16 +116,21 @@ type Result struct {
 	Adopt time.Duration // the apply that imports the N keys into the state
 	// AdoptCalls are the API calls of that apply.
 	AdoptCalls map[string]int
-	Plans      map[string]*Measurement // by kind
-	Profile    string                  // the profile summary, when this size was profiled
+	Plans      map[string]*Measurement // by kind; empty when the plans were skipped
+	// Queries are terraform query and the data-source plan, by kind; empty when they were skipped.
+	Queries map[string]*Measurement
+	Profile string // the profile summary, when this size was profiled
 }
 
 // Report is the whole benchmark: the results by size and what they ran on.
 type Report struct {
 	Results          []Result
 	TerraformVersion string
-	MemoryMeasured   bool   // false when /usr/bin/time is missing
-	Profile          string // a summary of the provider's CPU profile, when one was taken
+	MemoryMeasured   bool // false when /usr/bin/time is missing
+	// Load is the machine's load average at the start and at the end: figures from a busy machine are
+	// slower than the code's own, and the report says so.
+	Load    string
+	Profile string // a summary of the provider's CPU profile, when one was taken
 }
 
 // Run measures every size in turn.
@@ -119,6 +140,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if len(opts.Sizes) == 0 {
 		return nil, errors.New("no sizes to measure")
+	}
+	if opts.SkipPlans && opts.SkipQueries {
+		return nil, errors.New("nothing to measure: both the plans and the queries are skipped")
+	}
+	if opts.SkipPlans && opts.ProfileDir != "" {
+		return nil, errors.New("profiles are taken during a plan over N resources, which SkipPlans leaves out")
+	}
+	if !opts.SkipQueries {
+		if err := queriesSupported(ctx); err != nil {
+			return nil, err
+		}
 	}
 	logf := func(format string, args ...any) {
 		if opts.Log != nil {
@@ -144,13 +176,18 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if !report.MemoryMeasured {
 		logf("/usr/bin/time not found: the provider's memory is not measured (Debian/Ubuntu: apt-get install time)")
 	}
+	startLoad := loadAverage()
+	defer func() {
+		report.Load = fmt.Sprintf("1-minute load average %s at the start, %s at the end, on %d CPUs", startLoad, loadAverage(), runtime.NumCPU())
+	}()
 	largest := slices.Max(opts.Sizes)
 	for _, n := range opts.Sizes {
+		logf("N=%d: 1-minute load average %s on %d CPUs", n, loadAverage(), runtime.NumCPU())
 		profileDir := ""
 		if n == largest {
 			profileDir = opts.ProfileDir
 		}
-		res, err := env.measure(ctx, n, opts.Runs, profileDir, logf)
+		res, err := env.measure(ctx, n, opts, profileDir, logf)
 		if err != nil {
 			return report, fmt.Errorf("at N=%d: %w", n, err)
 		}
@@ -160,6 +197,18 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	return report, nil
+}
+
+// loadAverage is the first figure of /proc/loadavg (Linux), or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 // newScratchDir makes the working directory in the user's cache, beside the CLIs that
@@ -259,52 +308,69 @@ func (e *benchEnv) terraformVersion(ctx context.Context) string {
 	return strings.TrimSpace(first)
 }
 
-// sizeEnv is one size: a mock holding N keys and two working directories.
+// sizeEnv is one size: a mock holding N keys and the working directories of what is measured.
 type sizeEnv struct {
 	*benchEnv
 	n         int
+	url       string
 	mock      *mockserver.Server
-	circularo *terraformcli.Workdir
+	keys      map[string]string     // fingerprint -> description, as seeded
+	circularo *terraformcli.Workdir // N circularo_api_key resources
 	builtin   *terraformcli.Workdir // terraform_data only
 	rssFile   string
 }
 
 func (e *benchEnv) newSize(n int, url string, mock *mockserver.Server) (*sizeEnv, error) {
 	dir := filepath.Join(e.root, fmt.Sprintf("n%d", n))
-	s := &sizeEnv{benchEnv: e, n: n, mock: mock, rssFile: filepath.Join(dir, "provider-rss.txt")}
-	keys, err := json.Marshal(seedKeys(mock, n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &sizeEnv{benchEnv: e, n: n, url: url, mock: mock, keys: seedKeys(mock, n), rssFile: filepath.Join(dir, "provider-rss.txt")}, nil
+}
+
+// workdir makes the working directory sub of this size, whose provider logs in to the mock as the
+// bench user and records its usage in the size's RSS file.
+func (s *sizeEnv) workdir(sub string) (*terraformcli.Workdir, error) {
+	dir := filepath.Join(filepath.Dir(s.rssFile), sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	w, err := terraformcli.NewWorkdir(dir, s.overrideDir)
 	if err != nil {
 		return nil, err
 	}
-	for _, wd := range []**terraformcli.Workdir{&s.circularo, &s.builtin} {
-		sub := filepath.Join(dir, "circularo")
-		if wd == &s.builtin {
-			sub = filepath.Join(dir, "terraform_data")
-		}
-		if err := os.MkdirAll(sub, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(sub, "keys.json"), keys, 0o600); err != nil {
-			return nil, err
-		}
-		w, err := terraformcli.NewWorkdir(sub, e.overrideDir)
+	w.Env = []string{
+		"CIRCULARO_URL=" + s.url,
+		"CIRCULARO_USERNAME=" + benchUser,
+		"CIRCULARO_PASSWORD=" + benchPassword,
+		"CIRCULARO_TOKEN=", // a developer's token would conflict with the login
+		"CIRCULARO_API_PATH=",
+		"CIRCULARO_TENANT=",
+		"CIRCULARO_TOTP_SECRET=",
+		"TF_LOG=",
+		envRSSFile + "=" + s.rssFile,
+	}
+	return w, nil
+}
+
+// newPlanWorkdirs makes the two directories of the plans over N resources, each with keys.json, which
+// their for_each iterates over.
+func (s *sizeEnv) newPlanWorkdirs() error {
+	keys, err := json.Marshal(s.keys)
+	if err != nil {
+		return err
+	}
+	for sub, wd := range map[string]**terraformcli.Workdir{"circularo": &s.circularo, "terraform_data": &s.builtin} {
+		w, err := s.workdir(sub)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		w.Env = []string{
-			"CIRCULARO_URL=" + url,
-			"CIRCULARO_USERNAME=" + benchUser,
-			"CIRCULARO_PASSWORD=" + benchPassword,
-			"CIRCULARO_TOKEN=", // a developer's token would conflict with the login
-			"CIRCULARO_API_PATH=",
-			"CIRCULARO_TENANT=",
-			"CIRCULARO_TOTP_SECRET=",
-			"TF_LOG=",
-			envRSSFile + "=" + s.rssFile,
+		if err := os.WriteFile(filepath.Join(w.Dir, "keys.json"), keys, 0o600); err != nil {
+			return err
 		}
 		*wd = w
 	}
-	return s, nil
+	return nil
 }
 
 // seedKeys gives the bench user n keys of varied age and use, and returns fingerprint -> description,
@@ -373,7 +439,7 @@ resource "terraform_data" "bench" {
 }
 `
 
-func (e *benchEnv) measure(ctx context.Context, n, runs int, profileDir string, logf func(string, ...any)) (*Result, error) {
+func (e *benchEnv) measure(ctx context.Context, n int, opts Options, profileDir string, logf func(string, ...any)) (*Result, error) {
 	mock := mockserver.New(mockserver.Options{})
 	mock.AddUser(mockserver.User{Name: benchUser, Password: benchPassword})
 	srv := httptest.NewServer(mock) // listens on 127.0.0.1
@@ -383,32 +449,51 @@ func (e *benchEnv) measure(ctx context.Context, n, runs int, profileDir string, 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{N: n, Plans: map[string]*Measurement{}}
+	res := &Result{N: n, Plans: map[string]*Measurement{}, Queries: map[string]*Measurement{}}
+	// The queries first: they need no state, and give their figures before the long plans start.
+	if !opts.SkipQueries {
+		if err := s.measureQueries(ctx, opts.Runs, res, logf); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.SkipPlans {
+		if err := s.measurePlans(ctx, opts.Runs, profileDir, res, logf); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
 
+// measurePlans adopts the N keys into a state and measures the three plans over N resources.
+func (s *sizeEnv) measurePlans(ctx context.Context, runs int, profileDir string, res *Result, logf func(string, ...any)) error {
+	n, mock := s.n, s.mock
+	if err := s.newPlanWorkdirs(); err != nil {
+		return err
+	}
 	logf("N=%d: adopting %d keys into the state (import blocks)", n, n)
 	if err := s.circularo.WriteConfig(circularoConfig(true)); err != nil {
-		return nil, err
+		return err
 	}
 	mock.ResetCounts()
 	start := time.Now()
 	if _, err := s.circularo.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
-		return nil, err
+		return err
 	}
 	res.Adopt = time.Since(start)
 	res.AdoptCalls = mock.Counts()
 	if res.AdoptCalls["create_key"] != 0 || res.AdoptCalls["delete_key"] != 0 {
-		return nil, fmt.Errorf("adopting the keys created or deleted some: %v", res.AdoptCalls)
+		return fmt.Errorf("adopting the keys created or deleted some: %v", res.AdoptCalls)
 	}
 	// The measured plans run without the import blocks, as a configuration does once keys are adopted.
 	if err := s.circularo.WriteConfig(circularoConfig(false)); err != nil {
-		return nil, err
+		return err
 	}
 	logf("N=%d: applying %d terraform_data resources", n, n)
 	if err := s.builtin.WriteConfig(terraformDataConfig); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := s.builtin.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
-		return nil, err
+		return err
 	}
 
 	plans := []struct {
@@ -428,7 +513,7 @@ func (e *benchEnv) measure(ctx context.Context, n, runs int, profileDir string, 
 		for _, p := range plans {
 			r, err := s.plan(ctx, p.wd, p.args...)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			logf("N=%d run %d/%d: %-20s %8s wall, %8s CPU  calls %v", n, run, runs, p.kind,
 				r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), formatCalls(r.calls))
@@ -437,11 +522,12 @@ func (e *benchEnv) measure(ctx context.Context, n, runs int, profileDir string, 
 	}
 	if profileDir != "" {
 		logf("N=%d: profiling the provider during one more plan", n)
+		var err error
 		if res.Profile, err = s.profile(ctx, profileDir); err != nil {
-			return nil, fmt.Errorf("profile: %w", err)
+			return fmt.Errorf("profile: %w", err)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // profile runs one plan with the profiled build, which writes a CPU and a heap profile per provider
@@ -495,8 +581,8 @@ func (s *sizeEnv) profile(ctx context.Context, dir string) (string, error) {
 	return summary.String(), nil
 }
 
-// planRun is what one plan cost.
-type planRun struct {
+// cliRun is what one CLI command cost.
+type cliRun struct {
 	wall        time.Duration
 	cpu         time.Duration // terraform and the provider processes it started and waited for
 	providerCPU time.Duration // the provider processes alone
@@ -506,13 +592,22 @@ type planRun struct {
 }
 
 // plan runs one `terraform plan`, which must find no changes, and measures it.
-func (s *sizeEnv) plan(ctx context.Context, wd *terraformcli.Workdir, args ...string) (planRun, error) {
+func (s *sizeEnv) plan(ctx context.Context, wd *terraformcli.Workdir, args ...string) (cliRun, error) {
+	// -detailed-exitcode: a plan with changes exits 2.
+	r, out, err := s.command(ctx, wd, append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, args...)...)
+	if err != nil {
+		return r, fmt.Errorf("terraform plan %s (which must find no changes): %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return r, nil
+}
+
+// command runs the CLI once in wd with args, measures it and returns its combined output.
+func (s *sizeEnv) command(ctx context.Context, wd *terraformcli.Workdir, args ...string) (cliRun, string, error) {
 	if err := os.Remove(s.rssFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return planRun{}, err
+		return cliRun{}, "", err
 	}
 	s.mock.ResetCounts()
-	// -detailed-exitcode: a plan with changes exits 2.
-	cmd := exec.CommandContext(ctx, wd.Binary, append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, args...)...)
+	cmd := exec.CommandContext(ctx, wd.Binary, args...)
 	cmd.Dir = wd.Dir
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_CLI_CONFIG_FILE="+wd.CLIConfig)
 	cmd.Env = append(cmd.Env, wd.Env...)
@@ -520,14 +615,17 @@ func (s *sizeEnv) plan(ctx context.Context, wd *terraformcli.Workdir, args ...st
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
-	r := planRun{wall: time.Since(start), calls: s.mock.Counts()}
+	r := cliRun{wall: time.Since(start), calls: s.mock.Counts()}
 	if err != nil {
-		return r, fmt.Errorf("terraform plan %s must find no changes: %v\n%s", strings.Join(args, " "), err, out.String())
+		return r, out.String(), err
 	}
 	// A waited-for process's usage includes the children it waited for: here, the providers.
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	r.peakRSSKiB, r.providerCPU, r.processes, err = readProviderUsage(s.rssFile)
-	return r, err
+	if err != nil {
+		return r, out.String(), fmt.Errorf("reading the provider's usage: %w", err)
+	}
+	return r, out.String(), nil
 }
 
 // wrapperFormat is what /usr/bin/time writes per provider process: peak RSS in KiB, then user and

@@ -14,14 +14,47 @@ const (
 	targetRatio       = 1.25 // plan with refresh / plan without, at most
 	targetRSSN        = 5000 // the size at which memory is judged
 	targetRSSMiB      = 100  // provider peak RSS, less than
+	targetQueryN      = 5000 // the size at which terraform query is judged against the data-source plan
 	routeListKeys     = "list_keys"
 	routeLogin        = "login"
 	routeLogout       = "logout"
 	routeTotalCounter = "total"
 )
 
-// Print writes the tables and the verdict on every target.
+// Print writes the tables of what was measured and the verdict on every target.
 func (r *Report) Print(w io.Writer, runs int) {
+	if r.Load != "" {
+		fmt.Fprintf(w, "Machine: %s\n\n", r.Load)
+	}
+	if r.measuredPlans() {
+		r.printPlans(w, runs)
+	}
+	if r.measuredQueries() {
+		if r.measuredPlans() {
+			fmt.Fprintln(w)
+		}
+		r.printQueries(w, runs)
+	}
+
+	fmt.Fprintf(w, "\nTargets\n\n")
+	for _, t := range r.Targets() {
+		fmt.Fprintf(w, "  [%s] %s: %s\n", t.Verdict, t.Name, t.Detail)
+	}
+	if r.Profile != "" {
+		fmt.Fprintf(w, "\n%s", r.Profile)
+	}
+}
+
+// measuredPlans and measuredQueries say which parts ran (the flags -query-only and -plan-only skip one).
+func (r *Report) measuredPlans() bool {
+	return len(r.Results) > 0 && len(r.Results[0].Plans) > 0
+}
+
+func (r *Report) measuredQueries() bool {
+	return len(r.Results) > 0 && len(r.Results[0].Queries) > 0
+}
+
+func (r *Report) printPlans(w io.Writer, runs int) {
 	fmt.Fprintf(w, "Terraform plan with N circularo_api_key resources (%s, median of %d runs)\n\n", r.TerraformVersion, runs)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -68,13 +101,47 @@ func (r *Report) Print(w io.Writer, runs int) {
 		}
 		tw.Flush()
 	}
+}
 
-	fmt.Fprintf(w, "\nTargets\n\n")
-	for _, t := range r.Targets() {
-		fmt.Fprintf(w, "  [%s] %s: %s\n", t.Verdict, t.Name, t.Detail)
+func (r *Report) printQueries(w io.Writer, runs int) {
+	fmt.Fprintf(w, "terraform query listing N keys, against a plan whose data source reads them and a query that matches none\n"+
+		"(the floor: CLI, plugin, login, one list call) (%s, median of %d runs)\n\n", r.TerraformVersion, runs)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N\tquery, all keys\tdata source plan\tquery, no match\tquery / data source plan\t(query - no match) / N\t")
+	for _, res := range r.Results {
+		all, ds, none := res.queryMedian(kindQueryAll), res.queryMedian(kindDataSourcePlan), res.queryMedian(kindQueryNone)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2fx\t%s\t\n", res.N, seconds(all), seconds(ds), seconds(none), ratio(all, ds), perResource(all-none, res.N))
 	}
-	if r.Profile != "" {
-		fmt.Fprintf(w, "\n%s", r.Profile)
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nCPU time, user + system (terraform and its provider processes)\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N\tquery, all keys\tdata source plan\tquery, no match\tprovider alone: query\tprovider alone: data source plan\t")
+	for _, res := range r.Results {
+		all, ds := res.Queries[kindQueryAll], res.Queries[kindDataSourcePlan]
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", res.N, seconds(all.MedianCPU()), seconds(ds.MedianCPU()),
+			seconds(res.Queries[kindQueryNone].MedianCPU()), orNA(all.ProviderCPUs, all.MedianProviderCPU()), orNA(ds.ProviderCPUs, ds.MedianProviderCPU()))
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nAPI calls per command (mock counters)\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "N\tquery, all keys\tdata source plan\tquery, no match")
+	for _, res := range r.Results {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", res.N, formatCalls(res.Queries[kindQueryAll].Calls),
+			formatCalls(res.Queries[kindDataSourcePlan].Calls), formatCalls(res.Queries[kindQueryNone].Calls))
+	}
+	tw.Flush()
+
+	if r.MemoryMeasured {
+		fmt.Fprintf(w, "\nProvider process peak RSS (the highest of the processes a command starts)\n\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "N\tquery, all keys\tdata source plan\tquery, no match\tprovider processes per query\t")
+		for _, res := range r.Results {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t\n", res.N, mib(res.Queries[kindQueryAll].PeakRSSKiB),
+				mib(res.Queries[kindDataSourcePlan].PeakRSSKiB), mib(res.Queries[kindQueryNone].PeakRSSKiB), res.Queries[kindQueryAll].Processes)
+		}
+		tw.Flush()
 	}
 }
 
@@ -92,8 +159,19 @@ func verdict(ok bool) string {
 	return "MISSED"
 }
 
-// Targets judges the measurements against the targets.
+// Targets judges the measurements against the targets, those of the parts that ran.
 func (r *Report) Targets() []Target {
+	var out []Target
+	if r.measuredPlans() {
+		out = append(out, r.planTargets()...)
+	}
+	if r.measuredQueries() {
+		out = append(out, r.queryTargets()...)
+	}
+	return out
+}
+
+func (r *Report) planTargets() []Target {
 	var out []Target
 
 	// One list call per refreshing plan, at every N.
@@ -163,8 +241,75 @@ func (r *Report) Targets() []Target {
 	return out
 }
 
+// queryTargets: one list call per query at every N, and at N=5000 the query of every key no slower
+// than the data-source plan and its provider under 100 MiB.
+func (r *Report) queryTargets() []Target {
+	var out []Target
+
+	// Each command logs in, lists once and logs out, whatever it finds; nothing else.
+	var lists, extra []string
+	for _, res := range r.Results {
+		lists = append(lists, fmt.Sprintf("N=%d: %d", res.N, res.Queries[kindQueryAll].Calls[routeListKeys]))
+		for _, kind := range []string{kindQueryAll, kindDataSourcePlan, kindQueryNone} {
+			if calls := res.Queries[kind].Calls; !oneListOnly(calls) {
+				extra = append(extra, fmt.Sprintf("N=%d %s: %s", res.N, kind, formatCalls(calls)))
+			}
+		}
+	}
+	detail := strings.Join(lists, ", ") + "; the data-source plan and the query that matches none make one too, and no other call besides login and logout"
+	if len(extra) > 0 {
+		detail = strings.Join(lists, ", ") + "; " + strings.Join(extra, "; ")
+	}
+	out = append(out, Target{"list calls per query = 1 at every N", verdict(len(extra) == 0), detail})
+
+	timeTarget := Target{Name: fmt.Sprintf("query of every key no slower than the data-source plan at N=%d", targetQueryN),
+		Verdict: "not measured", Detail: fmt.Sprintf("run with N=%d", targetQueryN)}
+	memTarget := Target{Name: fmt.Sprintf("provider peak RSS of the query under %d MiB at N=%d", targetRSSMiB, targetQueryN),
+		Verdict: "not measured", Detail: fmt.Sprintf("run with N=%d and /usr/bin/time installed", targetQueryN)}
+	for _, res := range r.Results {
+		if res.N != targetQueryN {
+			continue
+		}
+		all, ds, none := res.queryMedian(kindQueryAll), res.queryMedian(kindDataSourcePlan), res.queryMedian(kindQueryNone)
+		timeTarget.Verdict = verdict(all <= ds)
+		timeTarget.Detail = fmt.Sprintf("%s vs %s (%.2fx wall, %.2fx CPU; floor: query that matches none %s)", seconds(all), seconds(ds),
+			ratio(all, ds), ratio(res.Queries[kindQueryAll].MedianCPU(), res.Queries[kindDataSourcePlan].MedianCPU()), seconds(none))
+		if r.MemoryMeasured {
+			peak := res.Queries[kindQueryAll].PeakRSSKiB
+			memTarget.Verdict = verdict(peak > 0 && float64(peak)/1024 < targetRSSMiB)
+			memTarget.Detail = fmt.Sprintf("%s (data-source plan: %s)", mib(peak), mib(res.Queries[kindDataSourcePlan].PeakRSSKiB))
+		}
+	}
+	return append(out, timeTarget, memTarget)
+}
+
 func (res Result) median(kind string) time.Duration {
 	if m := res.Plans[kind]; m != nil {
+		return m.Median()
+	}
+	return 0
+}
+
+// oneListOnly says whether calls are one list call plus logins and logouts, and nothing else.
+func oneListOnly(calls map[string]int) bool {
+	for route, n := range calls {
+		switch route {
+		case routeLogin, routeLogout, routeTotalCounter:
+		case routeListKeys:
+			if n != 1 {
+				return false
+			}
+		default:
+			if n > 0 {
+				return false
+			}
+		}
+	}
+	return calls[routeListKeys] == 1
+}
+
+func (res Result) queryMedian(kind string) time.Duration {
+	if m := res.Queries[kind]; m != nil {
 		return m.Median()
 	}
 	return 0

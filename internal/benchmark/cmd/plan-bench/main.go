@@ -1,11 +1,15 @@
 // Command plan-bench measures `terraform plan` with N circularo_api_key resources against the mock
-// Circularo API, next to the same plan without a refresh and a plan over N terraform_data resources,
-// and prints wall times, API calls by kind, the provider's peak memory and the issue's targets.
+// Circularo API, next to the same plan without a refresh and a plan over N terraform_data resources;
+// and `terraform query` listing the N keys, next to a plan whose data source reads them and a query
+// that matches none. It prints wall and CPU times, API calls by kind, the provider's peak memory and
+// the issue's targets.
 //
 //	go run ./internal/benchmark/cmd/plan-bench -n 100,1000,5000 -runs 3
+//	go run ./internal/benchmark/cmd/plan-bench -n 1000,5000 -query-only
 //
 // `make bench` runs it through scripts/bench.sh. It needs a terraform CLI (TF_ACC_TERRAFORM_PATH or
-// PATH) and, for the memory figures, /usr/bin/time.
+// PATH), Terraform 1.14 or later for the queries (-plan-only measures the plans alone with an older
+// one) and, for the memory figures, /usr/bin/time.
 package main
 
 import (
@@ -42,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	runs := fs.Int("runs", 3, "times each plan runs (the report shows medians)")
 	profile := fs.String("profile", "", "directory for CPU and heap profiles of the provider during one more plan at the largest N")
 	workDir := fs.String("workdir", "", "keep the Terraform working directories here (default: a temporary directory, removed)")
+	queryOnly := fs.Bool("query-only", false, "measure only terraform query and the data-source plan (Terraform 1.14+), not the plans over N resources")
+	planOnly := fs.Bool("plan-only", false, "measure only the plans over N resources, not terraform query (for a Terraform older than 1.14)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,8 +61,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return errors.New("-runs must be at least 1")
 	}
+	if *queryOnly && *planOnly {
+		return errors.New("-query-only and -plan-only exclude each other: leave both out to measure everything")
+	}
+	if *queryOnly && *profile != "" {
+		return errors.New("-profile profiles a plan over N resources, which -query-only leaves out")
+	}
 	report, err := benchmark.Run(ctx, benchmark.Options{
 		Sizes: ns, Runs: *runs, ProfileDir: *profile, WorkDir: *workDir, Log: stderr,
+		SkipPlans: *queryOnly, SkipQueries: *planOnly,
 	})
 	if err != nil {
 		return err
