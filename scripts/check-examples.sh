@@ -23,6 +23,15 @@ Terraform*) host=registry.terraform.io ;;
 *) echo "check-examples: $cli is neither Terraform nor OpenTofu" >&2; exit 1 ;;
 esac
 
+# terraform query (and validate -query) exist from Terraform 1.14 on; OpenTofu has neither.
+query_ok=
+case "$cli_version" in
+Terraform*)
+	v=${cli_version#Terraform v}
+	IFS=. read -r major minor _ <<<"$v"
+	if [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 14 ]; }; then query_ok=1; fi
+	;;
+esac
 if [ ! -d examples ] || [ -z "$(find examples -name '*.tf' -print -quit)" ]; then
 	echo "check-examples: FAIL: no .tf files under examples/" >&2
 	exit 1
@@ -64,7 +73,7 @@ while IFS= read -r dir; do
 	# Documentation snippets (examples/resources/..., data-sources/...) may leave out required_providers:
 	# without it, `provider "circularo"` would mean hashicorp/circularo, which no override covers.
 	note=
-	if ! grep -qs 'source *= *"\(registry\.[a-z.]*/\)\?circularo/circularo"' "$copy"/*.tf; then
+	if ! grep -qs 'source *= *"\(registry\.[a-z.]*/\)\?circularo/circularo"' "$copy"/*.tf "$copy"/*.tfquery.hcl; then
 		cat >"$copy/zz_check_examples_required_providers.tf" <<EOT
 terraform {
   required_providers {
@@ -76,14 +85,23 @@ terraform {
 EOT
 		note=" (snippet: required_providers added for the check)"
 	fi
-	if out=$("$cli" -chdir="$copy" validate -no-color 2>&1); then
+	# Query files (.tfquery.hcl, terraform query) are validated with -query, which Terraform has from 1.14.
+	validate=(validate -no-color)
+	if [ -n "$(find "$copy" -maxdepth 1 -name '*.tfquery.hcl' -print -quit)" ]; then
+		if [ -n "$query_ok" ]; then
+			validate+=(-query)
+		else
+			note="$note (query files not validated: $cli_version has no terraform query)"
+		fi
+	fi
+	if out=$("$cli" -chdir="$copy" "${validate[@]}" 2>&1); then
 		echo "check-examples: ok   $dir$note"
 	else
 		echo "check-examples: FAIL $dir" >&2
 		printf '    %s\n' "${out//$'\n'/$'\n'    }" >&2
 		failed=1
 	fi
-done < <(find examples -name '*.tf' -printf '%h\n' | LC_ALL=C sort -u)
+done < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | LC_ALL=C sort -u)
 
 if [ "$failed" -ne 0 ]; then
 	echo "check-examples: FAIL" >&2
