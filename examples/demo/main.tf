@@ -23,7 +23,11 @@ variable "revoke_stale" {
   default     = false
 }
 
-data "circularo_api_keys" "all" {}
+# Read after the keys below are created or revoked, so that the all_keys output of an apply shows the
+# keys as they are once it is done, not as they were before it.
+data "circularo_api_keys" "all" {
+  depends_on = [circularo_api_key.integration, circularo_api_key.stale]
+}
 
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
@@ -52,7 +56,7 @@ resource "circularo_api_key" "stale" {
 }
 
 output "all_keys" {
-  description = "Every key of the demo user: description, created and last use."
+  description = "Every key of the demo user after the apply: description, created and last use."
   value = [
     for k in data.circularo_api_keys.all.api_keys :
     format("%-18s %s  created %s  last used %s", k.description, k.fingerprint, k.created, coalesce(k.last_used, "never"))
@@ -60,8 +64,8 @@ output "all_keys" {
 }
 
 output "stale_keys" {
-  description = "Keys nobody used for 90 days: the candidates for revocation."
-  value       = [for k in data.circularo_api_keys.stale.api_keys : "${k.description} (${k.fingerprint})"]
+  description = "Keys nobody used for 90 days: the candidates for revocation, adopted by the first apply (none once they are revoked)."
+  value       = var.revoke_stale ? null : [for k in data.circularo_api_keys.stale.api_keys : "${k.description} (${k.fingerprint})"]
 }
 
 output "integration_key_fingerprint" {

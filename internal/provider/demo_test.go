@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+)
+
+var demoConfig = config.StaticDirectory("../../examples/demo")
+
+// TestDemo_outputsAreTrueAfterEachApply runs the demo's configuration (make demo) and checks that what
+// each apply prints is true once that apply is done: the revoking apply's all_keys lists only the keys
+// left, and stale_keys, whose keys that apply revoked, is gone. (all_keys was read before the
+// revocation, and listed the revoked keys, until the data source waited for the key resources.)
+func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
+	env := newTestEnv(t)
+	env.useWorkflowEnvironment(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
+	stale := env.mock.AddKey(testUser, mockKey("legacy-ci", 400*day, at(200*day)))
+	fresh := env.mock.AddKey(testUser, mockKey("ci-pipeline", 60*day, at(time.Hour)))
+
+	line := func(k mockserver.Key) knownvalue.Check {
+		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.ID)))))
+	}
+	integration := knownvalue.StringRegexp(regexp.MustCompile(`^demo-integration   sha256:[0-9a-f]{16}  created `))
+	factories := env.factories()
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		Steps: []resource.TestStep{
+			{
+				// 1. Create the integration's key and adopt the stale one: all_keys shows the new key too.
+				ConfigDirectory:          demoConfig,
+				ProtoV6ProviderFactories: factories,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(stale), line(fresh), integration})),
+					statecheck.ExpectKnownOutputValue("stale_keys", knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact(fmt.Sprintf("legacy-ci (%s)", client.Fingerprint(stale.ID))),
+					})),
+				},
+			},
+			{
+				// 3. Revoke the stale key: all_keys no longer lists it, and stale_keys is gone.
+				ConfigDirectory:          demoConfig,
+				ConfigVariables:          config.Variables{"revoke_stale": config.BoolVariable(true)},
+				ProtoV6ProviderFactories: factories,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(fresh), integration})),
+					stateCheckFunc(func() error {
+						if env.mock.KeyExists(stale.ID) {
+							return fmt.Errorf("the stale key %q was not revoked", stale.Description)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
