@@ -194,6 +194,9 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 			fmt.Sprintf("The API key %q (%s) no longer exists in Circularo: it was revoked outside Terraform. "+
 				"It is removed from the state, and the next apply creates a new key in its place.",
 				state.Description.ValueString(), state.ID.ValueString()))
+		// terraform-plugin-framework v1.19 wants an identity after every Read, a removal included; a CLI
+		// that keeps no identities (Terraform 1.11) hands it none, so give the one the key had.
+		setIdentity(ctx, resp.Identity, state, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
