@@ -2,29 +2,79 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 )
 
-// Sentinel errors, matched with errors.Is against an *APIError or a wrapped one.
+// Every error the client returns is one of the types below, or wraps one of the sentinels. Callers
+// test kinds with errors.Is and errors.As; status codes and server error codes stay in this file.
+// An *APIError matches the sentinels of its status and of the codes in its body (see APIError.Is).
 var (
-	// ErrNotFound: the server answered 404 (for a key: it is revoked or never existed).
+	// ErrNotFound is returned when the server answered 404: for a key, it is revoked or never existed.
 	ErrNotFound = errors.New("not found")
-	// ErrUnauthorized: the server rejected the credentials or token (401).
+	// ErrUnauthorized is returned when the server rejected the credentials or the token (401).
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrLocked: the session exists but needs a second factor before it can be used.
+	// ErrForbidden is returned when the server refused the call (403): the account may be locked or
+	// disabled, or lack the right. A locked session (ErrLocked) answers 403 too.
+	ErrForbidden = errors.New("forbidden")
+	// ErrThrottled is returned when the server still throttled the call (429) after the client's retries.
+	ErrThrottled = errors.New("throttled")
+	// ErrServerError is returned when the server failed (HTTP 5xx), gateway errors included.
+	ErrServerError = errors.New("server error")
+	// ErrGatewayError is returned when the API or a gateway in front of it was unavailable (502, 503
+	// or 504) after the client's retries: the kind of server error that the client retries. It
+	// matches ErrServerError too.
+	ErrGatewayError = errors.New("gateway error")
+	// ErrUnreadableAnswer is returned when the server answered with a success status but a body that
+	// is not the API's (not JSON, or JSON of another shape): a web page or proxy rather than the API.
+	ErrUnreadableAnswer = errors.New("unreadable answer")
+	// ErrLocked is returned when the session exists but needs a second factor before it can be used.
 	ErrLocked = errors.New("access token is locked")
-	// ErrMFARequired: login succeeded but the account needs a second factor and no TOTP secret was given.
-	ErrMFARequired = errors.New("the account requires multi-factor authentication")
-	// ErrUnknownTenant: the server does not know the tenant that the login named.
+	// ErrUnknownTenant is returned when the server does not know the tenant that the login named.
 	ErrUnknownTenant = errors.New("unknown tenant")
+
+	// ErrMFARequired is returned when the login succeeded but the account needs a second factor and
+	// no TOTP secret was given.
+	ErrMFARequired = errors.New("the account requires multi-factor authentication")
+	// ErrUnlockFailed is returned when the login worked, but unlocking the session with the TOTP code did not.
+	ErrUnlockFailed = errors.New("unlocking the session with a TOTP code failed")
+	// ErrGivenToken is returned when a new session is asked of a Session that has a token but no
+	// username and password.
+	ErrGivenToken = errors.New("a new session needs username and password, and only a token is configured")
+	// ErrSessionRejected is returned when a call was rejected (401) with a session that was opened
+	// for it just before.
+	ErrSessionRejected = errors.New("the server rejected the session again right after a new login")
 )
+
+// AuthError is a failure to log in or unlock: the credentials, not the request, need attention.
+// It wraps the *APIError or sentinel that says why.
+type AuthError struct {
+	Username string
+	Err      error
+}
+
+func (e *AuthError) Error() string { return fmt.Sprintf("log in as %q: %v", e.Username, e.Err) }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// TransportError is a request that got no (complete) answer. Answered tells that the status line
+// came back, so the server did receive and act on the request.
+type TransportError struct {
+	Method   string
+	URL      string // redacted
+	Err      error  // redacted
+	Answered bool
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: %v", e.Method, e.URL, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
 
 // ServerError is one error that the server reported in an error answer's body.
 type ServerError struct {
@@ -79,13 +129,23 @@ func (e *APIError) Error() string {
 
 func (e *APIError) Unwrap() error { return e.Cause }
 
-// Is maps statuses to the sentinel errors so that callers need not know status codes.
+// Is maps statuses and server error codes to the sentinel errors, so that callers need not know either.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound && e.Cause == nil
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrThrottled:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServerError:
+		return e.StatusCode >= 500
+	case ErrGatewayError:
+		return isGatewayStatus(e.StatusCode)
+	case ErrUnreadableAnswer:
+		return e.Cause != nil
 	case ErrLocked:
 		return e.anyServerError(func(se ServerError) bool {
 			return se.hasCode("token.locked") || strings.Contains(strings.ToLower(se.Message), "access token is locked")
@@ -98,6 +158,16 @@ func (e *APIError) Is(target error) bool {
 			return se.hasCode("login.invalidTenant") ||
 				strings.Contains(m, "unknown tenant") || strings.Contains(m, "invalid tenant") || strings.Contains(m, "tenant not found")
 		})
+	}
+	return false
+}
+
+// isGatewayStatus reports whether a status is a gateway error: a proxy or load balancer in front
+// of the API could not get an answer, so trying again later may work.
+func isGatewayStatus(status int) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
 	}
 	return false
 }
@@ -126,6 +196,59 @@ func (e ServerError) hasCode(code string) bool {
 	return strings.EqualFold(e.Code, code) || strings.EqualFold(e.Message, code)
 }
 
+// checkResponse is the one place that turns an error answer into an error: any status outside
+// 2xx becomes an *APIError with the server's errors, or an excerpt of the body when it held none.
+// It returns nil for a success.
+func checkResponse(method, redactedURL string, status int, raw []byte) error {
+	if status >= 200 && status <= 299 {
+		return nil
+	}
+	apiErr := &APIError{Method: method, URL: redactedURL, StatusCode: status}
+	if found := parseServerErrors(raw); len(found) > 0 {
+		apiErr.Code, apiErr.Message = found[0].Code, found[0].Message
+		if len(found) > 1 {
+			apiErr.More = found[1:]
+		}
+	} else if len(bytes.TrimSpace(raw)) > 0 {
+		apiErr.Excerpt = excerpt(raw)
+	}
+	return apiErr
+}
+
+// unreadableAnswer is the error for a success answer whose body the client cannot use. cause must
+// hold no secret; raw, when given, is shown as a redacted excerpt.
+func unreadableAnswer(method, redactedURL string, status int, raw []byte, cause error) *APIError {
+	return &APIError{Method: method, URL: redactedURL, StatusCode: status, Excerpt: excerpt(raw), Cause: cause}
+}
+
+// maybeReachedServer reports whether a failed call may still have been carried out by the server.
+func maybeReachedServer(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Answered || !neverSent(te.Err)
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		// Any server error may come after the server acted; so may an answer it could not read.
+		return ae.StatusCode >= 500 || ae.Cause != nil && ae.StatusCode/100 == 2
+	}
+	return false
+}
+
+// retryableFailure reports whether a failed call is of the kind that the client retries: a
+// connection failure, throttling or a gateway error. Other errors would fail again.
+func retryableFailure(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return !te.Answered && !errors.Is(te.Err, context.DeadlineExceeded) && !errors.Is(te.Err, context.Canceled)
+	}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Cause == nil {
+		return retryIdempotent(&http.Response{StatusCode: ae.StatusCode}, nil)
+	}
+	return false
+}
+
 // maxServerErrors bounds how many errors of a list a diagnostic shows.
 const maxServerErrors = 5
 
@@ -138,7 +261,7 @@ const maxServerErrors = 5
 //	{"errors": [{"code": "c", "message": "m"}]}   a list (of objects or strings)
 //
 // Codes may be numbers. Anything else gives nil, and the caller shows a redacted excerpt instead.
-// Every code and message is redacted and shortened with Excerpt.
+// Every code and message is redacted and shortened with excerpt.
 func parseServerErrors(raw []byte) []ServerError {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -146,7 +269,7 @@ func parseServerErrors(raw []byte) []ServerError {
 	}
 	var found []ServerError
 	add := func(se ServerError) {
-		se = ServerError{Code: Excerpt([]byte(se.Code)), Message: Excerpt([]byte(se.Message))}
+		se = ServerError{Code: excerpt([]byte(se.Code)), Message: excerpt([]byte(se.Message))}
 		if (se.Code != "" || se.Message != "") && !slices.Contains(found, se) && len(found) < maxServerErrors {
 			found = append(found, se)
 		}
@@ -204,82 +327,11 @@ func jsonText(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
-// excerptLimit keeps error messages short enough to read in a diagnostic.
-const excerptLimit = 200
-
-// longTokenPattern matches anything shaped like a token (Circularo tokens are 64 alphanumerics);
-// 20 characters is short enough to catch truncated ones and long enough to leave prose alone.
-var longTokenPattern = regexp.MustCompile(`[A-Za-z0-9_\-]{20,}`)
-
-// Excerpt returns a short, single-line, secret-free excerpt of a response body.
-func Excerpt(body []byte) string {
-	s := strings.Join(strings.Fields(string(body)), " ")
-	s = longTokenPattern.ReplaceAllString(s, "[REDACTED]")
-	if len(s) > excerptLimit {
-		s = s[:excerptLimit] + "..."
-	}
-	return s
-}
-
-// RedactURL returns the URL with the values of the token query parameter (and any user info) masked.
-func RedactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := *u
-	r.User = nil
-	q := r.Query()
-	for name := range q {
-		if isSecretParameter(name) {
-			q[name] = []string{"REDACTED"}
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
 		}
 	}
-	r.RawQuery = q.Encode()
-	r.Path = redactKeyPath(r.Path)
-	r.RawPath = ""
-	return r.String()
+	return ""
 }
-
-func isSecretParameter(name string) bool {
-	switch strings.ToLower(name) {
-	case "token", "password", "apikey", "api_key":
-		return true
-	}
-	return false
-}
-
-// redactKeyPath masks the key value in DELETE /api/key/<value>: the path itself carries the secret.
-func redactKeyPath(path string) string {
-	const marker = "/api/key/"
-	i := strings.LastIndex(path, marker)
-	if i < 0 || len(path) == i+len(marker) {
-		return path
-	}
-	return path[:i+len(marker)] + "REDACTED"
-}
-
-// redactError strips secrets out of transport errors, which embed the full request URL.
-func redactError(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	redacted := "(unparsable URL)"
-	if parsed, perr := url.Parse(ue.URL); perr == nil {
-		redacted = RedactURL(parsed)
-	}
-	if err == error(ue) {
-		return &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
-	}
-	// Wrapped deeper: the outer messages repeat the URL, so redact the text.
-	return &redactedError{text: strings.ReplaceAll(err.Error(), ue.URL, redacted), err: err}
-}
-
-// redactedError shows redacted text and still unwraps to the original, for errors.Is and errors.As.
-type redactedError struct {
-	text string
-	err  error
-}
-
-func (e *redactedError) Error() string { return e.text }
-func (e *redactedError) Unwrap() error { return e.err }

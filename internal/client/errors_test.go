@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -155,6 +156,50 @@ func TestDecodeAnswer_errorShapes(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), token64) {
 				t.Errorf("the error shows the token: %v", err)
+			}
+		})
+	}
+}
+
+// TestAPIError_kinds: every status the provider tells apart matches its sentinel, and only its own:
+// callers test kinds, never status codes.
+func TestAPIError_kinds(t *testing.T) {
+	kinds := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrServerError, ErrGatewayError,
+		ErrUnreadableAnswer, ErrLocked}
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		is     []error
+	}{
+		{name: "bad request", status: 400},
+		{name: "unauthorized", status: 401, is: []error{ErrUnauthorized}},
+		{name: "forbidden", status: 403, is: []error{ErrForbidden}},
+		{name: "locked is forbidden too", status: 403, body: `{"code":"token.locked"}`, is: []error{ErrForbidden, ErrLocked}},
+		{name: "not found", status: 404, is: []error{ErrNotFound}},
+		{name: "conflict", status: 409},
+		{name: "throttled", status: 429, is: []error{ErrThrottled}},
+		{name: "internal server error", status: 500, is: []error{ErrServerError}},
+		{name: "not implemented", status: 501, is: []error{ErrServerError}},
+		{name: "bad gateway", status: 502, is: []error{ErrServerError, ErrGatewayError}},
+		{name: "unavailable", status: 503, is: []error{ErrServerError, ErrGatewayError}},
+		{name: "gateway timeout", status: 504, is: []error{ErrServerError, ErrGatewayError}},
+		{name: "http version not supported", status: 505, is: []error{ErrServerError}},
+		{name: "unreadable success", status: 200, body: "<html>", is: []error{ErrUnreadableAnswer}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {"text/html"}}}
+			var out struct{}
+			err := decodeAnswer(http.MethodGet, fuzzURL, resp, []byte(tt.body), &out)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, kind := range kinds {
+				want := slices.Contains(tt.is, kind)
+				if got := errors.Is(err, kind); got != want {
+					t.Errorf("errors.Is(%v, %q) = %v, want %v", err, kind, got, want)
+				}
 			}
 		})
 	}

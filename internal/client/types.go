@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -22,20 +24,20 @@ type APIKey struct {
 // Fingerprint is how the provider refers to the key without its secret.
 func (k APIKey) Fingerprint() string { return Fingerprint(k.ID) }
 
-// FingerprintPrefix starts every fingerprint, which tells it apart from a token value (64 alphanumerics).
-const FingerprintPrefix = "sha256:"
+// fingerprintPrefix starts every fingerprint, which tells it apart from a token value (64 alphanumerics).
+const fingerprintPrefix = "sha256:"
 
 // Fingerprint returns "sha256:" followed by the first 16 hex digits of the SHA-256 of the key value.
 // 64 bits keep fingerprints unique among any realistic number of keys, and reveal nothing usable
 // about a 64-character random secret.
 func Fingerprint(value string) string {
 	sum := sha256.Sum256([]byte(value))
-	return FingerprintPrefix + hex.EncodeToString(sum[:8])
+	return fingerprintPrefix + hex.EncodeToString(sum[:8])
 }
 
 // IsFingerprint reports whether s has the shape of a fingerprint.
 func IsFingerprint(s string) bool {
-	rest, ok := strings.CutPrefix(s, FingerprintPrefix)
+	rest, ok := strings.CutPrefix(s, fingerprintPrefix)
 	if !ok || len(rest) != 16 {
 		return false
 	}
@@ -81,6 +83,30 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// keyListJSON is the answer of GET /api/key. Results is a pointer so that an answer without a
+// "results" list (a proxy's "{}") is an error, not a user without keys: that would read as every
+// key revoked.
+type keyListJSON struct {
+	Results *[]apiKeyJSON `json:"results"`
+}
+
+func (l keyListJSON) toAPIKeys(redactedURL string) ([]APIKey, error) {
+	if l.Results == nil {
+		return nil, unreadableAnswer(http.MethodGet, redactedURL, http.StatusOK, nil,
+			errors.New(`the answer has no "results" list of keys`))
+	}
+	keys := make([]APIKey, 0, len(*l.Results))
+	for i, j := range *l.Results {
+		k, err := j.toAPIKey()
+		if err != nil {
+			return nil, unreadableAnswer(http.MethodGet, redactedURL, http.StatusOK, nil,
+				fmt.Errorf("results[%d]: %w", i, scrubbed{err}))
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
 func (j apiKeyJSON) toAPIKey() (APIKey, error) {
 	if j.ID == "" {
 		return APIKey{}, fmt.Errorf("key without id")
@@ -96,8 +122,8 @@ func (j apiKeyJSON) toAPIKey() (APIKey, error) {
 	return k, nil
 }
 
-// LoginRequest is the body of POST /login.
-type LoginRequest struct {
+// loginRequest is the body of POST /login.
+type loginRequest struct {
 	Name        string `json:"name"`
 	Password    string `json:"password"`
 	ReturnToken bool   `json:"returnToken"`
@@ -116,14 +142,14 @@ type LoginResult struct {
 	} `json:"user"`
 }
 
-// Factor is one second factor sent to POST /login/unlock.
-type Factor struct {
+// factor is one second factor sent to POST /login/unlock.
+type factor struct {
 	Factor   string `json:"factor"` // email, sms or totp
 	Password string `json:"password"`
 }
 
-// UnlockResult is the answer of POST /login/unlock.
-type UnlockResult struct {
+// unlockResult is the answer of POST /login/unlock.
+type unlockResult struct {
 	IsUnlocked bool `json:"isUnlocked"`
 	Factors    []struct {
 		Factor   string `json:"factor"`
