@@ -14,10 +14,12 @@ func addClientError(diags *diag.Diagnostics, data *providerData, summary string,
 	diags.AddError(summary, err.Error()+"\n\n"+hint(data, err))
 }
 
+// hint says what to check for each kind of client error. The client names the kinds (its
+// sentinels and error types): no status code or server error code is compared here.
 func hint(data *providerData, err error) string {
-	var apiErr *client.APIError
 	var authErr *client.AuthError
 	var transportErr *client.TransportError
+	login := errors.As(err, &authErr)
 	givenToken := data != nil && data.session.UsesGivenToken()
 	switch {
 	case errors.Is(err, client.ErrMFARequired):
@@ -31,15 +33,15 @@ func hint(data *providerData, err error) string {
 		return "The login worked but the second factor did not: check that totp_secret (or CIRCULARO_TOTP_SECRET) " +
 			"is the account's base32 TOTP secret and that this machine's clock is correct, or authenticate with an " +
 			"API token instead (token or CIRCULARO_TOKEN)."
-	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnknownTenant):
+	case login && errors.Is(err, client.ErrUnknownTenant):
 		return "The server does not know the tenant: check tenant (or CIRCULARO_TENANT), or leave it unset so that the host selects it."
-	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 403:
+	case login && errors.Is(err, client.ErrForbidden):
 		return "The server refused the login for this account: it may be locked or disabled. Check username (or " +
 			"CIRCULARO_USERNAME), and ask your Circularo administrator to unlock the account."
-	case errors.As(err, &authErr) && errors.Is(err, client.ErrUnauthorized):
+	case login && errors.Is(err, client.ErrUnauthorized):
 		return "The server rejected the login: check username and password (or CIRCULARO_USERNAME and " +
 			"CIRCULARO_PASSWORD), and tenant (CIRCULARO_TENANT) if you set one."
-	case errors.As(err, &authErr) && errors.As(err, &apiErr) && apiErr.StatusCode == 404:
+	case login && errors.Is(err, client.ErrNotFound):
 		return "The login endpoint was not found: check url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH)."
 	case errors.Is(err, client.ErrSessionRejected):
 		return "The login works, but the server rejects this call with the session it gives: check that the user " +
@@ -50,16 +52,24 @@ func hint(data *providerData, err error) string {
 	case errors.Is(err, client.ErrLocked):
 		return "The session is locked until a second factor is given: set totp_secret (or CIRCULARO_TOTP_SECRET), " +
 			"or use an API token (token or CIRCULARO_TOKEN)."
+	case errors.Is(err, client.ErrForbidden):
+		return "The server refused this call for the user (username or CIRCULARO_USERNAME), or for the owner of " +
+			"token (CIRCULARO_TOKEN): check that the user may manage API keys, and ask your Circularo administrator if not."
 	case errors.As(err, &transportErr):
 		return "Check that url (CIRCULARO_URL) names your Circularo host and that it can be reached from here; " +
 			"request_timeout and max_retries bound how long the provider waits."
-	case errors.As(err, &apiErr) && apiErr.Cause != nil:
+	case errors.Is(err, client.ErrUnreadableAnswer):
 		return "The answer is not what the Circularo API returns: check that url (CIRCULARO_URL) and api_path " +
 			"(CIRCULARO_API_PATH) point to the API, not to a web page or proxy."
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 429:
+	case errors.Is(err, client.ErrThrottled):
 		return "The API kept throttling the provider: raise max_retries, or run Terraform with a lower -parallelism."
-	case errors.As(err, &apiErr) && apiErr.StatusCode >= 500:
-		return "The Circularo API failed; try again later. The provider retried gateway errors up to max_retries times."
+	case errors.Is(err, client.ErrGatewayError):
+		return "The Circularo API, or a gateway in front of it, was unavailable, and still was after the provider " +
+			"retried up to max_retries times: try again later, or raise max_retries to wait longer."
+	case errors.Is(err, client.ErrServerError):
+		return "The Circularo API failed on its side. The provider does not retry such errors, since the same call " +
+			"would most likely fail again: try again later, and if it keeps failing, report it to Circularo " +
+			"(TF_LOG=DEBUG shows the API calls, with secrets redacted)."
 	}
 	return "If the problem persists, run Terraform with TF_LOG=DEBUG to see the API calls (secrets are redacted)."
 }

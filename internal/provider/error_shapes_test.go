@@ -63,6 +63,60 @@ func TestHint_everyErrorShape(t *testing.T) {
 	}
 }
 
+// TestHint_everyErrorKind: each kind of failure that the client names gets its own advice, whatever
+// shape the server words it in, and the advice for a 500 (which is not retried) never says that
+// the provider retried.
+func TestHint_everyErrorKind(t *testing.T) {
+	fail := func(route string, status int) mockserver.Faults {
+		return mockserver.Faults{FailNext: map[string][]int{route: {status}}}
+	}
+	const retried, notRetried = "retried up to max_retries times", "The provider does not retry such errors"
+	for _, shape := range mockserver.ErrorShapes() {
+		t.Run(string(shape), func(t *testing.T) {
+			env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
+			c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				name       string
+				faults     mockserver.Faults
+				hintPhrase string
+				notInHint  string
+			}{
+				{"login forbidden", fail("login", 403), "it may be locked or disabled", ""},
+				{"login endpoint missing", fail("login", 404), "The login endpoint was not found", ""},
+				{"list forbidden", fail("list_keys", 403), "check that the user may manage API keys", ""},
+				{"throttled", fail("list_keys", 429), "kept throttling the provider", ""},
+				{"bad gateway", fail("list_keys", 502), retried, notRetried},
+				{"unavailable", fail("list_keys", 503), retried, notRetried},
+				{"gateway timeout", fail("list_keys", 504), retried, notRetried},
+				{"internal server error", fail("list_keys", 500), notRetried, "retried"},
+				{"not implemented", fail("list_keys", 501), notRetried, "retried"},
+				{"a web page", mockserver.Faults{Override: map[string]mockserver.Response{
+					"list_keys": {ContentType: "text/html", Body: "<html>Sign in</html>"},
+				}}, "The answer is not what the Circularo API returns", ""},
+			} {
+				env.mock.SetFaults(tt.faults)
+				session := client.NewSession(c, client.Credentials{Username: testUser, Password: testPassword}, nil)
+				_, err := session.ListKeys(context.Background())
+				env.mock.SetFaults(mockserver.Faults{})
+				_ = session.Close(context.Background())
+				if err == nil {
+					t.Fatalf("%s: the call worked", tt.name)
+				}
+				got := hint(nil, err)
+				if !strings.Contains(got, tt.hintPhrase) {
+					t.Errorf("%s: hint %q lacks %q (error: %v)", tt.name, got, tt.hintPhrase, err)
+				}
+				if tt.notInHint != "" && strings.Contains(got, tt.notInHint) {
+					t.Errorf("%s: hint %q says %q", tt.name, got, tt.notInHint)
+				}
+			}
+		})
+	}
+}
+
 // deleteCallsCheck is a state check on the mock's DELETE counters since the step's PreConfig.
 type deleteCallsCheck struct {
 	mock                *mockserver.Server
