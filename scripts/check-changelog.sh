@@ -4,7 +4,10 @@
 # resource, list resource and action that docs/ documents, and yields release notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fail() { echo "check-changelog: FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "check-changelog: FAIL: $*" >&2
+	exit 1
+}
 [ -f CHANGELOG.md ] || fail "there is no CHANGELOG.md"
 changelog=$(<CHANGELOG.md)
 

@@ -15,12 +15,18 @@ cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
 if [ -z "$cli" ]; then
 	cli=$(scripts/ensure-cli.sh terraform --path)
 fi
-cli=$(command -v "$cli") || { echo "check-examples: no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}" >&2; exit 1; }
+cli=$(command -v "$cli") || {
+	echo "check-examples: no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}" >&2
+	exit 1
+}
 cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
 case "$cli_version" in
 OpenTofu*) host=registry.opentofu.org ;;
 Terraform*) host=registry.terraform.io ;;
-*) echo "check-examples: $cli is neither Terraform nor OpenTofu" >&2; exit 1 ;;
+*)
+	echo "check-examples: $cli is neither Terraform nor OpenTofu" >&2
+	exit 1
+	;;
 esac
 
 # terraform query (and validate -query) exist from Terraform 1.14 on; OpenTofu has neither.

@@ -10,11 +10,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 mock_pid=""
 cleanup() {
-  if [ -n "$mock_pid" ]; then
-    kill "$mock_pid" 2>/dev/null || true
-    wait "$mock_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
+	if [ -n "$mock_pid" ]; then
+		kill "$mock_pid" 2>/dev/null || true
+		wait "$mock_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -33,11 +33,15 @@ step "Starting the mock with the demo seed"
 mock_pid=$!
 url=""
 for _ in $(seq 1 100); do
-  url=$(sed -n 's/^circularo-mock listening on \(http[^ ]*\).*/\1/p' "$work/mock.out")
-  [ -n "$url" ] && break
-  sleep 0.1
+	url=$(sed -n 's/^circularo-mock listening on \(http[^ ]*\).*/\1/p' "$work/mock.out")
+	[ -n "$url" ] && break
+	sleep 0.1
 done
-[ -n "$url" ] || { echo "the mock did not start:" >&2; cat "$work/mock.log" >&2; exit 1; }
+[ -n "$url" ] || {
+	echo "the mock did not start:" >&2
+	cat "$work/mock.log" >&2
+	exit 1
+}
 echo "mock Circularo API at $url"
 
 cat >"$work/cli.tfrc" <<CFG

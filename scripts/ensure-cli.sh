@@ -35,11 +35,24 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	terraform | terraform-oldest | tofu) mode=$1 ;;
 	--path) print_path=1 ;;
-	--env-file) env_file=$2; shift ;;
+	--env-file)
+		env_file=$2
+		shift
+		;;
 	--env-file=*) env_file=${1#--env-file=} ;;
-	--) shift; cmd=("$@"); break ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "ensure-cli: unknown argument: $1" >&2; exit 2 ;;
+	--)
+		shift
+		cmd=("$@")
+		break
+		;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "ensure-cli: unknown argument: $1" >&2
+		exit 2
+		;;
 	esac
 	shift
 done
@@ -69,7 +82,10 @@ cli_version() {
 # module_dir MODULE@VERSION: downloads the module through the proxy and prints its read-only directory.
 module_dir() {
 	local json dir
-	json=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$1") || { log "go mod download $1 failed: $json"; return 1; }
+	json=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$1") || {
+		log "go mod download $1 failed: $json"
+		return 1
+	}
 	dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 	if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 		log "go mod download $1 gave no directory: $json"
@@ -79,7 +95,10 @@ module_dir() {
 }
 
 tmp=
-cleanup() { if [ -n "$tmp" ]; then chmod -R u+w "$tmp" 2>/dev/null || true; rm -rf "$tmp"; fi; }
+cleanup() { if [ -n "$tmp" ]; then
+	chmod -R u+w "$tmp" 2>/dev/null || true
+	rm -rf "$tmp"
+fi; }
 trap cleanup EXIT
 new_tmp() {
 	cleanup
@@ -112,7 +131,10 @@ build_terraform() {
 			# The import line names the package; the map entry calls it (backendS3.New()).
 			local alias
 			alias=$(sed -n "s|^[[:space:]]*\([A-Za-z0-9_]*\) \"$m\"\$|\1|p" "$init")
-			[ -n "$alias" ] || { log "Terraform $TERRAFORM_VERSION: $m is not imported as expected in init.go"; return 1; }
+			[ -n "$alias" ] || {
+				log "Terraform $TERRAFORM_VERSION: $m is not imported as expected in init.go"
+				return 1
+			}
 			sed -i "\|\"$m\"|d; /[[:space:]]$alias\.New(/d" "$init"
 			;;
 		esac
@@ -127,7 +149,10 @@ build_terraform() {
 		CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -buildvcs=false \
 			-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
 			-o "$TERRAFORM_BIN.new" .
-	) || { log "building Terraform $TERRAFORM_VERSION failed"; return 1; }
+	) || {
+		log "building Terraform $TERRAFORM_VERSION failed"
+		return 1
+	}
 	mv -f "$TERRAFORM_BIN.new" "$TERRAFORM_BIN"
 }
 
@@ -147,7 +172,10 @@ build_tofu() {
 		CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -buildvcs=false \
 			-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
 			-o "$TOFU_BIN.new" ./cmd/tofu
-	) || { log "building OpenTofu $OPENTOFU_VERSION failed"; return 1; }
+	) || {
+		log "building OpenTofu $OPENTOFU_VERSION failed"
+		return 1
+	}
 	mv -f "$TOFU_BIN.new" "$TOFU_BIN"
 }
 
@@ -187,12 +215,18 @@ case "$mode" in
 terraform | terraform-oldest)
 	on_path Terraform terraform "$TERRAFORM_VERSION" ||
 		cached_or_built Terraform "$TERRAFORM_VERSION" "$TERRAFORM_BIN" build_terraform ||
-		{ log "no Terraform $TERRAFORM_VERSION"; exit 1; }
+		{
+			log "no Terraform $TERRAFORM_VERSION"
+			exit 1
+		}
 	;;
 tofu)
 	on_path OpenTofu tofu "$OPENTOFU_VERSION" ||
 		cached_or_built OpenTofu "$OPENTOFU_VERSION" "$TOFU_BIN" build_tofu ||
-		{ log "no OpenTofu $OPENTOFU_VERSION"; exit 1; }
+		{
+			log "no OpenTofu $OPENTOFU_VERSION"
+			exit 1
+		}
 	is_tofu=1
 	;;
 esac

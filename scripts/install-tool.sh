@@ -16,9 +16,18 @@ BIN_DIR=$CACHE_DIR/bin
 
 name=${1:-}
 case "$name" in
-golangci-lint) pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint; version=$GOLANGCI_LINT_VERSION ;;
-goreleaser) pkg=github.com/goreleaser/goreleaser/v2; version=$GORELEASER_VERSION ;;
-*) echo "usage: $0 golangci-lint|goreleaser" >&2; exit 2 ;;
+golangci-lint)
+	pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	version=$GOLANGCI_LINT_VERSION
+	;;
+goreleaser)
+	pkg=github.com/goreleaser/goreleaser/v2
+	version=$GORELEASER_VERSION
+	;;
+*)
+	echo "usage: $0 golangci-lint|goreleaser" >&2
+	exit 2
+	;;
 esac
 
 bin=$BIN_DIR/$name-$version

@@ -15,5 +15,8 @@ notes=$(awk -v want="$version" '
 	}
 	printing { print }
 	END { if (!found) exit 1 }
-' CHANGELOG.md) || { echo "release-notes: CHANGELOG.md has no section for ${version:-any version}" >&2; exit 1; }
+' CHANGELOG.md) || {
+	echo "release-notes: CHANGELOG.md has no section for ${version:-any version}" >&2
+	exit 1
+}
 printf '%s\n' "$notes"

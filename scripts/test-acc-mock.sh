@@ -22,7 +22,10 @@ cd "$ROOT"
 export CHECKPOINT_DISABLE=1
 
 say() { echo "test-acc-mock: $*"; }
-fail() { echo "test-acc-mock: FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "test-acc-mock: FAIL: $*" >&2
+	exit 1
+}
 
 seed=$ROOT/scripts/testdata/acc-seed.json
 user=acc-runner
@@ -55,7 +58,10 @@ for _ in $(seq 1 100); do
 	kill -0 "$mock_pid" 2>/dev/null || break
 	sleep 0.1
 done
-[ -n "$url" ] || { cat "$work/mock.log" >&2; fail "the mock did not start"; }
+[ -n "$url" ] || {
+	cat "$work/mock.log" >&2
+	fail "the mock did not start"
+}
 say "mock Circularo API at $url"
 
 # descriptions: the user's key descriptions, one a line, through the public API: log in, list, log out.

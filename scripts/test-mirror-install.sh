@@ -23,7 +23,10 @@ cd "$ROOT"
 export CHECKPOINT_DISABLE=1
 
 say() { echo "test-mirror: $*"; }
-fail() { echo "test-mirror: FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "test-mirror: FAIL: $*" >&2
+	exit 1
+}
 
 cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
 if [ -z "$cli" ]; then
@@ -74,13 +77,19 @@ goreleaser)
 	grep -q "targets: \[\"$target\"\]" "$src/.goreleaser.yml" || fail "could not restrict .goreleaser.yml to $target"
 	say "goreleaser release --snapshot for $target"
 	(cd "$src" && "$goreleaser" release --snapshot --clean --skip=sign,publish --config .goreleaser.yml) >"$work/goreleaser.log" 2>&1 ||
-		{ cat "$work/goreleaser.log" >&2; fail "goreleaser release --snapshot failed"; }
+		{
+			cat "$work/goreleaser.log" >&2
+			fail "goreleaser release --snapshot failed"
+		}
 	version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$src/dist/metadata.json" | awk '!f { print; f = 1 }')
 	[ -n "$version" ] || fail "no version in dist/metadata.json"
 	zip_name=${name}_${version}_${os}_${arch}.zip
 	zip_path=$src/dist/$zip_name
 	sums=$src/dist/${name}_${version}_SHA256SUMS
-	[ -f "$zip_path" ] || { ls -l "$src/dist" >&2; fail "goreleaser made no $zip_name"; }
+	[ -f "$zip_path" ] || {
+		ls -l "$src/dist" >&2
+		fail "goreleaser made no $zip_name"
+	}
 	[ -f "$sums" ] || fail "goreleaser made no ${name}_${version}_SHA256SUMS"
 	grep -q " ${name}_${version}_manifest.json\$" "$sums" || fail "SHA256SUMS does not list the registry manifest"
 	;;
@@ -102,7 +111,10 @@ esac
 # The whole listing first: `unzip -l | grep -q` fails at random under pipefail (grep -q stops reading,
 # unzip dies of SIGPIPE).
 listing=$(unzip -l "$zip_path")
-grep -q " ${name}_v${version}\$" <<<"$listing" || { echo "$listing" >&2; fail "$zip_name does not hold ${name}_v${version}"; }
+grep -q " ${name}_v${version}\$" <<<"$listing" || {
+	echo "$listing" >&2
+	fail "$zip_name does not hold ${name}_v${version}"
+}
 say "built $zip_name (version $version)"
 
 # --- 2. the filesystem mirror, packed layout -----------------------------------------------------
@@ -159,7 +171,10 @@ EOT
 }
 write_config "http://127.0.0.1:1" # init does not talk to the provider's API
 say "$cli_version: terraform init from $mirror"
-"$cli" -chdir="$config" init -input=false -no-color >"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; fail "init failed"; }
+"$cli" -chdir="$config" init -input=false -no-color >"$work/init.log" 2>&1 || {
+	cat "$work/init.log" >&2
+	fail "init failed"
+}
 if grep -qi 'development overrides' "$work/init.log"; then fail "init used dev_overrides"; fi
 installed=$config/.terraform/providers/$source_addr/$version/${os}_${arch}/${name}_v${version}
 [ -x "$installed" ] || fail "init did not install $installed"
@@ -168,8 +183,14 @@ installed=$config/.terraform/providers/$source_addr/$version/${os}_${arch}/${nam
 lock=$config/.terraform.lock.hcl
 [ -f "$lock" ] || fail "init wrote no .terraform.lock.hcl"
 block=$(sed -n "/^provider \"${source_addr//\//\\/}\" {/,/^}/p" "$lock")
-[ -n "$block" ] || { cat "$lock" >&2; fail "the lock file has no provider \"$source_addr\""; }
-grep -q "^  version *= \"$version\"\$" <<<"$block" || { echo "$block" >&2; fail "the lock file does not record version $version"; }
+[ -n "$block" ] || {
+	cat "$lock" >&2
+	fail "the lock file has no provider \"$source_addr\""
+}
+grep -q "^  version *= \"$version\"\$" <<<"$block" || {
+	echo "$block" >&2
+	fail "the lock file does not record version $version"
+}
 got_hashes=$(echo "$block" | grep -o '"[a-z0-9]*:[^"]*"' | tr -d '"' | LC_ALL=C sort)
 [ "$got_hashes" = "$want_h1" ] || {
 	echo "$block" >&2
@@ -180,7 +201,10 @@ lockcheck=$work/lockcheck
 mkdir -p "$lockcheck"
 cp "$config/main.tf" "$lockcheck/"
 "$cli" -chdir="$lockcheck" providers lock -no-color -fs-mirror="$mirror" -platform="${os}_${arch}" "$source_addr" \
-	>"$work/lock.log" 2>&1 || { cat "$work/lock.log" >&2; fail "providers lock -fs-mirror failed"; }
+	>"$work/lock.log" 2>&1 || {
+	cat "$work/lock.log" >&2
+	fail "providers lock -fs-mirror failed"
+}
 lock_hashes=$(sed -n "/^provider \"${source_addr//\//\\/}\" {/,/^}/p" "$lockcheck/.terraform.lock.hcl" | grep -o '"[a-z0-9]*:[^"]*"' | tr -d '"' | LC_ALL=C sort)
 [ "$lock_hashes" = "$got_hashes" ] || fail "providers lock -fs-mirror records [$lock_hashes], init recorded [$got_hashes]"
 
@@ -193,17 +217,32 @@ url=
 for _ in $(seq 1 100); do
 	url=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$work/mock.log" | awk '!f { print; f = 1 }')
 	if [ -n "$url" ]; then break; fi
-	kill -0 "$mock_pid" 2>/dev/null || { cat "$work/mock.log" >&2; fail "the mock server exited"; }
+	kill -0 "$mock_pid" 2>/dev/null || {
+		cat "$work/mock.log" >&2
+		fail "the mock server exited"
+	}
 	sleep 0.1
 done
-[ -n "$url" ] || { cat "$work/mock.log" >&2; fail "the mock server did not say where it listens"; }
+[ -n "$url" ] || {
+	cat "$work/mock.log" >&2
+	fail "the mock server did not say where it listens"
+}
 say "mock server at $url"
 write_config "$url"
-"$cli" -chdir="$config" plan -input=false -no-color -lock=false >"$work/plan.log" 2>&1 || { cat "$work/plan.log" >&2; fail "plan failed"; }
+"$cli" -chdir="$config" plan -input=false -no-color -lock=false >"$work/plan.log" 2>&1 || {
+	cat "$work/plan.log" >&2
+	fail "plan failed"
+}
 if grep -qi 'development overrides' "$work/plan.log"; then fail "plan used dev_overrides"; fi
 count=$(sed -n 's/^ *+ fingerprint_count *= *\([0-9][0-9]*\).*/\1/p' "$work/plan.log" | awk '!f { print; f = 1 }')
-[ -n "$count" ] || { cat "$work/plan.log" >&2; fail "the plan shows no fingerprint_count"; }
-[ "$count" -gt 0 ] || { cat "$work/plan.log" >&2; fail "the data source found no keys in the mock's demo seed"; }
+[ -n "$count" ] || {
+	cat "$work/plan.log" >&2
+	fail "the plan shows no fingerprint_count"
+}
+[ "$count" -gt 0 ] || {
+	cat "$work/plan.log" >&2
+	fail "the data source found no keys in the mock's demo seed"
+}
 
 say "ok: $cli_version installed $source_addr $version from a filesystem mirror (no dev_overrides)"
 say "    archive       $zip_name (built by $builder), SHA-256 matches its SHA256SUMS line"
