@@ -13,7 +13,7 @@ notes=$(awk -v want="$version" '
 		if (printing) exit
 		if (want == "" || $2 == want) { printing = 1; found = 1; next }
 	}
-	printing { print }
+	printing && (started || NF) { print; started = 1 }
 	END { if (!found) exit 1 }
 ' CHANGELOG.md) || {
 	echo "release-notes: CHANGELOG.md has no section for ${version:-any version}" >&2

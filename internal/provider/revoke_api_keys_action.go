@@ -57,7 +57,9 @@ func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, 
 			"within the provider's `revocation_warning_window` and for each fingerprint that matches no key. " +
 			"`terraform apply -invoke=...` revokes the keys, one progress message per key. A key that is already " +
 			"gone counts as revoked, so after a partial failure the same invocation can simply be run again. " +
-			"Requires Terraform 1.14 or later.",
+			"The action is for keys that Terraform does not manage: a key that a `circularo_api_key` resource owns is " +
+			"revoked by removing its block, since after the action revokes it the next plan finds it gone and creates " +
+			"a new key in its place. Requires Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"fingerprints": schema.SetAttribute{
 				MarkdownDescription: "Fingerprints of the keys to revoke (`sha256:` followed by 16 hex digits), such as " +
