@@ -1,0 +1,111 @@
+package provider
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+)
+
+// filterKeys are keys of every kind the filters tell apart, named by description. now is the
+// filters' clock.
+func filterKeys(now time.Time) []client.APIKey {
+	day := 24 * time.Hour
+	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
+	return []client.APIKey{
+		{ID: "k-deploy", Description: "ci-deploy", Type: "generic", Created: now.Add(-400 * day), LastUsed: at(100 * day)},
+		{ID: "k-test", Description: "ci-test", Type: "generic", Created: now.Add(-10 * day)},
+		{ID: "k-backup", Description: "backup", Type: "other", Created: now.Add(-200 * day), LastUsed: at(time.Hour)},
+		{ID: "k-old", Description: "ci-old", Type: "generic", Created: now.Add(-400 * day)}, // as old as ci-deploy
+		{ID: "k-edge-used", Description: "used 90d ago", Type: "generic", Created: now.Add(-365 * day), LastUsed: at(90 * day)},
+		{ID: "k-edge-recent", Description: "used 90d-1s ago", Type: "generic", Created: now.Add(-365*day + time.Second), LastUsed: at(90*day - time.Second)},
+	}
+}
+
+// TestKeyFilter: each filter alone, together, at its boundary, and the order of the result.
+func TestKeyFilter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	keys := filterKeys(now)
+	// ci-deploy and ci-old were created at the same time: the fingerprint orders them.
+	sameAge := []string{"ci-deploy", "ci-old"}
+	if client.Fingerprint("k-old") < client.Fingerprint("k-deploy") {
+		sameAge = []string{"ci-old", "ci-deploy"}
+	}
+	all := append(slices.Clone(sameAge), "used 90d ago", "used 90d-1s ago", "backup", "ci-test")
+	for _, tc := range []struct {
+		name   string
+		filter keyFilterModel
+		want   []string // descriptions, in order
+	}{
+		{"no filter: every key, oldest first", keyFilterModel{}, all},
+		{"empty strings filter nothing", keyFilterModel{DescriptionRegex: types.StringValue(""), APIKeyType: types.StringValue(""),
+			UnusedFor: types.StringValue(""), OlderThan: types.StringValue("")}, all},
+		{"description_regex", keyFilterModel{DescriptionRegex: types.StringValue("^ci-")}, append(slices.Clone(sameAge), "ci-test")},
+		{"description_regex is unanchored", keyFilterModel{DescriptionRegex: types.StringValue("eplo")}, []string{"ci-deploy"}},
+		{"api_key_type", keyFilterModel{APIKeyType: types.StringValue("other")}, []string{"backup"}},
+		{"api_key_type matches whole types", keyFilterModel{APIKeyType: types.StringValue("gen")}, []string{}},
+		{"unused_for: never used keys count as unused; used exactly 90d ago is unused",
+			keyFilterModel{UnusedFor: types.StringValue("90d")}, append(slices.Clone(sameAge), "used 90d ago", "ci-test")},
+		{"older_than: created exactly 365d ago is old enough", keyFilterModel{OlderThan: types.StringValue("365d")},
+			append(slices.Clone(sameAge), "used 90d ago")},
+		{"older_than in hours", keyFilterModel{OlderThan: types.StringValue("9000h")}, sameAge}, // 375 days
+		{"all filters must match", keyFilterModel{DescriptionRegex: types.StringValue("^ci-"), APIKeyType: types.StringValue("generic"),
+			UnusedFor: types.StringValue("90d"), OlderThan: types.StringValue("30d")}, sameAge},
+		{"filters that exclude each other", keyFilterModel{DescriptionRegex: types.StringValue("^ci-"), APIKeyType: types.StringValue("other")}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := newKeyFilter(tc.filter, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The input order must not matter: the result is sorted.
+			for _, in := range [][]client.APIKey{keys, reversed(keys)} {
+				got := f.apply(in)
+				descriptions := make([]string, len(got))
+				for i, k := range got {
+					descriptions[i] = k.Description
+				}
+				if !slices.Equal(descriptions, tc.want) {
+					t.Errorf("kept %q, want %q", descriptions, tc.want)
+				}
+				if got == nil {
+					t.Error("apply returned nil: the data source would store a null list")
+				}
+			}
+		})
+	}
+}
+
+func reversed[T any](s []T) []T {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
+// TestNewKeyFilter_rejects: a bad value is an error, never a filter that keeps every key (the
+// validators normally stop such values first).
+func TestNewKeyFilter_rejects(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		filter keyFilterModel
+		want   string
+	}{
+		"description_regex": {keyFilterModel{DescriptionRegex: types.StringValue("ci-(")}, "missing closing )"},
+		"unused_for":        {keyFilterModel{UnusedFor: types.StringValue("90 days")}, `unknown unit " days"`},
+		"older_than":        {keyFilterModel{OlderThan: types.StringValue("-1d")}, "is negative"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := newKeyFilter(tc.filter, time.Now())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("newKeyFilter error = %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+}
