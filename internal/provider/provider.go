@@ -51,10 +51,15 @@ const (
 	maxRetriesLimit                = 10
 )
 
-// options are what tests need to control; production uses the zero value.
+// options are what Serve and tests pass in; New uses the zero value.
 type options struct {
 	now        func() time.Time // the clock for rotation, staleness filters and TOTP codes
 	httpClient *http.Client
+	// lookupEnv reads the CIRCULARO_* variables (nil: os.LookupEnv), so that a test hands the provider
+	// its own environment instead of changing the process's, and tests can run side by side.
+	lookupEnv func(string) (string, bool)
+	// sessions collects the sessions Configure opens, for Serve to log out at exit (nil: none).
+	sessions *sessionRegistry
 	// retryWait bounds the backoff between retries (zero: the client's defaults), so that fault
 	// tests need not wait seconds per retry. A Retry-After header is still honoured as sent.
 	retryWaitMin, retryWaitMax time.Duration
@@ -73,6 +78,9 @@ func New(version string) func() provider.Provider {
 func newWithOptions(version string, opts options) func() provider.Provider {
 	if opts.now == nil {
 		opts.now = time.Now
+	}
+	if opts.lookupEnv == nil {
+		opts.lookupEnv = os.LookupEnv
 	}
 	return func() provider.Provider {
 		return &circularoProvider{version: version, opts: opts}
@@ -184,7 +192,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	settings := resolveSettings(cfg, resp)
+	settings := resolveSettings(cfg, p.opts.lookupEnv, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -206,7 +214,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	session := client.NewSession(c, settings.creds, p.opts.now)
-	registerSession(session)
+	p.opts.sessions.register(session)
 	tflog.Debug(ctx, "Configured the Circularo provider", map[string]any{
 		"url": settings.url, "api_path": settings.apiPath, "auth": settings.authMode(),
 	})
@@ -238,8 +246,8 @@ func (s settings) authMode() string {
 }
 
 // resolveSettings merges configuration, environment and defaults, and reports every problem with the
-// attribute it concerns and the environment variable that can set it.
-func resolveSettings(cfg providerModel, resp *provider.ConfigureResponse) settings {
+// attribute it concerns and the environment variable that can set it. lookupEnv reads the environment.
+func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), resp *provider.ConfigureResponse) settings {
 	str := func(v types.String, attr, env string) string {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
@@ -250,7 +258,8 @@ func resolveSettings(cfg providerModel, resp *provider.ConfigureResponse) settin
 		if !v.IsNull() {
 			return v.ValueString()
 		}
-		return os.Getenv(env)
+		value, _ := lookupEnv(env)
+		return value
 	}
 	s := settings{
 		url:     str(cfg.URL, "url", envURL),

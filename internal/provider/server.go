@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"time"
 
@@ -28,13 +29,17 @@ func Serve(version string, debug bool) error {
 	if debug {
 		opts = append(opts, tf6server.WithManagedDebug())
 	}
+	// One registry per process: Terraform starts a plugin process per command, and the sessions to
+	// log out are the ones this process opened.
+	sessions := &sessionRegistry{}
 	// tf6server.Serve is what providerserver.Serve calls; serving it directly lets the framework's
 	// server be wrapped (see contextReleasingServer).
-	err := tf6server.Serve(registryAddress, newServer(New(version)()), opts...)
+	p := newWithOptions(version, options{lookupEnv: os.LookupEnv, sessions: sessions})()
+	err := tf6server.Serve(registryAddress, newServer(p), opts...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), sessionCleanupTimeout)
 	defer cancel()
-	closeSessions(ctx)
+	sessions.closeAll(ctx)
 	return err
 }
 
@@ -73,4 +78,24 @@ func quietSDKLogs(lookupEnv func(string) (string, bool), setEnv func(string, str
 			_ = setEnv(name, "off")
 		}
 	}
+}
+
+// TestOptions are what a test controls in the provider it serves; zero values are production's.
+type TestOptions struct {
+	Now        func() time.Time            // the clock (nil: time.Now)
+	LookupEnv  func(string) (string, bool) // the CIRCULARO_* environment (nil: os.LookupEnv)
+	HTTPClient *http.Client                // nil: the client's default
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries (zero: the client's defaults).
+	RetryWaitMin, RetryWaitMax time.Duration
+}
+
+// NewTestServer is the test constructor beside New, in the spirit of terraform-provider-time's
+// NewTestProvider: a factory of the protocol 6 server that Serve serves, for a provider with the
+// test's clock, environment and HTTP client, so that tests need not change the process's.
+func NewTestServer(o TestOptions) func() (tfprotov6.ProviderServer, error) {
+	server := newServer(newWithOptions("test", options{
+		now: o.Now, lookupEnv: o.LookupEnv, httpClient: o.HTTPClient,
+		retryWaitMin: o.RetryWaitMin, retryWaitMax: o.RetryWaitMax,
+	})())
+	return func() (tfprotov6.ProviderServer, error) { return server(), nil }
 }
