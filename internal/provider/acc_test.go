@@ -38,6 +38,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // accKeyPrefix starts the description of every key the acceptance tests create, and of no other key:
@@ -135,11 +136,12 @@ func accListKeys(ctx context.Context) ([]client.APIKey, error) {
 // checks see its own keys only, whatever else the account holds.
 func accPrefix() string { return accKeyPrefix + acctest.RandString(10) }
 
-// accProviderFactories serve the provider in-process through the server that Serve serves.
-func accProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
-	server := newServer(New("acc")())
+// accProviderFactories serve the provider in-process through the server that Serve serves, with a
+// session registry of the test's own: its logins are logged out when the test ends, as Serve logs
+// out a process's at exit (a session left open on a real account lives for 30 days).
+func accProviderFactories(t *testing.T) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": func() (tfprotov6.ProviderServer, error) { return server(), nil },
+		"circularo": serverFactoryClosingSessions(t, options{}),
 	}
 }
 
@@ -148,7 +150,7 @@ func accProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) 
 func accTest(t *testing.T, prefix string, tc resource.TestCase) {
 	t.Helper()
 	tc.PreCheck = func() { accPreCheck(t) }
-	tc.ProtoV6ProviderFactories = accProviderFactories()
+	tc.ProtoV6ProviderFactories = accProviderFactories(t)
 	tc.CheckDestroy = accCheckDestroy(prefix)
 	resource.Test(t, tc)
 }
@@ -623,11 +625,8 @@ func TestAccRevokeAPIKeysAction(t *testing.T) {
 	revokeB := accCreateKey(ctx, t, prefix+"-revoke-b")
 	kept := accCreateKey(ctx, t, prefix+"-kept")
 
-	providerDir := t.TempDir()
-	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
-		t.Fatal(err)
-	}
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
+	// The CLI passes its environment, CIRCULARO_* included, to the provider it starts.
+	wd, err := terraformcli.NewWorkdir(t.TempDir(), testkit.ProviderDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

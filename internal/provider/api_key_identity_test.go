@@ -19,6 +19,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // identityVersionChecks gate the identity tests: Terraform has resource identity (and identity in
@@ -33,7 +34,8 @@ func expectFingerprintIdentity(address, fingerprint string) statecheck.StateChec
 // Create sets the identity to the key's fingerprint, never its token, and each kind of import
 // (command with ID, block with ID, block with identity) adopts the key with that identity.
 func TestAPIKeyResource_identity(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,
 		CheckDestroy:           env.checkNoKeysLeft,
@@ -78,7 +80,7 @@ func TestAPIKeyResource_identity(t *testing.T) {
 	})
 }
 
-func stateAttribute(address, attr string) resource.ImportStateIdFunc {
+func stateAttribute(address, attr string) resource.ImportStateIdFunc { //nolint:unparam // the acceptance tier's address happens to be the same
 	return func(s *terraform.State) (string, error) {
 		return s.RootModule().Resources[address].Primary.Attributes[attr], nil
 	}
@@ -87,7 +89,8 @@ func stateAttribute(address, attr string) resource.ImportStateIdFunc {
 // An import block with identity adopts the key: no create, no revoke, the token in the state, and an
 // empty plan after.
 func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
 	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
 	fingerprint := client.Fingerprint(existing.ID)
@@ -130,7 +133,7 @@ resource "circularo_api_key" "test" {
 
 // expectNoCreateOrRevoke is a state check on the mock: so far, no key was created or revoked.
 func (e *testEnv) expectNoCreateOrRevoke() statecheck.StateCheck {
-	return mockCheck(func() error {
+	return testkit.Check(func() error {
 		if created, revoked := e.mock.Count("create_key"), e.mock.Count("delete_key"); created != 0 || revoked != 0 {
 			return fmt.Errorf("%d keys were created and %d revoked, want none", created, revoked)
 		}
@@ -138,16 +141,10 @@ func (e *testEnv) expectNoCreateOrRevoke() statecheck.StateCheck {
 	})
 }
 
-// mockCheck is a state check that asks the mock server rather than the state.
-type mockCheck func() error
-
-func (c mockCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = c()
-}
-
 // An identity that names none of the user's keys, or is no fingerprint at all, fails the plan with
 // an error naming it, and creates nothing.
 func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		fingerprint string
 		want        *regexp.Regexp
@@ -158,7 +155,7 @@ func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
 			regexp.MustCompile(`(?s)Invalid API key identity.*"legacy-reporting"\s+is\s+not\s+a\s+fingerprint`)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := newTestEnv(t)
+			env := newEnv(t)
 			env.mock.AddKey(testUser, mockKey("legacy-reporting", 10*day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: identityVersionChecks,
@@ -186,10 +183,11 @@ resource "circularo_api_key" "test" {
 // A key in a state written before the provider had identities gets its identity on its next
 // refresh, and that plan changes nothing.
 func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	withoutIdentity := map[string]func() (tfprotov6.ProviderServer, error){
 		"circularo": func() (tfprotov6.ProviderServer, error) {
-			server, err := serverFactory(options{now: env.now})()
+			server, err := serverFactory(env.options())()
 			return noIdentityServer{server}, err
 		},
 	}
@@ -274,13 +272,14 @@ func (c noIdentityCheck) CheckState(_ context.Context, req statecheck.CheckState
 // The example import-by-identity.tf adopts the key it names, by identity, without creating or
 // revoking one, and with no diff after.
 func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
+	t.Parallel()
 	const value = "OldZapierKeyForTheIdentityImportDocumentationExample000000000000"
 	const address = "circularo_api_key.old_zapier"
 	example := exampleFile(t, "resources/circularo_api_key/import-by-identity.tf")
 	if !strings.Contains(example, fmt.Sprintf("fingerprint = %q", client.Fingerprint(value))) {
 		t.Fatalf("import-by-identity.tf does not import the fingerprint %s of the test key", client.Fingerprint(value))
 	}
-	env := newTestEnv(t)
+	env := newEnv(t)
 	env.mock.AddKey(testUser, mockserver.Key{ID: value, Description: "old-zapier", Created: time.Now().Add(-300 * day)})
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,

@@ -25,6 +25,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // queryVersionChecks gate the query tests: list resources and `terraform query` came in Terraform
@@ -109,7 +110,8 @@ func (e *testEnv) expectAPICallsSince(mark *map[string]int, want map[string]int)
 // filters mean what the data source's mean; limit is honoured; include_resource gives every attribute
 // but the token; and one GET /api/key serves every list block of the query.
 func TestAPIKeyListResource_query(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	var mark map[string]int
 	env.unitTest(t, resource.TestCase{
@@ -118,7 +120,7 @@ func TestAPIKeyListResource_query(t *testing.T) {
 			{
 				// A query step needs a configuration with the provider; this one manages nothing.
 				Config: env.providerBlock(),
-				ConfigStateChecks: []statecheck.StateCheck{mockCheck(func() error {
+				ConfigStateChecks: []statecheck.StateCheck{testkit.Check(func() error {
 					mark = env.mock.Counts()
 					return nil
 				})},
@@ -208,6 +210,7 @@ func concat[T any](slices ...[]T) []T {
 // A list of keys that cannot be read reaches the query as an error, never as "no keys", and a bad
 // filter is an error that names its attribute.
 func TestAPIKeyListResource_errors(t *testing.T) {
+	t.Parallel()
 	webPage := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/api/key") {
@@ -235,7 +238,7 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := newWrappedTestEnv(t, tc.wrap)
+			env := newEnv(t, testkit.WithHandler(tc.wrap))
 			env.mock.AddKey(testUser, mockKey("there", 10*day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: queryVersionChecks,
@@ -277,6 +280,7 @@ func cliAtLeast(t *testing.T, major, minor int) bool {
 // resource blocks that adopt exactly the keys it lists: the apply creates and revokes nothing, the
 // next plan is empty, and no key value appears in the query's output or the generated file.
 func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the provider and runs terraform several times")
 	}
@@ -284,19 +288,12 @@ func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
 	if !cliAtLeast(t, 1, 14) {
 		t.Skip("terraform query needs Terraform 1.14 or later")
 	}
-	env := newTestEnv(t)
+	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	providerDir := t.TempDir()
-	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
-		t.Fatal(err)
-	}
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wd := testkit.Workdir(t) // the provider binary is built once per test binary
 	if err := wd.WriteConfig(fmt.Sprintf(`
 terraform {
   required_providers {
@@ -391,10 +388,11 @@ terraform {
 // could not tell, but a provider that ignored limit would build every result of a long list for
 // nothing. This test speaks the plugin protocol directly.
 func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	ctx := context.Background()
-	server, err := serverFactory(options{now: env.now})()
+	server, err := serverFactory(env.options())()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +406,11 @@ func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
 	}
 	listConfig := dynamicValue(t, schemas.ListResourceSchemas["circularo_api_key"], nil)
-	stream, err := server.(tfprotov6.ListResourceServer).ListResource(ctx, &tfprotov6.ListResourceRequest{
+	lister, ok := server.(tfprotov6.ListResourceServer)
+	if !ok {
+		t.Fatal("the provider server does not serve list resources")
+	}
+	stream, err := lister.ListResource(ctx, &tfprotov6.ListResourceRequest{
 		TypeName: "circularo_api_key", Config: &listConfig, IncludeResource: true, Limit: 2,
 	})
 	if err != nil {
@@ -429,7 +431,10 @@ func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
 // dynamicValue is a configuration of schema with the given string attributes set and all others null.
 func dynamicValue(t *testing.T, schema *tfprotov6.Schema, values map[string]string) tfprotov6.DynamicValue {
 	t.Helper()
-	typ := schema.ValueType().(tftypes.Object)
+	typ, ok := schema.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type %v is not an object", schema.ValueType())
+	}
 	attrs := map[string]tftypes.Value{}
 	for name, attrType := range typ.AttributeTypes {
 		attrs[name] = tftypes.NewValue(attrType, nil)

@@ -3,17 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -26,261 +22,23 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
-const day = 24 * time.Hour
-
-// testClock is the one clock of the provider and the mock in a test: tests move it between steps.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Now().UTC().Truncate(time.Second)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// newClockedTestEnv is newTestEnv with the provider and the mock on the same test clock, so that
-// the keys' created and last used times move with it.
-func newClockedTestEnv(t *testing.T, clock *testClock) *testEnv {
-	t.Helper()
-	clearCircularoEnv(t)
-	mock := mockserver.New(mockserver.Options{Now: clock.Now})
-	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	return &testEnv{mock: mock, url: srv.URL, now: clock.Now}
-}
-
-// observer sees what terraform-plugin-testing cannot: the diagnostics of every plan, and the user's
-// keys on the mock before and after every apply of a resource.
-type observer struct {
-	env *testEnv
-
-	mu          sync.Mutex
-	diagnostics []*tfprotov6.Diagnostic
-	applies     []applyEvent
-	jumpAtApply func() // run once, in the first plan made by an apply (a plan with no refresh before it)
-	jumped      bool
-}
-
-// applyEvent is one ApplyResourceChange: the keys that it added and removed, and the keys that
-// existed before and after it.
-type applyEvent struct {
-	before, after []mockserver.Key
-}
-
-func (e applyEvent) added() []mockserver.Key   { return keysMissingFrom(e.after, e.before) }
-func (e applyEvent) removed() []mockserver.Key { return keysMissingFrom(e.before, e.after) }
-
-func keysMissingFrom(keys, other []mockserver.Key) []mockserver.Key {
-	var out []mockserver.Key
-	for _, k := range keys {
-		if !slices.ContainsFunc(other, func(o mockserver.Key) bool { return o.ID == k.ID }) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func newObserver(env *testEnv) *observer { return &observer{env: env} }
-
-// factories serves the provider like testEnv.factories, wrapped so that the observer sees its calls.
-func (o *observer) factories() map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": func() (tfprotov6.ProviderServer, error) {
-			server, err := serverFactory(options{now: o.env.now})()
-			if err != nil {
-				return nil, err
-			}
-			return &observedServer{ProviderServer: server, obs: o}, nil
-		},
-	}
-}
-
-func (o *observer) unitTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	tc.ProtoV6ProviderFactories = o.factories()
-	resource.UnitTest(t, tc)
-}
-
-func (o *observer) reset() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.diagnostics = nil
-	o.applies = nil
-}
-
-// warnings returns the distinct warnings since the last reset, as "summary: detail". Terraform plans
-// several times per step (and twice in plan-only steps), so the same warning may be seen repeatedly.
-func (o *observer) warnings() []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []string
-	for _, d := range o.diagnostics {
-		if d.Severity != tfprotov6.DiagnosticSeverityWarning {
-			continue
-		}
-		if w := d.Summary + ": " + d.Detail; !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-func (o *observer) applyEvents() []applyEvent {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return slices.Clone(o.applies)
-}
-
-// observedServer is one provider process, as Terraform starts one per command.
-type observedServer struct {
-	tfprotov6.ProviderServer
-	obs     *observer
-	mu      sync.Mutex
-	sawRead bool
-}
-
-func (s *observedServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	s.mu.Lock()
-	s.sawRead = true
-	s.mu.Unlock()
-	return s.ProviderServer.ReadResource(ctx, req)
-}
-
-func (s *observedServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	s.mu.Lock()
-	applying := !s.sawRead
-	s.mu.Unlock()
-	o := s.obs
-	o.mu.Lock()
-	if applying && o.jumpAtApply != nil && !o.jumped {
-		o.jumped = true
-		o.jumpAtApply()
-	}
-	o.mu.Unlock()
-	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
-	if resp != nil {
-		o.mu.Lock()
-		o.diagnostics = append(o.diagnostics, resp.Diagnostics...)
-		o.mu.Unlock()
-	}
-	return resp, err
-}
-
-func (s *observedServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	before := s.obs.env.mock.Keys(testUser)
-	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
-	after := s.obs.env.mock.Keys(testUser)
-	s.obs.mu.Lock()
-	s.obs.applies = append(s.obs.applies, applyEvent{before: before, after: after})
-	s.obs.mu.Unlock()
-	return resp, err
-}
-
-// expectWarnings is a plan check on the observer: the plans since the last reset warned exactly
-// these warnings (each given as a summary and fragments of its detail), then it resets.
-func (o *observer) expectWarnings(want ...warning) plancheck.PlanCheck {
-	return observerCheck(func() error {
-		defer o.reset()
-		got := o.warnings()
-		if len(got) != len(want) {
-			return fmt.Errorf("the plan warned %d times, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-		}
-		for _, w := range want {
-			if !slices.ContainsFunc(got, w.matches) {
-				return fmt.Errorf("no warning %q with %q among:\n%s", w.summary, w.fragments, strings.Join(got, "\n"))
-			}
-		}
-		return nil
-	})
-}
-
-type warning struct {
-	summary   string
-	fragments []string
-}
-
-func (w warning) matches(s string) bool {
-	summary, detail, _ := strings.Cut(s, ": ")
-	if summary != w.summary {
-		return false
-	}
-	for _, f := range w.fragments {
-		if !strings.Contains(detail, f) {
-			return false
-		}
-	}
-	return true
-}
-
-func recentUseWarning(description, fingerprint string, lastUsed time.Time, verb string) warning {
-	return warning{summary: "Revoking a recently used API key", fragments: []string{
+// recentUseWarning is the warning of a plan that revokes a key used recently.
+func recentUseWarning(description, fingerprint string, lastUsed time.Time, verb string) testkit.Warning {
+	return testkit.Warning{Summary: "Revoking a recently used API key", Fragments: []string{
 		fmt.Sprintf("This plan %s the API key %q (%s)", verb, description, fingerprint),
 		"last used at " + lastUsed.UTC().Format(time.RFC3339),
 	}}
 }
 
-func rotationWarning(description, fingerprint string, dueAt time.Time) warning {
-	return warning{summary: "API key due for rotation", fragments: []string{
+// rotationWarning is the warning of a plan that finds a key due for rotation.
+func rotationWarning(description, fingerprint string, dueAt time.Time) testkit.Warning {
+	return testkit.Warning{Summary: "API key due for rotation", Fragments: []string{
 		fmt.Sprintf("The API key %q (%s)", description, fingerprint),
 		"due for rotation at " + dueAt.UTC().Format(time.RFC3339),
 	}}
-}
-
-type observerCheck func() error
-
-func (c observerCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	resp.Error = c()
-}
-
-// checkNoGap proves a rotation without a gap: in every apply since the last reset, the user had a
-// key described so both before and after, and the new key was created before the old one was
-// revoked (one apply adds it, a later one removes the old one).
-func (o *observer) checkNoGap(description string) error {
-	described := func(keys []mockserver.Key) int {
-		n := 0
-		for _, k := range keys {
-			if k.Description == description {
-				n++
-			}
-		}
-		return n
-	}
-	var order []string
-	for i, e := range o.applyEvents() {
-		if described(e.before) == 0 || described(e.after) == 0 {
-			return fmt.Errorf("apply %d left the user without a key described %q (%d before, %d after)",
-				i+1, description, described(e.before), described(e.after))
-		}
-		for _, k := range e.added() {
-			if k.Description == description {
-				order = append(order, "create")
-			}
-		}
-		for _, k := range e.removed() {
-			if k.Description == description {
-				order = append(order, "revoke")
-			}
-		}
-	}
-	if !slices.Equal(order, []string{"create", "revoke"}) {
-		return fmt.Errorf("the applies did %v for %q, want [create revoke]", order, description)
-	}
-	return nil
 }
 
 // exampleFile reads a file of the examples directory, which the documentation shows.
@@ -299,13 +57,14 @@ const deployAddress = "circularo_api_key.deploy"
 // create_before_destroy (the example rotation.tf, as the documentation shows it), and the new key
 // is then judged by its own age: no perpetual diff.
 func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
-	clock := newTestClock()
-	env := newClockedTestEnv(t, clock)
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
 	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
 	var created, first string
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -329,7 +88,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 			{
 				PreConfig: func() {
 					clock.Advance(time.Second)
-					obs.reset()
+					obs.Reset()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -337,12 +96,12 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 						plancheck.ExpectResourceAction(deployAddress, plancheck.ResourceActionCreateBeforeDestroy),
 						plancheck.ExpectUnknownValue(deployAddress, tfjsonpath.New("created")),
 						plancheck.ExpectUnknownValue(deployAddress, tfjsonpath.New("token")),
-						observerCheck(func() error {
+						testkit.Check(func() error {
 							createdAt, _ := time.Parse(time.RFC3339, created)
 							want := rotationWarning("deploy-bot", client.Fingerprint(first), createdAt.Add(90*day))
-							got := obs.warnings()
-							if len(got) != 1 || !want.matches(got[0]) {
-								return fmt.Errorf("the rotation plan warned %q, want one warning %q with %q", got, want.summary, want.fragments)
+							got := obs.Warnings()
+							if len(got) != 1 || !want.Matches(got[0]) {
+								return fmt.Errorf("the rotation plan warned %q, want one warning %q with %q", got, want.Summary, want.Fragments)
 							}
 							return nil
 						}),
@@ -361,7 +120,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 					if env.mock.KeyExists(first) {
 						return fmt.Errorf("the rotated key was not revoked")
 					}
-					return obs.checkNoGap("deploy-bot")
+					return obs.CheckNoGap("deploy-bot")
 				},
 			},
 			{
@@ -382,8 +141,9 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 // before the apply: the apply still only updates (a provider deciding again at apply time would fail
 // with "inconsistent final plan"), and the next refreshed plan rotates.
 func TestAPIKeyResource_rotationDecidedAtPlanHoldsInApply(t *testing.T) {
-	clock := newTestClock()
-	env := newClockedTestEnv(t, clock)
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := func(rotateAfter string) string {
 		return env.providerBlock() + fmt.Sprintf(`
@@ -398,7 +158,7 @@ resource "circularo_api_key" "deploy" {
 `, rotateAfter)
 	}
 	var first string
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -411,7 +171,7 @@ resource "circularo_api_key" "deploy" {
 			{
 				PreConfig: func() {
 					clock.Advance(80 * day)
-					obs.jumpAtApply = func() { clock.Advance(10 * day) } // due at 85 days: passed by apply time
+					obs.SetJumpAtApply(func() { clock.Advance(10 * day) }) // due at 85 days: passed by apply time
 				},
 				Config: cfg("85d"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -428,7 +188,7 @@ resource "circularo_api_key" "deploy" {
 					statecheck.ExpectKnownValue(deployAddress, tfjsonpath.New("rotate_after"), knownvalue.StringExact("85d")),
 				},
 				Check: func(s *terraform.State) error {
-					if !obs.jumped {
+					if !obs.Jumped() {
 						return fmt.Errorf("the clock did not move between plan and apply: the test proves nothing")
 					}
 					if v, _ := keyValue(s, deployAddress); v != first {
@@ -461,8 +221,9 @@ resource "circularo_api_key" "deploy" {
 // Without create_before_destroy, a rotation revokes the old key before creating the new one: the gap
 // that checkNoGap must catch (so that the tests which rely on it can fail).
 func TestAPIKeyResource_rotationWithoutCreateBeforeDestroyLeavesAGap(t *testing.T) {
-	clock := newTestClock()
-	env := newClockedTestEnv(t, clock)
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := env.providerBlock() + `
 resource "circularo_api_key" "deploy" {
@@ -470,14 +231,14 @@ resource "circularo_api_key" "deploy" {
   rotate_after = "30d"
 }
 `
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
 				PreConfig: func() {
 					clock.Advance(31 * day)
-					obs.reset()
+					obs.Reset()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -486,7 +247,7 @@ resource "circularo_api_key" "deploy" {
 					},
 				},
 				Check: func(*terraform.State) error {
-					err := obs.checkNoGap("deploy-bot")
+					err := obs.CheckNoGap("deploy-bot")
 					if err == nil || !strings.Contains(err.Error(), "without a key") {
 						return fmt.Errorf("checkNoGap = %v, want it to report the gap", err)
 					}
@@ -498,7 +259,8 @@ resource "circularo_api_key" "deploy" {
 }
 
 func TestAPIKeyResource_rotateAfterInvalid(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	for value, want := range map[string]string{
 		"0s":   `(?s)rotate_after.*"0s" would rotate the key on every plan`,
 		"soon": `(?s)Invalid duration.*rotate_after.*"soon" is not a duration`,
@@ -526,7 +288,8 @@ resource "circularo_api_key" "test" {
 
 // A changed keepers value replaces the key, with no gap (the example keepers.tf).
 func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	obs := newObserver(env)
 	const address = "circularo_api_key.reporting"
 	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/keepers.tf")
@@ -535,7 +298,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 	}
 	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
 	var first string
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -552,13 +315,13 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 				},
 			},
 			{
-				PreConfig:       obs.reset,
+				PreConfig:       obs.Reset,
 				Config:          cfg,
 				ConfigVariables: generation(2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreateBeforeDestroy),
-						obs.expectWarnings(), // never used: nothing to warn about
+						obs.ExpectWarnings(), // never used: nothing to warn about
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -570,7 +333,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 					if env.mock.KeyExists(first) {
 						return fmt.Errorf("the replaced key was not revoked")
 					}
-					return obs.checkNoGap("reporting")
+					return obs.CheckNoGap("reporting")
 				},
 			},
 		},
@@ -580,7 +343,8 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 // Setting keepers on an adopted key, or removing them, updates the state only: bookkeeping never
 // revokes a key. A rotate_after that the key is already past rotates it in the same plan.
 func TestAPIKeyResource_keepersOnAdoptedKeyDoNotReplace(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	existing := env.mock.AddKey(testUser, mockKey("adopted", 10*day, nil))
 	cfg := func(attributes string) string {
 		return env.providerBlock() + fmt.Sprintf(`
@@ -645,7 +409,8 @@ resource "circularo_api_key" "test" {
 // A plan that destroys or replaces a key used within revocation_warning_window warns, naming it; a
 // key used before the window, or a window of 0s, does not.
 func TestAPIKeyResource_revocationWarning(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	obs := newObserver(env)
 	now := time.Now().UTC().Truncate(time.Second)
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
@@ -672,20 +437,20 @@ resource "circularo_api_key" "dormant" {
 }
 `, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID), suffix)
 	}
-	recentWarning := func(verb string) warning {
+	recentWarning := func(verb string) testkit.Warning {
 		return recentUseWarning("recent-key", client.Fingerprint(recent.ID), recentUse, verb)
 	}
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
 				Config: cfg(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{obs.expectWarnings()}, // adoption revokes nothing
+					PreApply: []plancheck.PlanCheck{obs.ExpectWarnings()}, // adoption revokes nothing
 				},
 			},
 			{
-				PreConfig:          obs.reset,
+				PreConfig:          obs.Reset,
 				Config:             cfg(" renamed"),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
@@ -693,28 +458,28 @@ resource "circularo_api_key" "dormant" {
 					PostApplyPostRefresh: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("circularo_api_key.recent", plancheck.ResourceActionDestroyBeforeCreate),
 						plancheck.ExpectResourceAction("circularo_api_key.dormant", plancheck.ResourceActionDestroyBeforeCreate),
-						obs.expectWarnings(recentWarning("replaces")),
+						obs.ExpectWarnings(recentWarning("replaces")),
 					},
 				},
 			},
 			{
-				PreConfig:          obs.reset,
+				PreConfig:          obs.Reset,
 				Config:             cfg(" renamed", `revocation_warning_window = "0s"`),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{obs.expectWarnings()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{obs.ExpectWarnings()},
 				},
 			},
 			{
-				PreConfig: obs.reset,
+				PreConfig: obs.Reset,
 				Config:    cfg(""),
 				Destroy:   true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("circularo_api_key.recent", plancheck.ResourceActionDestroy),
 						plancheck.ExpectResourceAction("circularo_api_key.dormant", plancheck.ResourceActionDestroy),
-						obs.expectWarnings(recentWarning("destroys")),
+						obs.ExpectWarnings(recentWarning("destroys")),
 					},
 				},
 			},
@@ -725,7 +490,8 @@ resource "circularo_api_key" "dormant" {
 // A plan that would revoke the key the provider authenticates with fails, whether it destroys or
 // replaces it; the key survives, and a provider that logs in instead may revoke it.
 func TestAPIKeyResource_selfRevocationFails(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
 	fingerprint := client.Fingerprint(self.ID)
 	resources := func(description string) string {
@@ -780,6 +546,7 @@ resource "circularo_api_key" "test" {
 // The examples import.sh and import-by-string-id.tf adopt the key they name, by fingerprint, without
 // creating one and with no diff after.
 func TestAPIKeyResource_importExamples(t *testing.T) {
+	t.Parallel()
 	const legacyValue = "LegacyReportingKeyForTheDocumentationExample00000000000000000000"
 	const address = "circularo_api_key.legacy_reporting"
 	importBlock := exampleFile(t, "resources/circularo_api_key/import-by-string-id.tf")
@@ -796,7 +563,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 	resourceOnly := resourceBlockOf(importBlock)
 
 	t.Run("import block", func(t *testing.T) {
-		env := newTestEnv(t)
+		env := newEnv(t)
 		env.mock.AddKey(testUser, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
@@ -817,7 +584,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 		}
 	})
 	t.Run("import command", func(t *testing.T) {
-		env := newTestEnv(t)
+		env := newEnv(t)
 		env.mock.AddKey(testUser, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
@@ -859,10 +626,11 @@ func resourceBlockOf(example string) string {
 // about a dormant one), and fails with the self-revocation error for the provider's own token. The
 // real CLI runs the built provider, whose clock is the real one.
 func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the provider and runs terraform several times")
 	}
-	env := newTestEnv(t)
+	env := newEnv(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*day)
 	recent := env.mock.AddKey(testUser, mockKey("recent-key", 300*day, &recentUse))
@@ -870,14 +638,7 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	providerDir := t.TempDir()
-	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
-		t.Fatal(err)
-	}
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wd := testkit.Workdir(t) // the provider binary is built once per test binary
 	write := func(providerBlock string) {
 		t.Helper()
 		err := wd.WriteConfig(fmt.Sprintf(`

@@ -48,7 +48,8 @@ func (e *testEnv) checkKeyOnServer(description string) resource.TestCheckFunc {
 }
 
 func TestAPIKeyResource_lifecycle(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	byAttribute := func(attr string) resource.ImportStateIdFunc {
 		return func(s *terraform.State) (string, error) {
 			return s.RootModule().Resources[keyAddress].Primary.Attributes[attr], nil
@@ -120,7 +121,8 @@ func checkIDIsFingerprintOfToken(s *terraform.State) error {
 
 // An import block by fingerprint adopts an existing key, creates none, and leaves no diff.
 func TestAPIKeyResource_importBlockByFingerprint(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
 	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
 	config := env.providerBlock() + fmt.Sprintf(`
@@ -160,7 +162,8 @@ resource "circularo_api_key" "test" {
 }
 
 func TestAPIKeyResource_importUnknownKey(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
@@ -177,7 +180,8 @@ func TestAPIKeyResource_importUnknownKey(t *testing.T) {
 }
 
 func TestAPIKeyResource_descriptionChangeReplaces(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	differs := statecheck.CompareValue(compare.ValuesDiffer())
 	var first string
 	env.unitTest(t, resource.TestCase{
@@ -220,7 +224,8 @@ func TestAPIKeyResource_descriptionChangeReplaces(t *testing.T) {
 
 // A key revoked outside Terraform leaves the state on refresh, and the next apply creates a new one.
 func TestAPIKeyResource_revokedOutsideTerraform(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	var first string
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
@@ -258,7 +263,8 @@ func TestAPIKeyResource_revokedOutsideTerraform(t *testing.T) {
 
 // A description edited on the server shows as a change that forces replacement.
 func TestAPIKeyResource_descriptionEditedOutsideTerraform(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	var first string
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
@@ -284,7 +290,8 @@ func TestAPIKeyResource_descriptionEditedOutsideTerraform(t *testing.T) {
 }
 
 func TestAPIKeyResource_invalidDescription(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	for name, tc := range map[string]struct {
 		description string
 		want        string

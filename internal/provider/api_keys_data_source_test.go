@@ -56,7 +56,8 @@ func expectFingerprints(keys ...mockserver.Key) statecheck.StateCheck {
 }
 
 func TestAPIKeysDataSource_allKeys(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -97,7 +98,8 @@ func (e *testEnv) checkNoKeyValueInDataSource() resource.TestCheckFunc {
 }
 
 func TestAPIKeysDataSource_filters(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	for name, tc := range map[string]struct {
 		filters []string

@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // The MFA user of these tests. mfaTestSecret is the base32 secret of its authenticator.
@@ -90,7 +89,8 @@ func (c noAPICalls) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, r
 }
 
 func TestProvider_planWithoutAPIDataMakesNoCalls(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			// Creating a key needs nothing from the API until apply; terraform_data needs no provider.
@@ -119,7 +119,8 @@ resource "terraform_data" "unrelated" {
 }
 
 func TestProvider_tokenIsUsedAsIs(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -141,9 +142,10 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 }
 
 func TestProvider_tokenFromEnvironment(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	t.Setenv(envToken, key.ID)
+	env.setEnv(t, envToken, key.ID)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url),
@@ -156,7 +158,8 @@ func TestProvider_tokenFromEnvironment(t *testing.T) {
 }
 
 func TestProvider_rejectedToken(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
 	env.mock.RevokeKey(key.ID)
 	expectErrorWithout([]string{key.ID},
@@ -181,8 +184,9 @@ data "circularo_api_keys" "test" {}
 `, e.url, mfaTestUser, mfaTestPassword, strings.Join(extra, "\n  "))
 }
 
-func TestProvider_MFAWithTOTPSecret(t *testing.T) {
-	env := newTestEnv(t, mfaTestAccount())
+func TestProvider_mfaWithTOTPSecret(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, testkit.WithUsers(mfaTestAccount()))
 	key := env.mock.AddKey(mfaTestUser, mockserver.Key{Description: "mfa user's key"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -195,8 +199,9 @@ func TestProvider_MFAWithTOTPSecret(t *testing.T) {
 	}
 }
 
-func TestProvider_MFAWithoutTOTPSecret(t *testing.T) {
-	env := newTestEnv(t, mfaTestAccount())
+func TestProvider_mfaWithoutTOTPSecret(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, testkit.WithUsers(mfaTestAccount()))
 	expectErrorWithout([]string{mfaTestPassword},
 		words("requires multi-factor authentication"),
 		words("Set totp_secret (or CIRCULARO_TOTP_SECRET)"),
@@ -207,8 +212,9 @@ func TestProvider_MFAWithoutTOTPSecret(t *testing.T) {
 	}
 }
 
-func TestProvider_MFAWithWrongTOTPSecret(t *testing.T) {
-	env := newTestEnv(t, mfaTestAccount())
+func TestProvider_mfaWithWrongTOTPSecret(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, testkit.WithUsers(mfaTestAccount()))
 	const wrongSecret = "GEZDGNBVGY3TQOJQ"
 	expectErrorWithout([]string{mfaTestPassword, wrongSecret},
 		words("HTTP 401 Unauthorized: Invalid verification code"),
@@ -217,7 +223,8 @@ func TestProvider_MFAWithWrongTOTPSecret(t *testing.T) {
 }
 
 func TestProvider_badPassword(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	const wrongPassword = "not-alice-password-9"
 	expectErrorWithout([]string{wrongPassword, testPassword},
 		words("HTTP 401 Unauthorized: Invalid name or password"),
@@ -234,10 +241,11 @@ data "circularo_api_keys" "test" {}
 }
 
 func TestProvider_badPasswordFromEnvironment(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	const wrongPassword = "not-alice-password-9"
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, wrongPassword)
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, wrongPassword)
 	expectErrorWithout([]string{wrongPassword},
 		words("HTTP 401 Unauthorized"),
 		words("CIRCULARO_PASSWORD"),
@@ -245,7 +253,8 @@ func TestProvider_badPasswordFromEnvironment(t *testing.T) {
 }
 
 func TestProvider_lockedAccount(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	// The real API's answer for a locked account is not documented: a 403 with a message is likely.
 	env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
 		"login": {Status: http.StatusForbidden, ContentType: "application/json",
@@ -258,7 +267,8 @@ func TestProvider_lockedAccount(t *testing.T) {
 }
 
 func TestProvider_wrongTenant(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	expectErrorWithout([]string{testPassword},
 		words("HTTP 401 Unauthorized: Unknown tenant"),
 		words("check tenant (or CIRCULARO_TENANT)"),
@@ -266,7 +276,8 @@ func TestProvider_wrongTenant(t *testing.T) {
 }
 
 func TestProvider_unreachableURL(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	// A port that was just free and is now closed: connecting is refused at once.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -294,10 +305,11 @@ data "circularo_api_keys" "test" {}
 // A way to authenticate set in the provider block wins over the other way in the environment: a
 // block fed by circularo_session must work where CIRCULARO_USERNAME and CIRCULARO_PASSWORD are set.
 func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            env.tokenProviderBlock(key.ID) + `data "circularo_api_keys" "test" {}`,
@@ -310,10 +322,11 @@ func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 }
 
 func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
 	env.mock.RevokeKey(key.ID) // were the token used, listing would fail
-	t.Setenv(envToken, key.ID)
+	env.setEnv(t, envToken, key.ID)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            env.dataSourceConfig(),
@@ -326,11 +339,12 @@ func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
 }
 
 func TestProvider_tokenAndLoginInEnvironmentConflict(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	t.Setenv(envToken, key.ID)
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	env.setEnv(t, envToken, key.ID)
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
 	expectErrorWithout([]string{key.ID, testPassword},
 		words("Conflicting authentication settings"),
 		words("token (or CIRCULARO_TOKEN) is set together with username"),
@@ -338,20 +352,6 @@ func TestProvider_tokenAndLoginInEnvironmentConflict(t *testing.T) {
 	if n := env.mock.Count("total"); n != 0 {
 		t.Errorf("conflicting settings still made %d API calls", n)
 	}
-}
-
-// newWrappedTestEnv is newTestEnv with the mock served behind wrap, which may watch or alter traffic.
-func newWrappedTestEnv(t *testing.T, wrap func(http.Handler) http.Handler, users ...mockserver.User) *testEnv {
-	t.Helper()
-	clearCircularoEnv(t)
-	mock := mockserver.New(mockserver.Options{})
-	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
-	for _, u := range users {
-		mock.AddUser(u)
-	}
-	srv := httptest.NewServer(wrap(mock))
-	t.Cleanup(srv.Close)
-	return &testEnv{mock: mock, url: srv.URL, now: time.Now}
 }
 
 // expireSessionsBeforeCreates ends every open session just before the first times creates of a key
@@ -378,7 +378,8 @@ func expireSessionsBeforeCreates(times int) func(http.Handler) http.Handler {
 }
 
 func TestProvider_sessionExpiredDuringApplyIsRenewed(t *testing.T) {
-	env := newWrappedTestEnv(t, expireSessionsBeforeCreates(1))
+	t.Parallel()
+	env := newEnv(t, testkit.WithHandler(expireSessionsBeforeCreates(1)))
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{{
@@ -392,7 +393,8 @@ func TestProvider_sessionExpiredDuringApplyIsRenewed(t *testing.T) {
 }
 
 func TestProvider_sessionRejectedAfterRenewalIsAnError(t *testing.T) {
-	env := newWrappedTestEnv(t, expireSessionsBeforeCreates(2))
+	t.Parallel()
+	env := newEnv(t, testkit.WithHandler(expireSessionsBeforeCreates(2)))
 	expectErrorWithout([]string{testPassword},
 		words("Could not create the API key"),
 		words("HTTP 401 Unauthorized: Access token has expired"),

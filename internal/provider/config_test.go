@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -9,24 +10,462 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-// badInput is one invalid setting: the configuration and environment that carry it, and what the
-// error must say. Every pattern is matched however the CLI wraps lines.
-type badInput struct {
-	name   string
-	config string            // the provider block's attributes, or a whole data source block
-	env    map[string]string // CIRCULARO_* variables to set
-	want   []string          // patterns; attribute names come first
+// Invalid settings are checked at the cheapest level that proves them: each table case sends the
+// configuration to the provider's protocol server as Terraform does (microseconds), and one case per
+// kind of error still runs `terraform plan` so that the path through the CLI stays proven.
+
+// unknownValue stands for a value known only after apply in a protocol configuration.
+type unknownValue struct{}
+
+// protocolConfig is a configuration of schema as Terraform sends it: the given attributes set (Go
+// strings, int64s, or unknownValue{}), every other attribute null.
+func protocolConfig(t *testing.T, schema *tfprotov6.Schema, values map[string]any) *tfprotov6.DynamicValue {
+	t.Helper()
+	typ, ok := schema.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type %v is not an object", schema.ValueType())
+	}
+	attrs := make(map[string]tftypes.Value, len(typ.AttributeTypes))
+	for name, attrType := range typ.AttributeTypes {
+		attrs[name] = tftypes.NewValue(attrType, nil)
+	}
+	for name, v := range values {
+		attrType, ok := typ.AttributeTypes[name]
+		if !ok {
+			t.Fatalf("the schema has no attribute %q", name)
+		}
+		if _, ok := v.(unknownValue); ok {
+			v = tftypes.UnknownValue
+		}
+		attrs[name] = tftypes.NewValue(attrType, v)
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, attrs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
 }
 
-// run plans the input and expects it to fail before any API call.
-func (b badInput) run(t *testing.T, env *testEnv, config string) {
+// protocolSchemas is a protocol server of the provider built with opts, as Serve serves it, and
+// its GetProviderSchema answer.
+func protocolSchemas(t *testing.T, opts options) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
 	t.Helper()
+	server := newServer(newWithOptions("test", opts)())()
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(schemas.Diagnostics) != 0 {
+		t.Fatalf("GetProviderSchema: %v", diagnosticsOf(schemas.Diagnostics))
+	}
+	return server, schemas
+}
+
+// diagnostic is one diagnostic as a test expects it; attribute is the top-level attribute it names
+// ("" for none), as Terraform shows under the configuration line it points at.
+type diagnostic struct {
+	severity  tfprotov6.DiagnosticSeverity
+	attribute string
+	summary   string
+	detail    string
+}
+
+func errorAt(attribute, summary, detail string) diagnostic {
+	return diagnostic{severity: tfprotov6.DiagnosticSeverityError, attribute: attribute, summary: summary, detail: detail}
+}
+
+func diagnosticsOf(diags []*tfprotov6.Diagnostic) []diagnostic {
+	out := make([]diagnostic, 0, len(diags))
+	for _, d := range diags {
+		got := diagnostic{severity: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Attribute != nil {
+			got.attribute = d.Attribute.String()
+			if steps := d.Attribute.Steps(); len(steps) == 1 {
+				if name, ok := steps[0].(tftypes.AttributeName); ok {
+					got.attribute = string(name)
+				}
+			}
+		}
+		out = append(out, got)
+	}
+	return out
+}
+
+func hasErrorDiagnostic(diags []*tfprotov6.Diagnostic) bool {
+	return slices.ContainsFunc(diags, func(d *tfprotov6.Diagnostic) bool { return d.Severity == tfprotov6.DiagnosticSeverityError })
+}
+
+func expectDiagnostics(t *testing.T, rpc string, got []*tfprotov6.Diagnostic, want []diagnostic) {
+	t.Helper()
+	if g := diagnosticsOf(got); !slices.Equal(g, want) {
+		t.Errorf("%s diagnostics:\n%s\nwant:\n%s", rpc, formatDiagnostics(g), formatDiagnostics(want))
+	}
+}
+
+func formatDiagnostics(diags []diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "  %v at %q: %q: %q\n", d.severity, d.attribute, d.summary, d.detail)
+	}
+	if b.Len() == 0 {
+		return "  (none)\n"
+	}
+	return b.String()
+}
+
+// planProviderConfig sends a provider configuration as `terraform plan` does: ValidateProviderConfig,
+// then, when that found no error, ConfigureProvider. It returns the RPC that reported the last
+// diagnostics and every diagnostic so far. The provider sees env as its whole environment.
+func planProviderConfig(t *testing.T, env map[string]string, values map[string]any) (string, []*tfprotov6.Diagnostic) {
+	t.Helper()
+	ctx := context.Background()
+	lookupEnv := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+	server, schemas := protocolSchemas(t, options{lookupEnv: lookupEnv})
+	config := protocolConfig(t, schemas.Provider, values)
+	validated, err := server.ValidateProviderConfig(ctx, &tfprotov6.ValidateProviderConfigRequest{Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasErrorDiagnostic(validated.Diagnostics) {
+		return "ValidateProviderConfig", validated.Diagnostics
+	}
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.15.0", Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "ConfigureProvider", append(validated.Diagnostics, configured.Diagnostics...)
+}
+
+// configCase is one invalid provider configuration and the diagnostics it must give.
+type configCase struct {
+	name   string
+	config map[string]any    // the provider block's attributes
+	env    map[string]string // the provider's environment: CIRCULARO_* variables
+	rpc    string            // the RPC that must report the error
+	want   []diagnostic
+}
+
+// runConfigCases checks each case through a protocol server of its own, in parallel: the provider
+// reads the case's environment through options.lookupEnv, never the process's, so a developer's
+// CIRCULARO_* variables cannot leak in.
+func runConfigCases(t *testing.T, cases []configCase) {
+	t.Parallel()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rpc, diags := planProviderConfig(t, tc.env, tc.config)
+			if rpc != tc.rpc {
+				t.Errorf("the error came from %s, want %s", rpc, tc.rpc)
+			}
+			expectDiagnostics(t, rpc, diags, tc.want)
+		})
+	}
+}
+
+// withLogin is the test user's login plus attrs; a nil value leaves that attribute null.
+func withLogin(attrs map[string]any) map[string]any {
+	out := map[string]any{"url": "https://example.circularo.com", "username": testUser, "password": testPassword}
+	for name, v := range attrs {
+		if v == nil {
+			delete(out, name)
+		} else {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+const (
+	validateProvider  = "ValidateProviderConfig"
+	configureProvider = "ConfigureProvider"
+)
+
+// The provider's own settings, wrong one at a time.
+func TestProviderConfig_badInput(t *testing.T) {
+	const (
+		invalidURL      = "Invalid URL (absolute http:// or https://)"
+		invalidDuration = "Invalid duration (such as 90d, 36h30m or 30s)"
+		unknownAfter    = "The provider cannot be configured with a value known only after apply."
+	)
+	runConfigCases(t, []configCase{
+		{
+			name:   "url without scheme",
+			config: withLogin(map[string]any{"url": "example.circularo.com"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("url", invalidURL, `url: "example.circularo.com" is not an absolute http:// or https:// URL.`)},
+		},
+		{
+			name:   "url with a query",
+			config: withLogin(map[string]any{"url": "https://example.circularo.com/?tenant=x"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("url", invalidURL, `url: "https://example.circularo.com/" must not have a query or fragment.`)},
+		},
+		{
+			name:   "url with credentials",
+			config: withLogin(map[string]any{"url": "https://alice:hunter2@example.circularo.com"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("url", invalidURL, `url: the URL must not contain credentials: use username and password, or token.`)},
+		},
+		{
+			name:   "url from CIRCULARO_URL",
+			config: withLogin(map[string]any{"url": nil}),
+			env:    map[string]string{envURL: "ftp://example.circularo.com"},
+			rpc:    configureProvider,
+			want: []diagnostic{errorAt("url", "Invalid Circularo URL",
+				`url (or CIRCULARO_URL): "ftp://example.circularo.com" is not an absolute http:// or https:// URL.`)},
+		},
+		{
+			name:   "url unknown",
+			config: withLogin(map[string]any{"url": unknownValue{}}),
+			rpc:    configureProvider,
+			want: []diagnostic{errorAt("url", "Unknown value for url", "The provider cannot be configured with a value "+
+				"known only after apply. Set url to a literal, a variable, or use the CIRCULARO_URL environment variable.")},
+		},
+		{
+			name:   "api_path without leading slash",
+			config: withLogin(map[string]any{"api_path": "api/v1"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("api_path", "Invalid API path (starting with a slash)", `api_path: "api/v1" must start with a slash, like /api/v1.`)},
+		},
+		{
+			name:   "api_path from CIRCULARO_API_PATH",
+			config: withLogin(nil),
+			env:    map[string]string{envAPIPath: "api/v1"},
+			rpc:    configureProvider,
+			want: []diagnostic{errorAt("api_path", "Invalid API path",
+				`api_path (or CIRCULARO_API_PATH): "api/v1" must start with a slash, like /api/v1.`)},
+		},
+		{
+			name:   "url and api_path from the environment: both reported",
+			config: withLogin(map[string]any{"url": nil}),
+			env:    map[string]string{envURL: "example.circularo.com", envAPIPath: "/api/v1#x"},
+			rpc:    configureProvider,
+			want: []diagnostic{
+				errorAt("url", "Invalid Circularo URL", `url (or CIRCULARO_URL): "example.circularo.com" is not an absolute http:// or https:// URL.`),
+				errorAt("api_path", "Invalid API path", `api_path (or CIRCULARO_API_PATH): "/api/v1#x" must be a plain path, without query or fragment.`),
+			},
+		},
+		{
+			name:   "request_timeout without unit",
+			config: withLogin(map[string]any{"request_timeout": "30"}),
+			rpc:    validateProvider,
+			want: []diagnostic{errorAt("request_timeout", invalidDuration,
+				`request_timeout: "30" is not a duration: use a number and a unit, such as 90d, 36h or 30m.`)},
+		},
+		{
+			name:   "request_timeout negative",
+			config: withLogin(map[string]any{"request_timeout": "-5s"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("request_timeout", invalidDuration, `request_timeout: "-5s" is negative: durations here are spans of time.`)},
+		},
+		{
+			name:   "request_timeout zero",
+			config: withLogin(map[string]any{"request_timeout": "0s"}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("request_timeout", "Invalid request timeout", "request_timeout must be longer than zero, such as 30s.")},
+		},
+		{
+			name:   "request_timeout unknown",
+			config: withLogin(map[string]any{"request_timeout": unknownValue{}}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("request_timeout", "Unknown value for request_timeout", unknownAfter)},
+		},
+		{
+			name:   "revocation_warning_window unknown unit",
+			config: withLogin(map[string]any{"revocation_warning_window": "1 day"}),
+			rpc:    validateProvider,
+			want: []diagnostic{errorAt("revocation_warning_window", invalidDuration,
+				`revocation_warning_window: "1 day" is not a duration: unknown unit " day" (use w, d, h, m, s, ms, us or ns).`)},
+		},
+		{
+			name:   "revocation_warning_window unknown",
+			config: withLogin(map[string]any{"revocation_warning_window": unknownValue{}}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("revocation_warning_window", "Unknown value for revocation_warning_window", unknownAfter)},
+		},
+		{
+			name:   "max_retries too high",
+			config: withLogin(map[string]any{"max_retries": int64(11)}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("max_retries", "Invalid Attribute Value", "Attribute max_retries value must be between 0 and 10, got: 11")},
+		},
+		{
+			name:   "max_retries negative",
+			config: withLogin(map[string]any{"max_retries": int64(-1)}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("max_retries", "Invalid Attribute Value", "Attribute max_retries value must be between 0 and 10, got: -1")},
+		},
+		{
+			name:   "max_retries unknown",
+			config: withLogin(map[string]any{"max_retries": unknownValue{}}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("max_retries", "Unknown value for max_retries", unknownAfter)},
+		},
+	})
+}
+
+// Ways to authenticate that are missing a part or conflict.
+func TestProviderConfig_badAuthentication(t *testing.T) {
+	const (
+		combination = "Invalid Attribute Combination"
+		noPassword  = "username is set but password is not: set password or the CIRCULARO_PASSWORD environment variable."
+		noUsername  = "password is set but username is not: set username or the CIRCULARO_USERNAME environment variable."
+	)
+	url := func(attrs map[string]any) map[string]any {
+		attrs["url"] = "https://example.circularo.com"
+		return attrs
+	}
+	runConfigCases(t, []configCase{
+		{
+			name:   "token and username",
+			config: url(map[string]any{"token": "abc", "username": "alice"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("token", combination, `Attribute "username" cannot be specified when "token" is specified`)},
+		},
+		{
+			name:   "token and password",
+			config: url(map[string]any{"token": "abc", "password": "secret-1"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("token", combination, `Attribute "password" cannot be specified when "token" is specified`)},
+		},
+		{
+			name:   "token and totp_secret",
+			config: url(map[string]any{"token": "abc", "totp_secret": "JBSWY3DPEHPK3PXP"}),
+			rpc:    validateProvider,
+			want:   []diagnostic{errorAt("token", combination, `Attribute "totp_secret" cannot be specified when "token" is specified`)},
+		},
+		{
+			// A login set in the block wins over CIRCULARO_TOKEN, so the half login is what is wrong.
+			name:   "CIRCULARO_TOKEN and username",
+			config: url(map[string]any{"username": "alice"}),
+			env:    map[string]string{envToken: "abc"},
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("password", "Missing password", noPassword)},
+		},
+		{
+			name:   "CIRCULARO_TOKEN and CIRCULARO_USERNAME",
+			config: url(map[string]any{}),
+			env:    map[string]string{envToken: "abc", envUsername: "alice"},
+			rpc:    configureProvider,
+			want: []diagnostic{errorAt("token", "Conflicting authentication settings", "token (or CIRCULARO_TOKEN) is set "+
+				"together with username, password or totp_secret (or their CIRCULARO_* environment variables). Set either "+
+				"token (or CIRCULARO_TOKEN), or username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD).")},
+		},
+		{
+			name:   "no credentials at all",
+			config: url(map[string]any{}),
+			rpc:    configureProvider,
+			want: []diagnostic{errorAt("", "Missing Circularo credentials", "The provider has no way to authenticate. Set either "+
+				"token (or CIRCULARO_TOKEN), or username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD).")},
+		},
+		{
+			name:   "username without password",
+			config: url(map[string]any{"username": "alice"}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("password", "Missing password", noPassword)},
+		},
+		{
+			name:   "password without username",
+			config: url(map[string]any{"password": "secret-1"}),
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("username", "Missing username", noUsername)},
+		},
+		{
+			name:   "CIRCULARO_PASSWORD without username",
+			config: url(map[string]any{}),
+			env:    map[string]string{envPassword: "secret-1"},
+			rpc:    configureProvider,
+			want:   []diagnostic{errorAt("username", "Missing username", noUsername)},
+		},
+	})
+}
+
+// The filters of the data source and of the list resource, wrong one at a time: both share one set
+// of attributes, so each bad value is sent to both.
+func TestAPIKeysDataSource_badFilters(t *testing.T) {
+	t.Parallel()
+	const invalidDuration = "Invalid duration (such as 90d, 36h30m or 30s)"
+	for _, tc := range []struct {
+		name   string
+		config map[string]any
+		want   diagnostic
+	}{
+		{
+			name:   "invalid description_regex",
+			config: map[string]any{"description_regex": "ci-("},
+			want:   errorAt("description_regex", "Invalid regular expression (RE2 syntax)", "description_regex: error parsing regexp: missing closing ): `ci-(`."),
+		},
+		{
+			name:   "unused_for in words",
+			config: map[string]any{"unused_for": "90 days"},
+			want:   errorAt("unused_for", invalidDuration, `unused_for: "90 days" is not a duration: unknown unit " days" (use w, d, h, m, s, ms, us or ns).`),
+		},
+		{
+			name:   "unused_for negative",
+			config: map[string]any{"unused_for": "-90d"},
+			want:   errorAt("unused_for", invalidDuration, `unused_for: "-90d" is negative: durations here are spans of time.`),
+		},
+		{
+			name:   "older_than without unit",
+			config: map[string]any{"older_than": "365"},
+			want:   errorAt("older_than", invalidDuration, `older_than: "365" is not a duration: use a number and a unit, such as 90d, 36h or 30m.`),
+		},
+		{
+			name:   "older_than too long",
+			config: map[string]any{"older_than": "1000000d"},
+			want:   errorAt("older_than", invalidDuration, `older_than: "1000000d" is not a duration: 1000000d is too long.`),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			server, schemas := protocolSchemas(t, options{})
+			dataSource, err := server.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{
+				TypeName: "circularo_api_keys",
+				Config:   protocolConfig(t, schemas.DataSourceSchemas["circularo_api_keys"], tc.config),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ValidateDataResourceConfig", dataSource.Diagnostics, []diagnostic{tc.want})
+			lister, ok := server.(tfprotov6.ListResourceServer)
+			if !ok {
+				t.Fatal("the provider server does not serve list resources")
+			}
+			list, err := lister.ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{
+				TypeName: "circularo_api_key",
+				Config:   protocolConfig(t, schemas.ListResourceSchemas["circularo_api_key"], tc.config),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ValidateListResourceConfig", list.Diagnostics, []diagnostic{tc.want})
+		})
+	}
+}
+
+// badInput is one invalid setting planned through the terraform CLI: the configuration and
+// environment that carry it, and what the error must say. Every pattern is matched however the CLI
+// wraps lines.
+type badInput struct {
+	name   string
+	config func(e *testEnv) string // the whole configuration
+	env    map[string]string       // CIRCULARO_* variables to set
+	want   []string                // patterns, in the order the CLI shows them
+}
+
+// run plans the input against a mock and expects it to fail before any API call.
+func (b badInput) run(t *testing.T) {
+	t.Helper()
+	env := newTestEnv(t)
 	for name, value := range b.env {
 		t.Setenv(name, value)
 	}
@@ -36,186 +475,63 @@ func (b badInput) run(t *testing.T, env *testEnv, config string) {
 	}
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:      config,
+			Config:      b.config(env),
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(strings.Join(patterns, `.*`)),
 		}},
 	})
+	if n := env.mock.Count("total"); n != 0 {
+		t.Errorf("the bad input still made %d API calls", n)
+	}
 }
 
-// The provider's own settings, wrong one at a time.
-func TestProviderConfig_badInput(t *testing.T) {
+// One case per kind of provider configuration error through `terraform plan`: the tables above check
+// every case through the protocol server (attribute paths included); these prove that the CLI runs
+// both RPCs and shows what they report, a validator's error under the configuration line it points at.
+func TestProviderConfig_errorsThroughTheCLI(t *testing.T) {
+	provider := func(attrs string) func(e *testEnv) string {
+		return func(e *testEnv) string {
+			return fmt.Sprintf("provider \"circularo\" {\n%s}\n\ndata \"circularo_api_keys\" \"test\" {}\n",
+				strings.ReplaceAll(attrs, "MOCK_URL", fmt.Sprintf("%q", e.url)))
+		}
+	}
 	for _, tc := range []badInput{
 		{
-			name:   "url without scheme",
-			config: `url = "example.circularo.com"`,
+			// A validator's error, shown under the line that sets the value.
+			name:   "bad attribute value",
+			config: provider("  url = \"example.circularo.com\"\n  username = \"alice\"\n  password = \"secret-1\"\n"),
 			want:   []string{words(`url = "example.circularo.com"`), words(`url: "example.circularo.com" is not an absolute http:// or https:// URL.`)},
 		},
 		{
-			name:   "url with a query",
-			config: `url = "https://example.circularo.com/?tenant=x"`,
-			want:   []string{words(`url: "https://example.circularo.com/" must not have a query or fragment.`)},
+			// Configure's error for a value that skipped the validators.
+			name:   "bad environment value",
+			config: provider("  username = \"alice\"\n  password = \"secret-1\"\n"),
+			env:    map[string]string{envURL: "ftp://example.circularo.com"},
+			want:   []string{words("Invalid Circularo URL"), words(`url (or CIRCULARO_URL): "ftp://example.circularo.com" is not an absolute http:// or https:// URL.`)},
 		},
 		{
-			name:   "url with credentials",
-			config: `url = "https://alice:hunter2@example.circularo.com"`,
-			want:   []string{words(`url: the URL must not contain credentials`)},
-		},
-		{
-			name: "url from CIRCULARO_URL",
-			env:  map[string]string{envURL: "ftp://example.circularo.com"},
-			want: []string{words("Invalid Circularo URL"), words(`url (or CIRCULARO_URL): "ftp://example.circularo.com" is not an absolute http:// or https:// URL.`)},
-		},
-		{
-			name:   "api_path without leading slash",
-			config: `api_path = "api/v1"`,
-			want:   []string{words(`api_path = "api/v1"`), words(`api_path: "api/v1" must start with a slash, like /api/v1.`)},
-		},
-		{
-			name: "api_path from CIRCULARO_API_PATH",
-			env:  map[string]string{envAPIPath: "api/v1"},
-			want: []string{words("Invalid API path"), words(`api_path (or CIRCULARO_API_PATH): "api/v1" must start with a slash`)},
-		},
-		{
-			name:   "request_timeout without unit",
-			config: `request_timeout = "30"`,
-			want:   []string{words(`request_timeout = "30"`), words(`request_timeout: "30" is not a duration: use a number and a unit`)},
-		},
-		{
-			name:   "request_timeout negative",
-			config: `request_timeout = "-5s"`,
-			want:   []string{words(`request_timeout: "-5s" is negative`)},
-		},
-		{
-			name:   "request_timeout zero",
-			config: `request_timeout = "0s"`,
-			want:   []string{words(`request_timeout = "0s"`), words("request_timeout must be longer than zero, such as 30s.")},
-		},
-		{
-			name:   "revocation_warning_window unknown unit",
-			config: `revocation_warning_window = "1 day"`,
-			want:   []string{words(`revocation_warning_window = "1 day"`), words(`revocation_warning_window: "1 day" is not a duration: unknown unit " day"`)},
-		},
-		{
-			name:   "max_retries too high",
-			config: `max_retries = 11`,
-			want:   []string{words(`max_retries = 11`), words("max_retries value must be between 0 and 10, got: 11")},
-		},
-		{
-			name:   "max_retries negative",
-			config: `max_retries = -1`,
-			want:   []string{words(`max_retries = -1`), words("max_retries value must be between 0 and 10, got: -1")},
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			env := newTestEnv(t)
-			url := fmt.Sprintf("url = %q", env.url)
-			if strings.HasPrefix(tc.config, "url") || tc.env[envURL] != "" {
-				url = ""
-			}
-			tc.run(t, env, fmt.Sprintf("provider \"circularo\" {\n  %s\n  username = %q\n  password = %q\n  %s\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n",
-				url, testUser, testPassword, tc.config))
-			if n := env.mock.Count("total"); n != 0 {
-				t.Errorf("the bad input still made %d API calls", n)
-			}
-		})
-	}
-}
-
-// Ways to authenticate that are missing a part or conflict.
-func TestProviderConfig_badAuthentication(t *testing.T) {
-	for _, tc := range []badInput{
-		{
-			name:   "token and username",
-			config: `token = "abc" username = "alice"`,
+			name:   "authentication conflict",
+			config: provider("  url = MOCK_URL\n  token = \"abc\"\n  username = \"alice\"\n"),
 			want:   []string{words("Invalid Attribute Combination"), words(`Attribute "username" cannot be specified when "token" is specified`)},
 		},
 		{
-			name:   "token and password",
-			config: `token = "abc" password = "secret-1"`,
-			want:   []string{words(`Attribute "password" cannot be specified when "token" is specified`)},
-		},
-		{
-			name:   "token and totp_secret",
-			config: `token = "abc" totp_secret = "JBSWY3DPEHPK3PXP"`,
-			want:   []string{words(`Attribute "totp_secret" cannot be specified when "token" is specified`)},
-		},
-		{
-			// A login set in the block wins over CIRCULARO_TOKEN, so the half login is what is wrong.
-			name:   "CIRCULARO_TOKEN and username",
-			config: `username = "alice"`,
-			env:    map[string]string{envToken: "abc"},
-			want:   []string{words("Missing password"), words("username is set but password is not: set password or the CIRCULARO_PASSWORD environment variable.")},
-		},
-		{
-			name: "no credentials at all",
-			want: []string{words("Missing Circularo credentials"), words("Set either token (or CIRCULARO_TOKEN), or username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD).")},
-		},
-		{
-			name:   "username without password",
-			config: `username = "alice"`,
-			want:   []string{words("Missing password"), words("username is set but password is not")},
-		},
-		{
-			name:   "password without username",
-			config: `password = "secret-1"`,
-			want:   []string{words("Missing username"), words("password is set but username is not: set username or the CIRCULARO_USERNAME environment variable.")},
-		},
-		{
-			name: "CIRCULARO_PASSWORD without username",
-			env:  map[string]string{envPassword: "secret-1"},
-			want: []string{words("Missing username")},
+			// Configure's authentication check, which no validator can make (the environment counts).
+			name:   "missing credentials",
+			config: provider("  url = MOCK_URL\n"),
+			want:   []string{words("Missing Circularo credentials"), words("Set either token (or CIRCULARO_TOKEN), or username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD).")},
 		},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			env := newTestEnv(t)
-			config := fmt.Sprintf("provider \"circularo\" {\n  url = %q\n  %s\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n",
-				env.url, strings.ReplaceAll(tc.config, `" `, "\"\n  "))
-			tc.run(t, env, config)
-			if n := env.mock.Count("total"); n != 0 {
-				t.Errorf("the bad input still made %d API calls", n)
-			}
-		})
+		t.Run(tc.name, tc.run)
 	}
 }
 
-// The data source's filters, wrong one at a time.
-func TestAPIKeysDataSource_badFilters(t *testing.T) {
-	for _, tc := range []badInput{
-		{
-			name:   "invalid description_regex",
-			config: `description_regex = "ci-("`,
-			want:   []string{words(`description_regex = "ci-("`), words("description_regex: error parsing regexp: missing closing ): `ci-(`.")},
-		},
-		{
-			name:   "unused_for in words",
-			config: `unused_for = "90 days"`,
-			want:   []string{words(`unused_for = "90 days"`), words(`unused_for: "90 days" is not a duration: unknown unit " days"`)},
-		},
-		{
-			name:   "unused_for negative",
-			config: `unused_for = "-90d"`,
-			want:   []string{words(`unused_for: "-90d" is negative`)},
-		},
-		{
-			name:   "older_than without unit",
-			config: `older_than = "365"`,
-			want:   []string{words(`older_than = "365"`), words(`older_than: "365" is not a duration`)},
-		},
-		{
-			name:   "older_than too long",
-			config: `older_than = "1000000d"`,
-			want:   []string{words(`older_than: "1000000d" is not a duration: 1000000d is too long.`)},
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			env := newTestEnv(t)
-			tc.run(t, env, env.dataSourceConfig(tc.config))
-			if n := env.mock.Count("total"); n != 0 {
-				t.Errorf("the bad input still made %d API calls", n)
-			}
-		})
-	}
+// One bad filter through `terraform plan`; TestAPIKeysDataSource_badFilters checks every filter
+// through the protocol server.
+func TestAPIKeysDataSource_badFiltersThroughTheCLI(t *testing.T) {
+	badInput{
+		config: func(e *testEnv) string { return e.dataSourceConfig(`description_regex = "ci-("`) },
+		want:   []string{words(`description_regex = "ci-("`), words("description_regex: error parsing regexp: missing closing ): `ci-(`.")},
+	}.run(t)
 }
 
 // Answers that are not the Circularo API's (a web page, a cut-off body, another JSON shape) give

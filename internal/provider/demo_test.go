@@ -14,6 +14,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 var demoConfig = config.StaticDirectory("../../examples/demo")
@@ -22,8 +23,10 @@ var demoConfig = config.StaticDirectory("../../examples/demo")
 // each apply prints is true once that apply is done: the revoking apply's all_keys lists only the keys
 // left, and stale_keys, whose keys that apply revoked, is gone. (all_keys was read before the
 // revocation, and listed the revoked keys, until the data source waited for the key resources.)
+//
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
-	env := newTestEnv(t)
+	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
@@ -56,7 +59,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 				ProtoV6ProviderFactories: factories,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(fresh), integration})),
-					stateCheckFunc(func() error {
+					testkit.Check(func() error {
 						if env.mock.KeyExists(stale.ID) {
 							return fmt.Errorf("the stale key %q was not revoked", stale.Description)
 						}

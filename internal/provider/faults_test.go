@@ -18,9 +18,9 @@ import (
 // Retry-After headers are still honoured as the mock sends them.
 func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
-	opts := options{now: e.now, retryWaitMin: time.Millisecond, retryWaitMax: 20 * time.Millisecond}
 	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": serverFactory(opts),
+		"circularo": NewTestServer(TestOptions{Now: e.now, LookupEnv: e.lookupEnv(),
+			RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond}),
 	}
 	resource.UnitTest(t, tc)
 }
@@ -96,8 +96,9 @@ func (e *testEnv) checkFaultsHappened(*terraform.State) error {
 // With a third of the calls throttled and a fifth failing with 503, applying and destroying many
 // keys still succeeds, and the server ends with exactly the declared keys.
 func TestAPIKeyResource_survivesThrottlingAndServerErrors(t *testing.T) {
+	t.Parallel()
 	const count = 15
-	env := newTestEnv(t)
+	env := newEnv(t)
 	unmanaged := []mockserver.Key{
 		env.mock.AddKey(testUser, mockserver.Key{Description: "unmanaged-1"}),
 		env.mock.AddKey(testUser, mockserver.Key{Description: "fault-key-0"}), // same description as a managed key
@@ -134,8 +135,9 @@ func TestAPIKeyResource_survivesThrottlingAndServerErrors(t *testing.T) {
 // Create calls whose answers are lost after the key was made are recovered by adopting the key:
 // the server ends with exactly the declared keys, and the state holds them.
 func TestAPIKeyResource_lostCreateAnswersAreAdopted(t *testing.T) {
+	t.Parallel()
 	const count = 3
-	env := newTestEnv(t)
+	env := newEnv(t)
 	env.mock.SetFaults(mockserver.Faults{DropCreateResponses: 2})
 	env.fastRetryTest(t, resource.TestCase{
 		CheckDestroy: env.checkOnlyKeysLeft(),

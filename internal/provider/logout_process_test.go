@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // TestProviderProcess_logsOutAtExit runs the built provider binary under the real terraform CLI, as
@@ -19,6 +21,7 @@ import (
 // open session although the command logged in. It also checks that no secret reaches the CLI's
 // output or a TRACE log.
 func TestProviderProcess_logsOutAtExit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the provider and runs terraform several times")
 	}
@@ -27,15 +30,9 @@ func TestProviderProcess_logsOutAtExit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	providerDir := t.TempDir()
-	if _, err := terraformcli.BuildProvider(ctx, providerDir); err != nil {
-		t.Fatal(err)
-	}
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), providerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = wd.WriteConfig(fmt.Sprintf(`
+	wd := testkit.Workdir(t) // the provider binary is built once per test binary
+	baseEnv := wd.Env
+	err := wd.WriteConfig(fmt.Sprintf(`
 terraform {
   required_providers {
     circularo = {
@@ -85,7 +82,7 @@ output "key_count" {
 		t.Helper()
 		collectKeys()
 		loginsBefore := env.mock.Count("login")
-		wd.Env = extraEnv
+		wd.Env = append(slices.Clip(baseEnv), extraEnv...)
 		out, err := wd.Run(ctx, args...)
 		if err != nil {
 			t.Fatal(err)

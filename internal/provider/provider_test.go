@@ -1,8 +1,9 @@
 package provider
 
 import (
+	"context"
 	"fmt"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -14,34 +15,55 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // The user every test logs in as, unless it says otherwise.
 const (
-	testUser     = "alice"
-	testPassword = "alice-password-1"
+	testUser     = testkit.User
+	testPassword = testkit.Password
 )
 
-// testEnv is one mock Circularo server and the provider configured against it.
+// day is 24 hours, the unit of rotation and staleness.
+const day = testkit.Day
+
+// testEnv is one mock Circularo server (a testkit.Env) and the provider configured against it.
 type testEnv struct {
 	mock *mockserver.Server
 	url  string
 	now  func() time.Time
+	// kit is the environment that the provider reads instead of the process's. Without it (a testEnv
+	// built by newTestEnv or as a literal) the provider reads the process's, which the test must clear
+	// with clearCircularoEnv and so cannot run in parallel.
+	kit *testkit.Env
 }
 
-// newTestEnv starts a mock server with the test user (plus any given users) and stops it when the
-// test ends. It also clears CIRCULARO_* variables so that a developer's environment cannot leak in.
-func newTestEnv(t *testing.T, users ...mockserver.User) *testEnv {
+// newEnv starts the test's mock environment (see testkit.New for the options). The provider sees
+// only the environment given through setEnv or testkit.WithProviderEnv, so the test may run in
+// parallel with others.
+func newEnv(t *testing.T, opts ...testkit.Option) *testEnv {
+	t.Helper()
+	kit := testkit.New(t, opts...)
+	return &testEnv{mock: kit.Mock, url: kit.URL, now: kit.Now, kit: kit}
+}
+
+// newTestEnv is newEnv with the provider reading the process's environment, whose CIRCULARO_*
+// variables it clears (with t.Setenv: the test stays serial). Kept for config_test.go's t.Setenv cases.
+func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	clearCircularoEnv(t)
-	mock := mockserver.New(mockserver.Options{})
-	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
-	for _, u := range users {
-		mock.AddUser(u)
-	}
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	return &testEnv{mock: mock, url: srv.URL, now: time.Now}
+	e := newEnv(t)
+	e.kit = nil
+	return e
+}
+
+// newWrappedTestEnv is newTestEnv with the mock served behind wrap. Kept for config_test.go.
+func newWrappedTestEnv(t *testing.T, wrap func(http.Handler) http.Handler, users ...mockserver.User) *testEnv {
+	t.Helper()
+	clearCircularoEnv(t)
+	e := newEnv(t, testkit.WithHandler(wrap), testkit.WithUsers(users...))
+	e.kit = nil
+	return e
 }
 
 func clearCircularoEnv(t *testing.T) {
@@ -54,12 +76,37 @@ func clearCircularoEnv(t *testing.T) {
 	}
 }
 
+// setEnv sets a variable of the provider's environment for the rest of t (see testkit.Env.Setenv).
+func (e *testEnv) setEnv(t *testing.T, name, value string) {
+	t.Helper()
+	e.kit.Setenv(t, name, value)
+}
+
+// lookupEnv is the provider's environment: the kit's, or nil (os.LookupEnv) without a kit.
+func (e *testEnv) lookupEnv() func(string) (string, bool) {
+	if e.kit == nil {
+		return nil
+	}
+	return e.kit.LookupEnv
+}
+
+// options are the provider options of the environment: its clock and its environment lookup.
+func (e *testEnv) options() options {
+	return options{now: e.now, lookupEnv: e.lookupEnv()}
+}
+
+// server serves the provider through NewTestServer, the test constructor, as Serve serves it.
+func (e *testEnv) server() testkit.ServerFactory {
+	return NewTestServer(TestOptions{Now: e.now, LookupEnv: e.lookupEnv()})
+}
+
 // factories serves the provider in-process to the terraform CLI that the test framework runs.
 func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": serverFactory(options{now: e.now}),
-	}
+	return map[string]func() (tfprotov6.ProviderServer, error){"circularo": e.server()}
 }
+
+// newObserver observes the providers of env's tests (see testkit.Observer).
+func newObserver(env *testEnv) *testkit.Observer { return testkit.NewObserver(env.mock, env.server()) }
 
 // serverFactory serves a provider built with opts through the same server as Serve.
 func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
@@ -69,24 +116,12 @@ func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
 
 // providerBlock configures the provider for the mock with the test user, plus extra attributes.
 func (e *testEnv) providerBlock(extra ...string) string {
-	return fmt.Sprintf(`
-provider "circularo" {
-  url      = %q
-  username = %q
-  password = %q
-  %s
-}
-`, e.url, testUser, testPassword, strings.Join(extra, "\n  "))
+	return (&testkit.Env{URL: e.url}).ProviderBlock(extra...)
 }
 
 // tokenProviderBlock configures the provider for the mock with an existing token only.
 func (e *testEnv) tokenProviderBlock(token string) string {
-	return fmt.Sprintf(`
-provider "circularo" {
-  url   = %q
-  token = %q
-}
-`, e.url, token)
+	return (&testkit.Env{URL: e.url}).TokenProviderBlock(token)
 }
 
 // keyValue returns the token value that a resource holds in the state.
@@ -121,9 +156,18 @@ func (e *testEnv) unitTest(t *testing.T, tc resource.TestCase) {
 
 // mockKey is a key created age ago, last used at lastUsed (nil: never).
 func mockKey(description string, age time.Duration, lastUsed *time.Time) mockserver.Key {
-	return mockserver.Key{
-		Description: description,
-		Created:     time.Now().Add(-age).UTC().Truncate(time.Second),
-		LastUsed:    lastUsed,
-	}
+	return testkit.Key(description, age, lastUsed)
+}
+
+// serverFactoryClosingSessions is serverFactory with a session registry of the test's own, whose
+// sessions are logged out when the test ends, as Serve logs out a process's sessions at exit.
+func serverFactoryClosingSessions(t *testing.T, opts options) func() (tfprotov6.ProviderServer, error) {
+	t.Helper()
+	opts.sessions = &sessionRegistry{}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		opts.sessions.closeAll(ctx)
+	})
+	return serverFactory(opts)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // Every plan that revokes a key reviews it by the key's use as Circularo reports it when the plan is
@@ -101,25 +102,18 @@ func (u *usedKey) useAsToken(t *testing.T) {
 }
 
 // warning is the recent-use warning about this key, built when the check runs (after the use).
-func (u *usedKey) warning(verb string) warning {
+func (u *usedKey) warning(verb string) testkit.Warning {
 	return recentUseWarning(u.description, client.Fingerprint(u.key.ID), *u.key.LastUsed, verb)
-}
-
-// lazyCheck builds its plan check when the check runs, for values known only after a PreConfig.
-type lazyCheck func() plancheck.PlanCheck
-
-func (c lazyCheck) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	c().CheckPlan(ctx, req, resp)
 }
 
 // reviewedPlan is the checks of one plan that revokes both keys: the actions, the one warning about
 // the used key (by its fresh use), and the API calls of the whole plan.
-func reviewedPlan(env *testEnv, obs *observer, used *usedKey, action plancheck.ResourceActionType, verb string, calls map[string]int) []plancheck.PlanCheck {
+func reviewedPlan(env *testEnv, obs *testkit.Observer, used *usedKey, action plancheck.ResourceActionType, verb string, calls map[string]int) []plancheck.PlanCheck {
 	return []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("circularo_api_key.used", action),
 		plancheck.ExpectResourceAction("circularo_api_key.idle", action),
-		lazyCheck(func() plancheck.PlanCheck { return obs.expectWarnings(used.warning(verb)) }),
-		expectAPICalls{env.mock, calls},
+		testkit.LazyPlanCheck(func() plancheck.PlanCheck { return obs.ExpectWarnings(used.warning(verb)) }),
+		testkit.ExpectAPICalls(env.mock, calls),
 	}
 }
 
@@ -127,10 +121,11 @@ func reviewedPlan(env *testEnv, obs *observer, used *usedKey, action plancheck.R
 // integration used after the last apply, with and without refresh; a plan that revokes nothing still
 // calls no API.
 func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
@@ -140,14 +135,14 @@ func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 				Config:    twoKeys(env, "", ""),
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, map[string]int{}}},
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneListCall}},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, map[string]int{})},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneListCall)},
 				},
 			},
 			{
 				PreConfig: func() {
 					used.useAsToken(t)
-					obs.reset()
+					obs.Reset()
 					env.mock.ResetCounts()
 				},
 				Config:             env.providerBlock(), // both resource blocks removed
@@ -164,17 +159,18 @@ func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 
 // plan -destroy warns about the key used after the last apply, with and without refresh.
 func TestAPIKeyResource_destroyReviewsCurrentUse(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
 			{
 				PreConfig: func() {
 					used.setLastUsed(t, time.Now().Add(-time.Minute))
-					obs.reset()
+					obs.Reset()
 					env.mock.ResetCounts()
 				},
 				Config:             twoKeys(env, "", ""),
@@ -195,17 +191,18 @@ func TestAPIKeyResource_destroyReviewsCurrentUse(t *testing.T) {
 
 // A new description replaces both keys: the plan warns about the one used after the last apply.
 func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
 			{
 				PreConfig: func() {
 					used.setLastUsed(t, time.Now().Add(-time.Minute))
-					obs.reset()
+					obs.Reset()
 					env.mock.ResetCounts()
 				},
 				Config:             twoKeys(env, " renamed", ""),
@@ -224,14 +221,15 @@ func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
 // the time of the last refresh that the state records, so a plan without refresh rotates too once a
 // refresh after the due date has been stored.
 func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
-	clock := newTestClock()
-	env := newClockedTestEnv(t, clock)
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
 	created := clock.Now()
 	dueAt := created.Add(30 * day)
 	var idleFingerprint string
-	obs.unitTest(t, resource.TestCase{
+	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", `rotate_after = "30d"`)},
@@ -249,7 +247,7 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 					idle := &usedKey{env: env, description: "idle-key"}
 					idle.find(t)
 					idleFingerprint = client.Fingerprint(idle.key.ID)
-					obs.reset()
+					obs.Reset()
 					env.mock.ResetCounts()
 				},
 				Config:             twoKeys(env, "", `rotate_after = "30d"`),
@@ -264,25 +262,26 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 	})
 }
 
-func rotationPlan(env *testEnv, obs *observer, used *usedKey, idleFingerprint *string, dueAt time.Time) []plancheck.PlanCheck {
+func rotationPlan(env *testEnv, obs *testkit.Observer, used *usedKey, idleFingerprint *string, dueAt time.Time) []plancheck.PlanCheck {
 	return []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("circularo_api_key.used", plancheck.ResourceActionDestroyBeforeCreate),
 		plancheck.ExpectResourceAction("circularo_api_key.idle", plancheck.ResourceActionDestroyBeforeCreate),
-		lazyCheck(func() plancheck.PlanCheck {
-			return obs.expectWarnings(
+		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+			return obs.ExpectWarnings(
 				used.warning("replaces"),
 				rotationWarning(used.description, client.Fingerprint(used.key.ID), dueAt),
 				rotationWarning("idle-key", *idleFingerprint, dueAt),
 			)
 		}),
-		expectAPICalls{env.mock, oneListCall},
+		testkit.ExpectAPICalls(env.mock, oneListCall),
 	}
 }
 
 // Removing the block of the key the provider authenticates with fails the plan, even without a
 // refresh and without a list call: the guard needs only the configured token.
 func TestAPIKeyResource_removalOfOwnKeyFailsWithoutListCall(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
 	fingerprint := client.Fingerprint(self.ID)
 	adopt := fmt.Sprintf(`
@@ -354,7 +353,8 @@ func diagStrings(diags diag.Diagnostics) []string {
 // The review reads the key's use from Circularo, once for any number of keys, returns the key as
 // Circularo reports it, and says nothing about a key that is already gone.
 func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
 	recent := env.mock.AddKey(testUser, mockKey("recent", 100*day, &recentUse))
@@ -389,6 +389,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 // When the list cannot be read, the review falls back to the state's last use and says so; it
 // warns even when the state shows no recent use, so that silence never stands for a checked key.
 func TestReviewRevocation_listUnreadable(t *testing.T) {
+	t.Parallel()
 	now := time.Now().UTC().Truncate(time.Second)
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
 	for _, tc := range []struct {
@@ -407,7 +408,7 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 		{"warning off", &recentUse, 0, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newTestEnv(t)
+			env := newEnv(t)
 			key := env.mock.AddKey(testUser, mockKey("k", 100*day, &recentUse))
 			env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 			data := reviewData(t, env, loginCreds)
@@ -436,7 +437,8 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 
 // The self-revocation guard errors without any API call: the configured token is known.
 func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.ID})
 	var diags diag.Diagnostics

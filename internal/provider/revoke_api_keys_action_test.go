@@ -16,6 +16,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 const revokeAction = "action.circularo_revoke_api_keys.this"
@@ -92,16 +93,16 @@ func strs(values ...string) []tftypes.Value {
 // invoke actions (no -invoke, no action plan checks), so these tests drive the real CLI through
 // internal/terraformcli, as users do.
 type actionCLI struct {
-	ctx         context.Context
-	providerDir string
+	ctx context.Context
 }
 
-// TestRevokeAPIKeysAction_CLI runs the action with `terraform plan -invoke` and `terraform apply
+// TestRevokeAPIKeysAction_planAndApplyInvoke runs the action with `terraform plan -invoke` and `terraform apply
 // -invoke` against the mock. It needs Terraform 1.14 or later (the first with actions) and skips
 // otherwise, and under OpenTofu, which has no actions (1.12.6 has no action block and no -invoke).
 // The tfversion checks of terraform-plugin-testing need a resource.TestCase, which cannot run an
-// action, so the gate asks the CLI for its version itself. The subtests share one provider build.
-func TestRevokeAPIKeysAction_CLI(t *testing.T) {
+// action, so the gate asks the CLI for its version itself. The provider binary is built once per test binary (testkit.ProviderDir).
+func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the provider and runs terraform several times")
 	}
@@ -112,10 +113,8 @@ func TestRevokeAPIKeysAction_CLI(t *testing.T) {
 	} else if why != "" {
 		t.Skip(why)
 	}
-	cli := &actionCLI{ctx: ctx, providerDir: t.TempDir()}
-	if _, err := terraformcli.BuildProvider(ctx, cli.providerDir); err != nil {
-		t.Fatal(err)
-	}
+	cli := &actionCLI{ctx: ctx}
+	testkit.ProviderDir(t) // build (once per test binary) before the subtests
 	t.Run("plan reviews and apply revokes exactly the listed keys", cli.testReviewAndRevoke)
 	t.Run("the provider's own token is never revoked", cli.testSelfRevocation)
 	t.Run("a partial failure names the failed key and a rerun finishes", cli.testPartialFailureAndRerun)
@@ -136,10 +135,7 @@ type actionRun struct {
 func (c *actionCLI) newRun(t *testing.T) *actionRun {
 	t.Helper()
 	env, recorder := newRecordingTestEnv(t)
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), c.providerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wd := testkit.Workdir(t)
 	return &actionRun{t: t, cli: c, env: env, recorder: recorder, wd: wd, secrets: map[string]bool{testPassword: true}}
 }
 
@@ -352,7 +348,7 @@ func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
 	other := r.addKey(mockKey("stale", 200*day, nil))
 	// The token comes from the environment: not even the config holds it.
-	r.wd.Env = []string{"CIRCULARO_TOKEN=" + own.ID}
+	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.ID)
 	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.url), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {

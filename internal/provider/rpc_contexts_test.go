@@ -26,6 +26,7 @@ func (s *keepingServer) ReadResource(ctx context.Context, _ *tfprotov6.ReadResou
 }
 
 func TestContextReleasingServer_releasesTheRPCContext(t *testing.T) {
+	t.Parallel()
 	downstream := &keepingServer{}
 	server := contextReleasingServer{downstream}
 	rpcCtx, endRPC := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "request"))
@@ -45,6 +46,7 @@ func TestContextReleasingServer_releasesTheRPCContext(t *testing.T) {
 }
 
 func TestContextReleasingServer_cancelsWithTheRPC(t *testing.T) {
+	t.Parallel()
 	rpcCtx, endRPC := context.WithCancel(context.Background())
 	rc := newReleasableContext(rpcCtx)
 	child, cancelChild := context.WithCancel(rc)

@@ -1,11 +1,7 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // scaleKeyCount is enough keys for Terraform to refresh them concurrently (its parallelism is 10),
@@ -34,57 +31,12 @@ data "circularo_api_keys" "all" {}
 	return config
 }
 
-// expectAPICalls is a plan check: the terraform command that made the plan called the mock exactly
-// as want says (a route missing from want was not called), counted since the previous reset. It then
-// resets the counters, so that the next check sees the next command's calls alone.
-//
-// terraform-plugin-testing starts a new provider server for every terraform command, and Terraform
-// configures it once, so each command is one provider process with one Session: "login": 1 proves
-// that, and "list_keys": 1 beside it proves one list per provider process.
-type expectAPICalls struct {
-	mock *mockserver.Server
-	want map[string]int
-}
-
-func (c expectAPICalls) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	got := c.mock.Counts()
-	c.mock.ResetCounts()
-	if err := compareCalls(got, c.want); err != nil {
-		resp.Error = err
-	}
-}
-
-// compareCalls reports any route whose count differs from want. "total" is the sum of the others,
-// and "logout" happens when Terraform stops the provider, which may be before or after the check.
-func compareCalls(got, want map[string]int) error {
-	var diffs []string
-	routes := slices.Sorted(maps.Keys(got))
-	for route := range want {
-		if _, ok := got[route]; !ok {
-			routes = append(routes, route)
-		}
-	}
-	for _, route := range routes {
-		if route == "total" || route == "logout" {
-			continue
-		}
-		if got[route] != want[route] {
-			diffs = append(diffs, fmt.Sprintf("%s: %d calls, want %d", route, got[route], want[route]))
-		}
-	}
-	if len(diffs) > 0 {
-		return fmt.Errorf("API calls differ from what one provider process should make (all counts: %v):\n  %s",
-			got, strings.Join(diffs, "\n  "))
-	}
-	return nil
-}
-
 // checkCalls is the same comparison as a TestCheckFunc, for the apply of a step.
 func (e *testEnv) checkCalls(want map[string]int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		got := e.mock.Counts()
 		e.mock.ResetCounts()
-		return compareCalls(got, want)
+		return testkit.CompareCalls(got, want)
 	}
 }
 
@@ -94,7 +46,8 @@ func resetCounts(mock *mockserver.Server) func() { return mock.ResetCounts }
 // source, and counts the list calls of every terraform command: one per provider process that
 // needs the API, never one per key, and none for planning without a refresh.
 func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	oneList := map[string]int{"login": 1, "list_keys": 1}
 	noCalls := map[string]int{}
 	env.unitTest(t, resource.TestCase{
@@ -107,8 +60,8 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				PreConfig: resetCounts(env.mock),
 				Check:     env.checkCalls(map[string]int{"login": 1, "list_keys": 1, "create_key": scaleKeyCount}),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, noCalls}},
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, noCalls)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
 				},
 			},
 			{
@@ -118,9 +71,9 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Planning 25 unchanged keys (plan modifiers included) calls nothing.
-					PostApplyPreRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, noCalls}},
+					PostApplyPreRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, noCalls)},
 					// Refreshing 25 keys lists once.
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
 				},
 			},
 			{
@@ -130,8 +83,8 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				PreConfig: resetCounts(env.mock),
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
 				},
 			},
 			{
@@ -149,8 +102,8 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 					},
 				),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectAPICalls{env.mock, oneList}},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
 				},
 			},
 		},

@@ -25,6 +25,8 @@ import (
 
 // traceLog sends Terraform's and the provider's logs, at TRACE, to a file of the test's own. The
 // test framework writes both the CLI's log and the in-process provider's tflog output there.
+// terraform-plugin-testing and the CLI read TF_LOG and TF_ACC_LOG_PATH from the process's
+// environment only, so the tests that call it use t.Setenv and stay serial.
 func traceLog(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "terraform-trace.log")
@@ -124,8 +126,8 @@ func TestSecrets_traceLogWithPasswordLogin(t *testing.T) {
 	logPath := traceLog(t)
 	env, recorder := newRecordingTestEnv(t)
 	existing := env.mock.AddKey(testUser, mockserver.Key{Description: "made by hand"})
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
 	var secrets secretSet
 	secrets.add("the password", testPassword)
 	secrets.addKeys(env.mock)
@@ -185,7 +187,7 @@ func TestSecrets_traceLogWithTokens(t *testing.T) {
 	secrets.add("the password", testPassword)
 	secrets.addKeys(env.mock)
 
-	t.Setenv(envToken, automation.ID)
+	env.setEnv(t, envToken, automation.ID)
 	env.unitTest(t, testresource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
 			if left := env.mock.Keys(testUser); len(left) != 1 || left[0].ID != automation.ID {
@@ -213,9 +215,9 @@ data "circularo_api_keys" "test" {
 		t.Fatalf("token mode logged in %d times", n)
 	}
 
-	t.Setenv(envToken, "")
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	env.setEnv(t, envToken, "")
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
 	env.unitTest(t, testresource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		Steps: []testresource.TestStep{{
@@ -234,7 +236,7 @@ data "circularo_api_keys" "test" {
 // none either.
 func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 	logPath := traceLog(t)
-	env := newTestEnv(t)
+	env := newEnv(t)
 	revoked := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
 	env.mock.RevokeKey(revoked.ID)
 	kept := env.mock.AddKey(testUser, mockserver.Key{Description: "kept"})
@@ -248,16 +250,16 @@ func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 
 	dataSource := env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n"
 	t.Run("wrong password", func(t *testing.T) {
-		t.Setenv(envUsername, testUser)
-		t.Setenv(envPassword, wrongPassword)
+		env.setEnv(t, envUsername, testUser)
+		env.setEnv(t, envPassword, wrongPassword)
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("check username and password")).run(t, env, dataSource)
 	})
 	t.Run("revoked token", func(t *testing.T) {
-		t.Setenv(envToken, revoked.ID)
+		env.setEnv(t, envToken, revoked.ID)
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("The server rejected the token")).run(t, env, dataSource)
 	})
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
 	t.Run("error page quoting a key", func(t *testing.T) {
 		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
 			Status: 500, ContentType: "text/html", Body: "<html><pre>panic: key " + kept.ID + " broke</pre></html>",
@@ -284,6 +286,7 @@ func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 
 // Every attribute that holds a secret is marked sensitive, so Terraform hides it in plans and output.
 func TestSchemas_secretsAreSensitive(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := newWithOptions("test", options{})()
 	type attr struct {

@@ -18,6 +18,7 @@ import (
 // StopProvider (hundreds of MiB over thousands of keys): without contextReleasingServer, no value
 // is ever collected and this test fails.
 func TestNewServer_frameworkLetsGoOfRPCContexts(t *testing.T) {
+	t.Parallel()
 	server := newServer(New("test")())()
 	type payloadKey struct{}
 	const rpcs = 20
@@ -46,7 +47,8 @@ func TestNewServer_frameworkLetsGoOfRPCContexts(t *testing.T) {
 	runtime.KeepAlive(server) // the server, and whatever it holds, lives on between RPCs
 }
 
-func TestQuietSDKLogs(t *testing.T) {
+func TestQuietSDKLogs_offUnlessTerraformShowsProviderLogs(t *testing.T) {
+	t.Parallel()
 	off := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"}
 	for name, tc := range map[string]struct {
 		env, want map[string]string
@@ -91,10 +93,10 @@ func TestNewServer_servesEveryFrameworkRPC(t *testing.T) {
 		}
 	}
 	server := newServer(New("test")())()
-	if _, ok := server.(tfprotov6.ProviderServerWithListResource); !ok {
-		t.Error("the served server is not a tfprotov6.ProviderServerWithListResource: terraform query cannot reach list resources")
+	if _, ok := server.(tfprotov6.ListResourceServer); !ok {
+		t.Error("the served server is not a tfprotov6.ListResourceServer: terraform query cannot reach list resources")
 	}
-	if _, ok := server.(tfprotov6.ProviderServerWithActions); !ok {
-		t.Error("the served server is not a tfprotov6.ProviderServerWithActions: actions cannot be planned or invoked")
+	if _, ok := server.(tfprotov6.ActionServer); !ok {
+		t.Error("the served server is not a tfprotov6.ActionServer: actions cannot be planned or invoked")
 	}
 }

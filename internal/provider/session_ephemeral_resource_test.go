@@ -23,6 +23,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // sessionRecorder passes requests to the mock and remembers every session token that a login
@@ -62,14 +63,14 @@ func (r *sessionRecorder) Tokens() []string {
 	return slices.Clone(r.tokens)
 }
 
-// newRecordingTestEnv is newTestEnv with the mock behind a sessionRecorder.
+// newRecordingTestEnv is newEnv with the mock behind a sessionRecorder.
 func newRecordingTestEnv(t *testing.T, users ...mockserver.User) (*testEnv, *sessionRecorder) {
 	t.Helper()
 	var recorder *sessionRecorder
-	env := newWrappedTestEnv(t, func(mock http.Handler) http.Handler {
+	env := newEnv(t, testkit.WithUsers(users...), testkit.WithHandler(func(mock http.Handler) http.Handler {
 		recorder = &sessionRecorder{next: mock}
 		return recorder
-	}, users...)
+	}))
 	return env, recorder
 }
 
@@ -135,7 +136,8 @@ func (c sessionTokenOnlyIn) CheckState(_ context.Context, req statecheck.CheckSt
 	}
 }
 
-func TestSessionEphemeralResource(t *testing.T) {
+func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
+	t.Parallel()
 	env, recorder := newRecordingTestEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "seen through the session"})
 	factories := env.factories()
@@ -195,7 +197,8 @@ resource "echo" "test" {}
 	}
 }
 
-func TestSessionEphemeralResource_MFA(t *testing.T) {
+func TestSessionEphemeralResource_mfaAccount(t *testing.T) {
+	t.Parallel()
 	env, recorder := newRecordingTestEnv(t, mfaTestAccount())
 	factories := env.factories()
 	factories["echo"] = echoprovider.NewProviderServer()
@@ -232,7 +235,8 @@ resource "echo" "test" {}
 }
 
 func TestSessionEphemeralResource_tokenMode(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
 	errorCheck := expectErrorWithout([]string{key.ID},
 		words("Could not open a Circularo session"),

@@ -1,15 +1,10 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -22,6 +17,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // The workflow examples are complete configurations: they run here as they are, from their
@@ -31,117 +27,25 @@ var (
 	rotateKeysWorkflow     = config.StaticDirectory("../../examples/workflows/rotate-keys")
 )
 
-// useWorkflowEnvironment points the examples' empty provider block at the mock, and serves the
-// in-process provider under the examples' source address circularo/circularo.
+// useWorkflowEnvironment points the examples' empty provider block at the mock through the
+// provider's environment, and serves the in-process provider under the examples' source address
+// circularo/circularo. terraform-plugin-testing reads TF_ACC_PROVIDER_NAMESPACE from the process's
+// environment only, so these tests set it with t.Setenv and stay serial.
 func (e *testEnv) useWorkflowEnvironment(t *testing.T) {
 	t.Helper()
-	t.Setenv(envURL, e.url)
-	t.Setenv(envUsername, testUser)
-	t.Setenv(envPassword, testPassword)
+	e.kit.LoginEnv(envURL, envUsername, envPassword)
 	t.Setenv(resource.EnvTfAccProviderNamespace, "circularo")
-}
-
-// workflowTest runs a test case of a workflow example. The examples configure the provider, which
-// terraform-plugin-testing takes for step-level providers: the factories go on every step.
-func (o *observer) workflowTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	factories := o.factories()
-	for i := range tc.Steps {
-		tc.Steps[i].ProtoV6ProviderFactories = factories
-	}
-	resource.UnitTest(t, tc)
 }
 
 func staleAddress(k mockserver.Key) string {
 	return fmt.Sprintf("circularo_api_key.stale[%q]", client.Fingerprint(k.ID))
 }
 
-// expectChangesExactly fails unless the plan changes (or imports) exactly these resources, each with
-// this action, and every destroyed key shows its description, created and last use as on the mock.
-func expectChangesExactly(want map[string]plancheck.ResourceActionType, keys map[string]mockserver.Key) plancheck.PlanCheck {
-	return planCheckFunc(func(plan *tfjson.Plan) error {
-		var problems, changed []string
-		for _, rc := range plan.ResourceChanges {
-			if rc.Change.Actions.NoOp() && rc.Change.Importing == nil {
-				continue
-			}
-			changed = append(changed, rc.Address)
-			what := fmt.Sprint(rc.Change.Actions)
-			if rc.Change.Importing != nil {
-				what = "imported " + what
-			}
-			if action, ok := want[rc.Address]; !ok {
-				problems = append(problems, fmt.Sprintf("%s is planned %s, want no change", rc.Address, what))
-			} else if !hasAction(rc.Change.Actions, action) {
-				problems = append(problems, fmt.Sprintf("%s is planned %s, want %s", rc.Address, what, action))
-			}
-			k, ok := keys[rc.Address]
-			if !ok || !rc.Change.Actions.Delete() {
-				continue
-			}
-			before, _ := rc.Change.Before.(map[string]any)
-			wantBefore := map[string]any{
-				"description": k.Description,
-				"created":     k.Created.Format(time.RFC3339),
-				"last_used":   nil,
-			}
-			if k.LastUsed != nil {
-				wantBefore["last_used"] = k.LastUsed.Format(time.RFC3339)
-			}
-			for attr, v := range wantBefore {
-				if before[attr] != v {
-					problems = append(problems, fmt.Sprintf("%s shows %s = %v, want %v", rc.Address, attr, before[attr], v))
-				}
-			}
-		}
-		for address := range want {
-			if !slices.Contains(changed, address) {
-				problems = append(problems, address+" is not in the plan")
-			}
-		}
-		sort.Strings(problems)
-		if len(problems) > 0 {
-			return fmt.Errorf("%s", strings.Join(problems, "\n"))
-		}
-		return nil
-	})
-}
-
-func hasAction(actions tfjson.Actions, want plancheck.ResourceActionType) bool {
-	switch want {
-	case plancheck.ResourceActionNoop:
-		return actions.NoOp()
-	case plancheck.ResourceActionCreate:
-		return actions.Create()
-	case plancheck.ResourceActionUpdate:
-		return actions.Update()
-	case plancheck.ResourceActionDestroy:
-		return actions.Delete()
-	case plancheck.ResourceActionCreateBeforeDestroy:
-		return actions.CreateBeforeDestroy()
-	case plancheck.ResourceActionDestroyBeforeCreate:
-		return actions.DestroyBeforeCreate()
-	}
-	return false
-}
-
-type stateCheckFunc func() error
-
-func (f stateCheckFunc) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f()
-}
-
-type planCheckFunc func(*tfjson.Plan) error
-
-func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	resp.Error = f(req.Plan)
-}
-
 // The audit workflow: the first apply adopts exactly the stale keys and creates none; the destroy
 // plan lists exactly those keys with description, created and last use; the destroy leaves exactly
 // the fresh keys; and the plan after that is empty.
 func TestWorkflow_auditStaleKeys(t *testing.T) {
-	env := newTestEnv(t)
+	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -174,15 +78,15 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 		actions = append(actions, plancheck.ExpectResourceAction(address, plancheck.ResourceActionDestroy))
 	}
 
-	obs.workflowTest(t, resource.TestCase{
+	obs.StepsTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
 				ConfigDirectory: auditStaleKeysWorkflow,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{expectChangesExactly(adoption, nil)},
+					PreApply: []plancheck.PlanCheck{testkit.ExpectChangesExactly(adoption, nil)},
 				},
-				ConfigStateChecks: append(adoptedState, stateCheckFunc(func() error {
+				ConfigStateChecks: append(adoptedState, testkit.Check(func() error {
 					if n := env.mock.Count("create_key"); n != 0 {
 						return fmt.Errorf("the adoption created %d keys", n)
 					}
@@ -197,7 +101,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 				ConfigDirectory: auditStaleKeysWorkflow,
 				Destroy:         true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: append(actions, expectChangesExactly(revocation, staleByAddress)),
+					PreApply: append(actions, testkit.ExpectChangesExactly(revocation, staleByAddress)),
 				},
 			},
 			{
@@ -208,7 +112,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{
-						expectChangesExactly(nil, nil),
+						testkit.ExpectChangesExactly(nil, nil),
 						plancheck.ExpectKnownOutputValue("stale_keys", knownvalue.MapExact(map[string]knownvalue.Check{})),
 					},
 				},
@@ -239,7 +143,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 // refreshes first) revokes it with the others and warns about it by name, because the workflow sets
 // revocation_warning_window to unused_for.
 func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
-	env := newTestEnv(t)
+	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -247,13 +151,13 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	revived := env.mock.AddKey(testUser, mockKey("revived", 400*day, &oldUse))
 	stillStale := env.mock.AddKey(testUser, mockKey("still-stale", 400*day, &oldUse))
 	usedAgain := now.Add(-10 * day)
-	obs.workflowTest(t, resource.TestCase{
+	obs.StepsTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
 				ConfigDirectory: auditStaleKeysWorkflow,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{expectChangesExactly(map[string]plancheck.ResourceActionType{
+					PreApply: []plancheck.PlanCheck{testkit.ExpectChangesExactly(map[string]plancheck.ResourceActionType{
 						staleAddress(revived):    plancheck.ResourceActionNoop,
 						staleAddress(stillStale): plancheck.ResourceActionNoop,
 					}, nil)},
@@ -267,23 +171,23 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{
-						expectChangesExactly(map[string]plancheck.ResourceActionType{
+						testkit.ExpectChangesExactly(map[string]plancheck.ResourceActionType{
 							staleAddress(revived): plancheck.ResourceActionDestroy,
 						}, nil),
 					},
 				},
 			},
 			{
-				PreConfig:       obs.reset,
+				PreConfig:       obs.Reset,
 				ConfigDirectory: auditStaleKeysWorkflow,
 				Destroy:         true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
-						expectChangesExactly(map[string]plancheck.ResourceActionType{
+						testkit.ExpectChangesExactly(map[string]plancheck.ResourceActionType{
 							staleAddress(revived):    plancheck.ResourceActionDestroy,
 							staleAddress(stillStale): plancheck.ResourceActionDestroy,
 						}, nil),
-						obs.expectWarnings(recentUseWarning("revived", client.Fingerprint(revived.ID), usedAgain, "destroys")),
+						obs.ExpectWarnings(recentUseWarning("revived", client.Fingerprint(revived.ID), usedAgain, "destroys")),
 					},
 				},
 			},
@@ -295,8 +199,8 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 // before, a new keepers generation replaces the reporting key, each with no gap, and neither
 // rotation touches the other key.
 func TestWorkflow_rotateKeys(t *testing.T) {
-	clock := newTestClock()
-	env := newClockedTestEnv(t, clock)
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
 	const (
@@ -310,7 +214,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 	reportingToken := statecheck.CompareValue(compare.ValuesDiffer())
 	reportingKept := statecheck.CompareValue(compare.ValuesSame())
 	deployKept := statecheck.CompareValue(compare.ValuesSame())
-	obs.workflowTest(t, resource.TestCase{
+	obs.StepsTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -333,7 +237,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 			{
 				PreConfig: func() {
 					clock.Advance(time.Minute)
-					obs.reset()
+					obs.Reset()
 				},
 				ConfigDirectory: rotateKeysWorkflow,
 				ConfigVariables: generation(1),
@@ -352,10 +256,10 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 					statecheck.CompareValuePairs(deploy, tfjsonpath.New("id"),
 						"terraform_data.deploy_integration", tfjsonpath.New("triggers_replace"), compare.ValuesSame()),
 				},
-				Check: func(*terraform.State) error { return obs.checkNoGap("deploy-bot") },
+				Check: func(*terraform.State) error { return obs.CheckNoGap("deploy-bot") },
 			},
 			{
-				PreConfig:       obs.reset,
+				PreConfig:       obs.Reset,
 				ConfigDirectory: rotateKeysWorkflow,
 				ConfigVariables: generation(2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -372,7 +276,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 					if n := len(env.mock.Keys(testUser)); n != 2 {
 						return fmt.Errorf("the user has %d keys after two rotations, want 2", n)
 					}
-					return obs.checkNoGap("reporting")
+					return obs.CheckNoGap("reporting")
 				},
 			},
 		},
