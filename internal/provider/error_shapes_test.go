@@ -32,11 +32,7 @@ func newTestEnvWithOptions(t *testing.T, opts mockserver.Options) *testEnv {
 func TestHint_everyErrorShape(t *testing.T) {
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
-			env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
-			c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, c := shapedMock(t, shape)
 			for _, tt := range []struct {
 				name       string
 				creds      client.Credentials
@@ -73,11 +69,7 @@ func TestHint_everyErrorKind(t *testing.T) {
 	const retried, notRetried = "retried up to max_retries times", "The provider does not retry such errors"
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
-			env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
-			c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
+			env, c := shapedMock(t, shape)
 			for _, tt := range []struct {
 				name       string
 				faults     mockserver.Faults
@@ -161,4 +153,15 @@ resource "circularo_api_key" "test" {
 		},
 		CheckDestroy: env.checkNoKeysLeft,
 	})
+}
+
+// shapedMock is a mock that words its errors in shape, and a client for it that does not retry.
+func shapedMock(t *testing.T, shape mockserver.ErrorShape) (*testEnv, *client.Client) {
+	t.Helper()
+	env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
+	c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, c
 }
