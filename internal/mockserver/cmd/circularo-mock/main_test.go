@@ -79,20 +79,13 @@ type answer struct {
 	} `json:"results"`
 }
 
+// call sends a request that must succeed and decodes its answer.
 func call(t *testing.T, method, u string, body string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, data := rawCall(t, method, u, body)
 	var out answer
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("%s: %d %v", method, resp.StatusCode, err)
+	if err := json.Unmarshal([]byte(data), &out); err != nil || status != 200 {
+		t.Fatalf("%s: %d %v", method, status, err)
 	}
 	return out
 }
