@@ -49,6 +49,14 @@ var (
 	// ErrSessionRejected is returned when a call was rejected (401) with a session that was opened
 	// for it just before.
 	ErrSessionRejected = errors.New("the server rejected the session again right after a new login")
+
+	// ErrNotRevoked is returned when the server answered every DELETE of a key but still lists the
+	// key afterwards: the key was not revoked and still works. It comes as a *RevocationError.
+	ErrNotRevoked = errors.New("the API key is still active after its revocation")
+	// ErrRevocationUnconfirmed is returned when the server answered the DELETE of a key, but the list
+	// of keys that would prove the key gone could not be read. It comes as a *RevocationError that
+	// also wraps the list's error.
+	ErrRevocationUnconfirmed = errors.New("the revocation of the API key could not be confirmed")
 )
 
 // AuthError is a failure to log in or unlock: the credentials, not the request, need attention.
@@ -60,6 +68,38 @@ type AuthError struct {
 
 func (e *AuthError) Error() string { return fmt.Sprintf("log in as %q: %v", e.Username, e.Err) }
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// RevocationError is a revocation that was not proven: the key is still listed after the DELETEs
+// that were tried (ErrNotRevoked), or the list that would prove it could not be read
+// (ErrRevocationUnconfirmed). It names the key by fingerprint, never by value.
+type RevocationError struct {
+	Fingerprint string
+	Description string   // as the server lists the key; "" when the list could not be read
+	Tried       []string // each DELETE sent and its answer, e.g. "without a session token (answered 404 Not Found)"
+	Kind        error    // ErrNotRevoked or ErrRevocationUnconfirmed
+	Cause       error    // for ErrRevocationUnconfirmed: why the list could not be read
+}
+
+func (e *RevocationError) Error() string {
+	key := e.Fingerprint
+	if e.Description != "" {
+		key = fmt.Sprintf("%q (%s)", e.Description, e.Fingerprint)
+	}
+	tried := "DELETE /api/key/<key> " + strings.Join(e.Tried, ", then ")
+	if e.Kind == ErrRevocationUnconfirmed {
+		return fmt.Sprintf("the server answered %s, but GET /api/key, which proves that the key %s is gone, failed: %v",
+			tried, key, e.Cause)
+	}
+	return fmt.Sprintf("the API key %s is still listed by GET /api/key after %s: it was not revoked and still works",
+		key, tried)
+}
+
+func (e *RevocationError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
 
 // TransportError is a request that got no (complete) answer. Answered tells that the status line
 // came back, so the server did receive and act on the request.
@@ -259,6 +299,7 @@ const maxServerErrors = 5
 //	{"error": "m"}                                a string
 //	{"error": {"code": "c", "message": "m"}}      nested
 //	{"errors": [{"code": "c", "message": "m"}]}   a list (of objects or strings)
+//	{"errors": [{"title": "t", "detail": "d"}]}   JSON:API's list, shown as "t: d"
 //
 // Codes may be numbers. Anything else gives nil, and the caller shows a redacted excerpt instead.
 // Every code and message is redacted and shortened with excerpt.
@@ -295,12 +336,20 @@ func serverError(raw json.RawMessage, depth int) ServerError {
 		Code    json.RawMessage `json:"code"`
 		Message json.RawMessage `json:"message"`
 		Error   json.RawMessage `json:"error"`
+		Title   json.RawMessage `json:"title"`  // JSON:API
+		Detail  json.RawMessage `json:"detail"` // JSON:API
 	}
 	if json.Unmarshal(raw, &obj) != nil {
 		return ServerError{}
 	}
 	code, _ := jsonText(obj.Code)
 	message, _ := jsonText(obj.Message)
+	if message == "" {
+		// JSON:API: the title is the kind of problem, the detail this occurrence of it.
+		title, _ := jsonText(obj.Title)
+		detail, _ := jsonText(obj.Detail)
+		message = strings.Join(slices.DeleteFunc([]string{title, detail}, func(s string) bool { return s == "" }), ": ")
+	}
 	se := ServerError{Code: code, Message: message}
 	if depth < 2 && len(obj.Error) > 0 {
 		// {"error": "Unauthorized", "message": "Invalid name or password"}: the message says more.

@@ -36,6 +36,20 @@ func TestDecodeAnswer_errorShapes(t *testing.T) {
 			want: "HTTP 401 Unauthorized: Invalid name or password (login.invalid)", is: []error{ErrUnauthorized},
 		},
 		{
+			name: "JSON:API", status: 404,
+			body: `{"errors":[{"status":"404","title":"Not Found","detail":"API key not found"}]}`,
+			want: "HTTP 404 Not Found: Not Found: API key not found", is: []error{ErrNotFound},
+		},
+		{
+			name: "JSON:API with a code, and a title alone", status: 403,
+			body: `{"errors":[{"status":"403","code":"token.locked","title":"Forbidden","detail":"Access token is locked"},{"title":"Rate limited"}]}`,
+			want: "HTTP 403 Forbidden: Forbidden: Access token is locked (token.locked); Rate limited", is: []error{ErrLocked},
+		},
+		{
+			name: "JSON:API, a detail alone", status: 400, body: `{"errors":[{"status":"400","detail":"description is required"}]}`,
+			want: "HTTP 400 Bad Request: description is required",
+		},
+		{
 			name: "list of several, strings among them", status: 400,
 			body: `{"errors":[{"code":"a.b","message":"first"},"second",{"message":"first","code":"a.b"},{"error":{"code":"c.d"}}]}`,
 			want: "HTTP 400 Bad Request: first (a.b); second; c.d",
@@ -113,8 +127,13 @@ func TestDecodeAnswer_errorShapes(t *testing.T) {
 		},
 		// Anything else keeps the redacted excerpt.
 		{
-			name: "other fields", status: 401, body: `{"detail":"Invalid name or password"}`,
-			want: `HTTP 401 Unauthorized; body: "{\"detail\":\"Invalid name or password\"}"`, is: []error{ErrUnauthorized},
+			name: "other fields", status: 401, body: `{"reason":"Invalid name or password"}`,
+			want: `HTTP 401 Unauthorized; body: "{\"reason\":\"Invalid name or password\"}"`, is: []error{ErrUnauthorized},
+		},
+		{
+			// RFC 9457 problem details put JSON:API's title and detail at the top.
+			name: "problem details", status: 401, body: `{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Invalid name or password"}`,
+			want: "HTTP 401 Unauthorized: Unauthorized: Invalid name or password", is: []error{ErrUnauthorized},
 		},
 		{
 			name: "errors as an object", status: 400, body: `{"errors":{"description":["is required"]}}`,

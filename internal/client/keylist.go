@@ -15,10 +15,11 @@ type keyList struct {
 	client *Client
 	auth   *authenticator
 
-	group  singleflight.Group
-	mu     sync.Mutex
-	cached []APIKey // nil until the first list; patched by creates and deletes
-	gen    uint64   // bumped by every mutation, so that a list that raced one is not cached
+	group   singleflight.Group
+	mu      sync.Mutex
+	cached  []APIKey // nil until the first list; patched by creates and deletes
+	gen     uint64   // bumped by every mutation, so that a list that raced one is not cached
+	started uint64   // lists started by fresh, numbered from 1
 }
 
 // list returns the cached list, or lists the keys once for every concurrent caller. The returned
@@ -40,6 +41,40 @@ func (l *keyList) list(ctx context.Context) ([]APIKey, error) {
 	}
 	keys, _ := v.([]APIKey) // the only type the function above returns
 	return keys, nil
+}
+
+// freshList is the answer of one list that fresh started: seq tells which.
+type freshList struct {
+	seq  uint64
+	keys []APIKey
+}
+
+// fresh returns the keys as the server lists them in a call that starts after fresh is called,
+// never from the cache: it proves that a DELETE answered before the call took effect. Concurrent
+// callers share one list call, as long as it started after each of them called: N revocations in
+// parallel cost a few list calls, not N. The returned slice is shared: read it, never modify it.
+func (l *keyList) fresh(ctx context.Context) ([]APIKey, error) {
+	l.mu.Lock()
+	after := l.started
+	l.mu.Unlock()
+	// A list under way when this caller came may have been answered before its DELETE took
+	// effect: wait for it, then share the next one (at most two rounds).
+	for {
+		v, err, _ := l.group.Do("fresh", func() (any, error) {
+			l.mu.Lock()
+			l.started++
+			seq := l.started
+			l.mu.Unlock()
+			keys, err := l.fetch(ctx)
+			return freshList{seq: seq, keys: keys}, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if answer, _ := v.(freshList); answer.seq > after { // freshList is the only type returned above
+			return answer.keys, nil
+		}
+	}
 }
 
 func (l *keyList) snapshot() []APIKey {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -28,7 +27,7 @@ func NewSession(c *Client, creds Credentials, now func() time.Time) *Session {
 		auth:    auth,
 		keys:    keys,
 		creates: &creator{client: c, auth: auth, keys: keys, budget: c.retries()},
-		revokes: newRevoker(c, auth),
+		revokes: newRevoker(c, auth, keys),
 	}
 }
 
@@ -73,14 +72,17 @@ func (s *Session) CreateKey(ctx context.Context, description string) (*APIKey, e
 	return s.creates.create(ctx, description)
 }
 
-// DeleteKey revokes a key. A key that is already gone is not an error: the goal is reached.
+// DeleteKey revokes a key and proves it: it returns nil only once a list of keys that started after
+// the DELETE no longer holds the key (a key that was already gone included). Concurrent calls share
+// those lists: N revocations in parallel cost N DELETEs and a few lists, not 2N calls.
 //
 // It sends DELETE /api/key/<value> without ?token=, as the public example does. When the server
-// refuses that with 401 or 403, it sends it once more with the session's token (logging in if need
-// be), and every later delete of this Session goes with the token at once: N revocations cost N+1
-// calls against such a server, not 2N.
+// refuses that (401 or 403), or answers it (404 or 2xx) but still lists the key, it sends the DELETE
+// once more with the session's token (logging in if need be), and every later delete of this Session
+// goes with the token at once. A key still listed after that is a *RevocationError that matches
+// ErrNotRevoked; a revocation that no list could prove, one that matches ErrRevocationUnconfirmed.
 func (s *Session) DeleteKey(ctx context.Context, value string) error {
-	if err := s.revokes.revoke(ctx, value); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.revokes.revoke(ctx, value); err != nil {
 		return err
 	}
 	s.keys.remove(value)

@@ -2,6 +2,8 @@ package mockserver
 
 import (
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -15,11 +17,13 @@ const (
 	ErrorShapeString ErrorShape = "string" // {"error": "m"}: the message alone, no code
 	ErrorShapeNested ErrorShape = "nested" // {"error": {"code": "c", "message": "m"}}
 	ErrorShapeList   ErrorShape = "list"   // {"errors": [{"code": "c", "message": "m"}]}
+	// ErrorShapeJSONAPI is JSON:API's: {"errors": [{"status": "404", "code": "c", "title": "Not Found", "detail": "m"}]}.
+	ErrorShapeJSONAPI ErrorShape = "jsonapi"
 )
 
 // ErrorShapes returns every ErrorShape, for flags and table tests.
 func ErrorShapes() []ErrorShape {
-	return []ErrorShape{ErrorShapeFlat, ErrorShapeString, ErrorShapeNested, ErrorShapeList}
+	return []ErrorShape{ErrorShapeFlat, ErrorShapeString, ErrorShapeNested, ErrorShapeList, ErrorShapeJSONAPI}
 }
 
 // ParseErrorShape checks a shape's name; "" is the default, flat.
@@ -41,6 +45,7 @@ func ParseErrorShape(name string) (ErrorShape, error) {
 
 // errorBody is an error answer before it takes the server's ErrorShape (see Server.write).
 type errorBody struct {
+	status        int
 	code, message string
 }
 
@@ -53,6 +58,10 @@ func (shape ErrorShape) render(e errorBody) any {
 		return map[string]any{"error": flat}
 	case ErrorShapeList:
 		return map[string]any{"errors": []any{flat}}
+	case ErrorShapeJSONAPI:
+		return map[string]any{"errors": []any{map[string]string{
+			"status": strconv.Itoa(e.status), "code": e.code, "title": http.StatusText(e.status), "detail": e.message,
+		}}}
 	}
 	return flat
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -11,9 +12,13 @@ import (
 // TestErrorShapes: every error answer (a handler's, an injected fault, an unknown route) takes the
 // configured shape; raw overrides stay as given.
 func TestErrorShapes(t *testing.T) {
-	wantBody := func(shape ErrorShape, code, message string) any {
+	wantBody := func(shape ErrorShape, status int, code, message string) any {
 		flat := map[string]any{"code": code, "message": message}
 		switch shape {
+		case ErrorShapeJSONAPI:
+			return map[string]any{"errors": []any{map[string]any{
+				"status": strconv.Itoa(status), "code": code, "title": http.StatusText(status), "detail": message,
+			}}}
 		case ErrorShapeString:
 			return map[string]any{"error": message}
 		case ErrorShapeNested:
@@ -52,7 +57,7 @@ func TestErrorShapes(t *testing.T) {
 					tt.res.header.Get("Content-Type") != "application/json" {
 					t.Fatalf("got %d %q %s, want a JSON %d", tt.res.status, tt.res.header.Get("Content-Type"), tt.res.raw, tt.status)
 				}
-				if w := wantBody(want, tt.code, tt.message); !reflect.DeepEqual(got, w) {
+				if w := wantBody(want, tt.status, tt.code, tt.message); !reflect.DeepEqual(got, w) {
 					t.Errorf("%d answer %s, want %v", tt.status, tt.res.raw, w)
 				}
 			}

@@ -214,8 +214,18 @@ func (s *Server) deleteKey(r *http.Request, _ []byte) reply {
 			return apiError(http.StatusNotFound, "apiKey.notFound", "API key not found")
 		}
 	}
+	if s.opts.DeleteHidesKeysWithoutToken && r.URL.Query().Get("token") == "" {
+		if s.keys[value] != nil {
+			s.counts["delete_key_hidden"]++
+		}
+		return apiError(http.StatusNotFound, "apiKey.notFound", "API key not found")
+	}
 	if s.keys[value] == nil {
 		return apiError(http.StatusNotFound, "apiKey.notFound", "API key not found")
+	}
+	if s.opts.DeleteKeepsKeys {
+		s.counts["delete_key_kept"]++
+		return ok(map[string]any{})
 	}
 	delete(s.keys, value)
 	return ok(map[string]any{})
@@ -291,7 +301,7 @@ func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
 
 // apiError is an error answer; Server.write words it in the server's ErrorShape.
 func apiError(status int, code, message string) reply {
-	return reply{status: status, body: errorBody{code: code, message: message}}
+	return reply{status: status, body: errorBody{status: status, code: code, message: message}}
 }
 
 func badBody() reply {

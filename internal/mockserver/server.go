@@ -49,6 +49,13 @@ type Options struct {
 	// public example does not send: a token-less DELETE gets 401 and counts as
 	// "delete_key_without_token". Without it, DELETE ignores any token, as the example suggests.
 	DeleteRequiresToken bool
+	// DeleteHidesKeysWithoutToken makes a DELETE /api/key/<value> without ?token= answer 404 and keep
+	// the key, as an API that will not tell a stranger "not yours" from "not there"; it counts as
+	// "delete_key_hidden". A DELETE with the owner's token revokes the key.
+	DeleteHidesKeysWithoutToken bool
+	// DeleteKeepsKeys makes every DELETE /api/key/<value> of an existing key answer 200 and keep the
+	// key, as a broken server or a proxy that swallows the method would; it counts as "delete_key_kept".
+	DeleteKeepsKeys bool
 }
 
 // Server is the fake Circularo API. It is an http.Handler.
@@ -243,6 +250,8 @@ func (s *Server) SetKeyLastUsed(value string, t *time.Time) bool {
 // logout, list_keys, create_key, delete_key, faulted calls included) or "total",
 // "not_found", "logout_api_key" (refused logouts with an API key),
 // "delete_key_without_token" (token-less DELETEs refused under Options.DeleteRequiresToken),
+// "delete_key_hidden" and "delete_key_kept" (DELETEs answered without revoking under
+// Options.DeleteHidesKeysWithoutToken and Options.DeleteKeepsKeys),
 // "throttled" and "server_error" (injected 429 and 5xx answers, from rates or FailNext).
 func (s *Server) Count(route string) int {
 	s.mu.Lock()

@@ -45,9 +45,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	apiPath := fs.String("api-path", "/api/v1", "path prefix of the API")
 	sessionTTL := fs.Duration("session-ttl", 30*24*time.Hour, "lifetime of login sessions")
 	errorShape := fs.String("error-shape", string(mockserver.ErrorShapeFlat),
-		`how error answers are worded: flat {"code","message"}, string {"error":"..."}, nested {"error":{...}} or list {"errors":[...]}`)
+		`how error answers are worded: flat {"code","message"}, string {"error":"..."}, nested {"error":{...}} list {"errors":[...]} or jsonapi {"errors":[{"status","title","detail"}]}`)
 	deleteRequiresToken := fs.Bool("delete-requires-token", false,
 		"answer DELETE /api/key/<key> without ?token= with 401 (the public example sends none)")
+	deleteHidesKeys := fs.Bool("delete-hides-keys-without-token", false,
+		"answer DELETE /api/key/<key> without ?token= with 404 and keep the key, as a server that hides keys from strangers")
+	deleteKeepsKeys := fs.Bool("delete-keeps-keys", false,
+		"answer every DELETE /api/key/<key> with 200 and keep the key, as a broken server or proxy would")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	srv := mockserver.New(mockserver.Options{APIPath: *apiPath, SessionTTL: *sessionTTL,
-		ErrorShape: shape, DeleteRequiresToken: *deleteRequiresToken})
+		ErrorShape: shape, DeleteRequiresToken: *deleteRequiresToken,
+		DeleteHidesKeysWithoutToken: *deleteHidesKeys, DeleteKeepsKeys: *deleteKeepsKeys})
 	if err := srv.ApplySeed(seed); err != nil {
 		return err
 	}

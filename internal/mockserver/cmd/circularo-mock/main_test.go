@@ -223,3 +223,32 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// The switches of the servers that answer a DELETE without revoking reach the server.
+func TestRunDeleteSwitches(t *testing.T) {
+	base, _, stop := start(t, "-delete-hides-keys-without-token", "-error-shape", "jsonapi")
+	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
+	list := base + "/api/key?token=" + url.QueryEscape(token)
+	key := call(t, "GET", list, "").Results[0].ID
+	if status, body := rawCall(t, "DELETE", base+"/api/key/"+key, ""); status != 404 || !strings.Contains(body, `"title":"Not Found"`) {
+		t.Errorf("DELETE without token: %d %s, want a JSON:API 404", status, body)
+	}
+	if got := call(t, "GET", list, "").Results[0].ID; got != key {
+		t.Errorf("the hidden key is gone")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	base, _, stop = start(t, "-delete-keeps-keys")
+	token = call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
+	list = base + "/api/key?token=" + url.QueryEscape(token)
+	before := len(call(t, "GET", list, "").Results)
+	call(t, "DELETE", base+"/api/key/"+call(t, "GET", list, "").Results[0].ID, "")
+	if after := len(call(t, "GET", list, "").Results); after != before {
+		t.Errorf("%d keys after a DELETE answered 200, want %d kept", after, before)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
