@@ -29,7 +29,7 @@ func TestErrorShapes(t *testing.T) {
 			name = "default"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t, Options{ErrorShape: shape})
+			f := setup(t, Options{ErrorShape: shape})
 			want := shape
 			if want == "" {
 				want = ErrorShapeFlat
@@ -92,7 +92,7 @@ func TestParseErrorShape(t *testing.T) {
 // TestDeleteRequiresToken: the switch refuses (and counts) token-less DELETEs, and takes the
 // owner's session or API key; without it, DELETE needs no token.
 func TestDeleteRequiresToken(t *testing.T) {
-	f := newFixture(t, Options{DeleteRequiresToken: true})
+	f := setup(t, Options{DeleteRequiresToken: true})
 	f.srv.AddUser(User{Name: "bob", Password: "bob-pw"})
 	alice := f.login("alice", alicePass)
 	bob := f.login("bob", "bob-pw")
@@ -121,7 +121,7 @@ func TestDeleteRequiresToken(t *testing.T) {
 	}
 
 	// The default is the public example's: no token needed, any token ignored, nothing counted.
-	d := newFixture(t, Options{})
+	d := setup(t, Options{})
 	k := d.srv.AddKey("alice", Key{Description: "k"})
 	expectStatus(t, d.call("DELETE", "/api/key/"+k.ID, "", nil), http.StatusOK, "")
 	if d.srv.Count("delete_key_without_token") != 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestFailNext(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	statuses := []int{502, 503}
 	f.srv.SetFaults(Faults{FailNext: map[string][]int{"list_keys": statuses, "create_key": {429}}})
@@ -51,7 +51,7 @@ func TestRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{})
+			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(tt.faults)
 			for range 3 {
@@ -72,7 +72,7 @@ func TestRates(t *testing.T) {
 
 func TestRatesAreDeterministic(t *testing.T) {
 	sequence := func() []int {
-		f := newFixture(t, Options{})
+		f := setup(t, Options{})
 		tok := f.login("alice", alicePass)
 		f.srv.SetFaults(Faults{ThrottleRate: 0.3, ServerErrorRate: 0.3, Seed: 42})
 		var out []int
@@ -95,7 +95,7 @@ func TestRatesAreDeterministic(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{Latency: 100 * time.Millisecond})
 
@@ -119,7 +119,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestDropCreateResponses(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
 
@@ -140,7 +140,7 @@ func TestDropCreateResponses(t *testing.T) {
 }
 
 func TestDropCreateResponsesNeedsValidRequest(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
 	// A rejected create creates nothing, so there is nothing to lose: it answers normally.
@@ -164,7 +164,7 @@ func TestOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{})
+			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(Faults{Override: map[string]Response{"list_keys": tt.resp}})
 			for range 2 { // overrides are not consumed
@@ -183,7 +183,7 @@ func TestOverride(t *testing.T) {
 
 func TestFaultsDoNotBreakStatusCodes(t *testing.T) {
 	// FailNext wins over Override, so a test can fail one call before a fixed answer.
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{
 		FailNext: map[string][]int{"list_keys": {http.StatusBadGateway}},

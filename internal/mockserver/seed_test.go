@@ -55,12 +55,12 @@ func TestApplySeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := newClock()
-	s := New(Options{Now: clock.Now})
+	f := setup(t, Options{})
+	s := f.srv
 	if err := s.ApplySeed(seed); err != nil {
 		t.Fatal(err)
 	}
-	now := clock.Now()
+	now := f.clock.Now()
 	byDesc := map[string]Key{}
 	for _, k := range s.Keys("ops") {
 		byDesc[k.Description] = k
@@ -89,17 +89,13 @@ func TestApplySeed(t *testing.T) {
 	}
 
 	// The seeded users behave like AddUser ones: tenant and MFA included.
-	hs := newFixture(t, Options{})
-	if err := hs.srv.ApplySeed(seed); err != nil {
-		t.Fatal(err)
-	}
-	res := hs.call("POST", "/login", "", map[string]any{"name": "ops", "password": "pw", "tenant": "acme"})
+	res := f.call("POST", "/login", "", map[string]any{"name": "ops", "password": "pw", "tenant": "acme"})
 	expectStatus(t, res, 200, "")
 	if res.body["isUnlocked"] != false {
 		t.Errorf("seeded TOTP user is unlocked: %s", res.raw)
 	}
-	expectStatus(t, hs.call("GET", "/api/key", "fixed-id", nil), 200, "")
-	hs.login("plain", "pw2")
+	expectStatus(t, f.call("GET", "/api/key", "fixed-id", nil), 200, "")
+	f.login("plain", "pw2")
 }
 
 func TestSeedErrors(t *testing.T) {
@@ -142,7 +138,7 @@ func TestSeedErrorsHideKeyValues(t *testing.T) {
 }
 
 func TestDefaultSeed(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	if err := f.srv.ApplySeed(DefaultSeed()); err != nil {
 		t.Fatal(err)
 	}
