@@ -6,31 +6,50 @@ import (
 	"time"
 )
 
-func TestParseAgo(t *testing.T) {
+// TestSeedTime_ago: a relative time is now minus a duration as the provider reads it
+// (duration.Parse), which refuses negative spans; weeks and repeated units count too. An empty
+// one is no time at all (the field is unset), not an error.
+func TestSeedTime_ago(t *testing.T) {
+	t.Parallel()
+	now := fixtureStart
 	tests := []struct {
-		in   string
-		want time.Duration
-		bad  bool
+		in    string
+		want  time.Duration
+		bad   bool
+		unset bool
 	}{
+		{in: "", unset: true},
 		{in: "90d", want: 90 * 24 * time.Hour},
 		{in: "1.5d", want: 36 * time.Hour},
 		{in: "36h30m", want: 36*time.Hour + 30*time.Minute},
 		{in: "1d12h", want: 36 * time.Hour},
 		{in: "0", want: 0},
 		{in: "45s", want: 45 * time.Second},
-		{in: "", bad: true},
+		{in: "2w", want: 14 * 24 * time.Hour},
+		{in: "1d1d", want: 48 * time.Hour},
 		{in: "d", bad: true},
 		{in: "-1d", bad: true},
 		{in: "-5h", bad: true},
 		{in: "1d-2h", bad: true},
 		{in: "1e3d", bad: true},
-		{in: "2w", bad: true},
-		{in: "1d1d", bad: true},
+		{in: "2y", bad: true},
 	}
 	for _, tt := range tests {
-		got, err := parseAgo(tt.in)
-		if tt.bad != (err != nil) || got != tt.want {
-			t.Errorf("parseAgo(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.bad)
+		got, err := seedTime("created", "", tt.in, now)
+		if tt.unset {
+			if got != nil || err != nil {
+				t.Errorf("seedTime(%q) = %v, %v; want no time and no error", tt.in, got, err)
+			}
+			continue
+		}
+		if tt.bad {
+			if err == nil || !strings.HasPrefix(err.Error(), "created_ago: ") {
+				t.Errorf("seedTime(%q) = %v, %v; want a created_ago error", tt.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got == nil || now.Sub(*got) != tt.want {
+			t.Errorf("seedTime(%q) = %v, %v; want %v before now", tt.in, got, err, tt.want)
 		}
 	}
 }
