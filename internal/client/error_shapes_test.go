@@ -16,7 +16,7 @@ import (
 func TestClient_errorShapes(t *testing.T) {
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{ErrorShape: shape})
+			mock, url := setup(t, mockserver.Options{ErrorShape: shape})
 			c := newAPIClient(t, url)
 			ctx := context.Background()
 			// The string shape has no code: only the message is there to show and to match.
