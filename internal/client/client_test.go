@@ -18,6 +18,7 @@ import (
 )
 
 func TestClient_Login(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
 	_, url := setup(t, mockserver.Options{}, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +58,7 @@ func TestClient_Login(t *testing.T) {
 }
 
 func TestClient_LoginBadPassword(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	_, err := c.Login(context.Background(), client.LoginRequest{Name: clientUser, Password: "wrong-password-42"})
@@ -80,6 +82,7 @@ func TestClient_LoginBadPassword(t *testing.T) {
 }
 
 func TestClient_WhoAmI(t *testing.T) {
+	t.Parallel()
 	_, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
@@ -97,6 +100,7 @@ func TestClient_WhoAmI(t *testing.T) {
 }
 
 func TestClient_Unlock(t *testing.T) {
+	t.Parallel()
 	_, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	ctx := context.Background()
@@ -137,6 +141,7 @@ func TestClient_Unlock(t *testing.T) {
 }
 
 func TestClient_ListKeys(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2023, 1, 15, 10, 30, 45, 0, time.UTC)
 	used := time.Date(2023, 6, 20, 14, 22, 10, 0, time.UTC)
 	for name, opts := range map[string]mockserver.Options{
@@ -144,6 +149,7 @@ func TestClient_ListKeys(t *testing.T) {
 		"lastUsed absent": {OmitNullLastUsed: true},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, opts)
 			never := mock.AddKey(clientUser, mockserver.Key{Description: "never used", Created: created})
 			usedKey := mock.AddKey(clientUser, mockserver.Key{Description: "used", Created: created.Add(time.Hour), LastUsed: &used})
@@ -182,6 +188,7 @@ func TestClient_ListKeys(t *testing.T) {
 }
 
 func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
@@ -206,6 +213,7 @@ func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
 // Answers that are not a list of keys are errors: reading them as "no keys" would make every key
 // look revoked.
 func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		answer mockserver.Response
 		want   string
@@ -220,6 +228,7 @@ func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
 		"empty body":     {mockserver.Response{ContentType: "application/json"}, "expected JSON, got application/json"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url)
 			token := login(t, c)
@@ -247,6 +256,7 @@ func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
 }
 
 func TestClient_CreateKey(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
@@ -276,6 +286,7 @@ func TestClient_CreateKey(t *testing.T) {
 }
 
 func TestClient_DeleteKey(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	c := newAPIClient(t, url)
@@ -310,6 +321,7 @@ func TestClient_DeleteKey(t *testing.T) {
 }
 
 func TestClient_Logout(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
@@ -331,8 +343,10 @@ func TestClient_Logout(t *testing.T) {
 }
 
 func TestClient_RetriesThrottlingAndGatewayErrors(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 			c := newAPIClient(t, url)
 			token := login(t, c)
@@ -359,6 +373,7 @@ func TestClient_RetriesThrottlingAndGatewayErrors(t *testing.T) {
 }
 
 func TestClient_RetriesDeleteAndLogin(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {503, 502}, "login": {504}}})
@@ -375,8 +390,10 @@ func TestClient_RetriesDeleteAndLogin(t *testing.T) {
 }
 
 func TestClient_DoesNotRetryOtherErrors(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{http.StatusInternalServerError, http.StatusNotImplemented, http.StatusBadRequest, http.StatusForbidden} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url)
 			token := login(t, c)
@@ -392,6 +409,7 @@ func TestClient_DoesNotRetryOtherErrors(t *testing.T) {
 }
 
 func TestClient_GivesUpAfterMaxRetries(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 2 })
 	token := login(t, c)
@@ -415,7 +433,9 @@ func TestClient_GivesUpAfterMaxRetries(t *testing.T) {
 }
 
 func TestClient_HonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	t.Run("Retry-After 0 overrides a long backoff", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 		// Without Retry-After the retry would wait an hour, far past the request timeout.
 		c := newAPIClient(t, url, func(cfg *client.Config) {
@@ -430,6 +450,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 2)
 	})
 	t.Run("Retry-After past the deadline ends the call with the 429", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{}, retryAfter("120"))
 		// Without Retry-After the retry would come after 1ms and succeed.
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.RequestTimeout = 20 * time.Second })
@@ -443,6 +464,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("Retry-After on 503", func(t *testing.T) {
+		t.Parallel()
 		// The mock sends Retry-After only with 429: add it to a 503.
 		addRetryAfter := func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -461,6 +483,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 }
 
 func TestClient_RetriesRefusedConnections(t *testing.T) {
+	t.Parallel()
 	var transport countingTransport
 	c := newAPIClient(t, closedURL(t), func(cfg *client.Config) {
 		cfg.MaxRetries = 3
@@ -497,7 +520,9 @@ func runWithWatchdog(t *testing.T, why string, call func() error) error {
 }
 
 func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
+	t.Parallel()
 	t.Run("a slow answer", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{})
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.RequestTimeout = 300 * time.Millisecond })
 		token := login(t, c)
@@ -518,6 +543,7 @@ func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("retries", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{})
 		// Ten retries an hour apart would take ten hours: the timeout cuts the first wait short.
 		c := newAPIClient(t, url, func(cfg *client.Config) {
@@ -539,7 +565,9 @@ func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
 }
 
 func TestClient_ContextCancellation(t *testing.T) {
+	t.Parallel()
 	t.Run("during a request", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		cancelOnList := func(next http.Handler) http.Handler {
@@ -567,6 +595,7 @@ func TestClient_ContextCancellation(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("while waiting to retry", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		mock, url := setup(t, mockserver.Options{})
@@ -600,8 +629,10 @@ func (c cancelOnResponse) Debug(_ context.Context, msg string, fields map[string
 // A create that may have reached the server is never sent again by the client: only Session, which
 // can check for the key first, may try again.
 func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 502, 503, 504} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 5 })
 			token := login(t, c)
@@ -615,6 +646,7 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 		})
 	}
 	t.Run("dropped answer", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{})
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 5 })
 		token := login(t, c)
@@ -634,6 +666,7 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 		wantKeyCount(t, mock, 1) // the one whose answer was lost
 	})
 	t.Run("429 is retried", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 		c := newAPIClient(t, url)
 		token := login(t, c)
@@ -645,6 +678,7 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 		wantKeyCount(t, mock, 1)
 	})
 	t.Run("refused connection is retried", func(t *testing.T) {
+		t.Parallel()
 		var transport countingTransport
 		c := newAPIClient(t, closedURL(t), func(cfg *client.Config) {
 			cfg.MaxRetries = 2
@@ -661,6 +695,7 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 }
 
 func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
+	t.Parallel()
 	var logger recordingLogger
 	mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 	c := newAPIClient(t, url, func(cfg *client.Config) { cfg.Logger = &logger })
@@ -754,6 +789,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 }
 
 func TestClient_SendsUserAgent(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
 	mock, url := setup(t, mockserver.Options{}, requests.wrap, retryAfter("0"))
 	c := newAPIClient(t, url)
@@ -791,6 +827,7 @@ func TestClient_SendsUserAgent(t *testing.T) {
 }
 
 func TestNew_rejectsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cfg  client.Config
 		want string

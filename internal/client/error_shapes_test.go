@@ -14,8 +14,10 @@ import (
 // tenant, locked session, gone key) against a mock of each error shape: the message is shown as
 // text, and the sentinels match.
 func TestClient_errorShapes(t *testing.T) {
+	t.Parallel()
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{ErrorShape: shape})
 			c := newAPIClient(t, url)
 			ctx := context.Background()

@@ -24,6 +24,7 @@ func keysDescribed(mock *mockserver.Server, description string) []mockserver.Key
 }
 
 func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	// Keys with the same description that exist already must not be mistaken for the new one.
 	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clientNow.Add(-time.Hour)})
@@ -56,6 +57,7 @@ func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
 }
 
 func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	const creates = 4
@@ -95,8 +97,10 @@ func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
 }
 
 func TestSessionCreateKey_retriesWhenTheServerDidNotCreate(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{502, 503, 504} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{})
 			s := newSession(t, url, password())
 			// The mock's injected errors answer before creating anything.
@@ -116,6 +120,7 @@ func TestSessionCreateKey_retriesWhenTheServerDidNotCreate(t *testing.T) {
 }
 
 func TestSessionCreateKey_givesUpAfterMaxRetries(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password(), func(cfg *client.Config) { cfg.MaxRetries = 2 })
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {503, 503, 503, 503}}})
@@ -130,6 +135,7 @@ func TestSessionCreateKey_givesUpAfterMaxRetries(t *testing.T) {
 
 // A 500 may follow a create the server carried out: the Session checks, but does not try again.
 func TestSessionCreateKey_internalErrorIsCheckedNotRetried(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {500}}})
@@ -143,6 +149,7 @@ func TestSessionCreateKey_internalErrorIsCheckedNotRetried(t *testing.T) {
 }
 
 func TestSessionCreateKey_throttlingIsRetried(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {429, 429}}})
@@ -155,6 +162,7 @@ func TestSessionCreateKey_throttlingIsRetried(t *testing.T) {
 }
 
 func TestSessionCreateKey_failedCheckSaysWhatToLookFor(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	if _, err := s.ListKeys(context.Background()); err != nil { // fills the cache: the next list is the check
@@ -177,6 +185,7 @@ func TestSessionCreateKey_failedCheckSaysWhatToLookFor(t *testing.T) {
 }
 
 func TestSessionDeleteKey_unknownKeyIsNotAnError(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "gone"})

@@ -62,6 +62,7 @@ func deleteTokens(requests *requestLog) []bool {
 // The documented form, without ?token=, is what a server that accepts it gets, every time: no
 // login, no second try.
 func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
 	mock, url := setup(t, mockserver.Options{}, requests.wrap)
 	s := newSession(t, url, password())
@@ -80,9 +81,11 @@ func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
 // Against a server that wants a session on DELETE, the first revocation is repeated with the token
 // and the others carry it at once: N revocations cost N+1 DELETEs, also when they run in parallel.
 func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	for _, parallel := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
+			t.Parallel()
 			var requests requestLog
 			mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true}, requests.wrap)
 			if parallel {
@@ -115,6 +118,7 @@ func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
 // A 403 to the documented form is a refusal like a 401; the Session then remembers the form, and a
 // key that is gone already (404) still counts as revoked with the token.
 func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
 	mock, url := setup(t, mockserver.Options{}, requests.wrap)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusForbidden}}})
@@ -132,6 +136,7 @@ func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
 
 // A key gone already (404) to the documented form counts as revoked and leaves the form unknown.
 func TestSessionDeleteKey_goneKeyWithoutToken(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
 	s := newSession(t, url, password())
 	// Under DeleteRequiresToken a token-less DELETE is refused before the key is looked up, so this
@@ -149,7 +154,9 @@ func TestSessionDeleteKey_goneKeyWithoutToken(t *testing.T) {
 // The token form is the session's: an expired one is renewed once, a given token is used as is,
 // and a refusal with the token is an error, not a third try.
 func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
+	t.Parallel()
 	t.Run("expired session", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
 		s := newSession(t, url, password())
 		keys := addKeys(mock, 2)
@@ -160,6 +167,7 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		wantRouteCount(t, mock, "delete_key", 4) // 401 without token, with token; 401 expired, renewed
 	})
 	t.Run("given token", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
 		keys := addKeys(mock, 3)
 		s := newSession(t, url, client.Credentials{Token: keys[0].ID})
@@ -171,6 +179,7 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		}
 	})
 	t.Run("refused with the token", func(t *testing.T) {
+		t.Parallel()
 		mock, url := setup(t, mockserver.Options{})
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {401, 403}}})
 		s := newSession(t, url, password())

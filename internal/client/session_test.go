@@ -14,6 +14,7 @@ import (
 )
 
 func TestSession_logsInLazily(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	wantRouteCount(t, mock, "total", 0)
@@ -30,6 +31,7 @@ func TestSession_logsInLazily(t *testing.T) {
 }
 
 func TestSession_closeWithoutUseCallsNothing(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	if err := s.Close(context.Background()); err != nil {
@@ -39,6 +41,7 @@ func TestSession_closeWithoutUseCallsNothing(t *testing.T) {
 }
 
 func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	mock.AddKey(clientUser, mockserver.Key{Description: "ci"})
 	// Latency keeps the first login in flight while the other callers arrive.
@@ -79,6 +82,7 @@ func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
 }
 
 func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
 	s := newSession(t, url, client.Credentials{Token: key.ID})
@@ -111,6 +115,7 @@ func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
 }
 
 func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "revoked soon"})
 	mock.RevokeKey(key.ID)
@@ -131,6 +136,7 @@ func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
 }
 
 func TestSession_MFAWithSecretUnlocks(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	mock.AddKey(clientMFAUser, mockserver.Key{Description: "mfa key"})
 	s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret})
@@ -148,6 +154,7 @@ func TestSession_MFAWithSecretUnlocks(t *testing.T) {
 }
 
 func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword})
 
@@ -171,6 +178,7 @@ func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
 }
 
 func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		secret      string
 		wantMessage string // in the error, besides ErrUnlockFailed
@@ -180,6 +188,7 @@ func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
 		"invalid base32": {secret: "not base32!", wantMessage: "not valid base32", wantUnlocks: 0},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			mock, url := setup(t, mockserver.Options{})
 			s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: tc.secret})
 
@@ -199,6 +208,7 @@ func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
 }
 
 func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	if _, err := s.WhoAmI(context.Background()); err != nil {
@@ -216,6 +226,7 @@ func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
 }
 
 func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"whoami": {http.StatusUnauthorized, http.StatusUnauthorized}}})
@@ -232,6 +243,7 @@ func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
 }
 
 func TestSession_renewalThatFailsIsReported(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	if _, err := s.WhoAmI(context.Background()); err != nil {
@@ -252,6 +264,7 @@ func TestSession_renewalThatFailsIsReported(t *testing.T) {
 }
 
 func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	ctx := context.Background()
@@ -281,6 +294,7 @@ func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
 }
 
 func TestSession_openAndCloseSession(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	ctx := context.Background()
@@ -312,6 +326,7 @@ func TestSession_openAndCloseSession(t *testing.T) {
 }
 
 func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	ctx := context.Background()
@@ -328,6 +343,7 @@ func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
 }
 
 func TestSession_openSessionNeedsPassword(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
 	s := newSession(t, url, client.Credentials{Token: key.ID})
@@ -340,6 +356,7 @@ func TestSession_openSessionNeedsPassword(t *testing.T) {
 }
 
 func TestSession_tenant(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	ctx := context.Background()
 
@@ -370,6 +387,7 @@ func TestSession_tenant(t *testing.T) {
 }
 
 func TestSession_badPassword(t *testing.T) {
+	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, client.Credentials{Username: clientUser, Password: "wrong-password-7"})
 

@@ -11,6 +11,7 @@ import (
 // TestErrorShapes: every error answer (a handler's, an injected fault, an unknown route) takes the
 // configured shape; raw overrides stay as given.
 func TestErrorShapes(t *testing.T) {
+	t.Parallel()
 	wantBody := func(shape ErrorShape, code, message string) any {
 		flat := map[string]any{"code": code, "message": message}
 		switch shape {
@@ -29,6 +30,7 @@ func TestErrorShapes(t *testing.T) {
 			name = "default"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, Options{ErrorShape: shape})
 			want := shape
 			if want == "" {
@@ -73,6 +75,7 @@ func TestErrorShapes(t *testing.T) {
 }
 
 func TestParseErrorShape(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"", "flat", "string", "nested", "list"} {
 		if _, err := ParseErrorShape(name); err != nil {
 			t.Errorf("ParseErrorShape(%q): %v", name, err)
@@ -92,6 +95,7 @@ func TestParseErrorShape(t *testing.T) {
 // TestDeleteRequiresToken: the switch refuses (and counts) token-less DELETEs, and takes the
 // owner's session or API key; without it, DELETE needs no token.
 func TestDeleteRequiresToken(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{DeleteRequiresToken: true})
 	f.srv.AddUser(User{Name: "bob", Password: "bob-pw"})
 	alice := f.login("alice", alicePass)

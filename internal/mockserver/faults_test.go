@@ -9,6 +9,7 @@ import (
 )
 
 func TestFailNext(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	statuses := []int{502, 503}
@@ -37,6 +38,7 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestRates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		faults     Faults
@@ -51,6 +53,7 @@ func TestRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(tt.faults)
@@ -71,6 +74,7 @@ func TestRates(t *testing.T) {
 }
 
 func TestRatesAreDeterministic(t *testing.T) {
+	t.Parallel()
 	sequence := func() []int {
 		f := setup(t, Options{})
 		tok := f.login("alice", alicePass)
@@ -95,6 +99,7 @@ func TestRatesAreDeterministic(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{Latency: 100 * time.Millisecond})
@@ -119,6 +124,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestDropCreateResponses(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
@@ -140,6 +146,7 @@ func TestDropCreateResponses(t *testing.T) {
 }
 
 func TestDropCreateResponsesNeedsValidRequest(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
@@ -151,6 +158,7 @@ func TestDropCreateResponsesNeedsValidRequest(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		resp        Response
@@ -164,6 +172,7 @@ func TestOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(Faults{Override: map[string]Response{"list_keys": tt.resp}})
@@ -182,6 +191,7 @@ func TestOverride(t *testing.T) {
 }
 
 func TestFaultsDoNotBreakStatusCodes(t *testing.T) {
+	t.Parallel()
 	// FailNext wins over Override, so a test can fail one call before a fixed answer.
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)

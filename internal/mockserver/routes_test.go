@@ -20,6 +20,7 @@ func totpCode(t *testing.T, at time.Time) string {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		body     any
@@ -39,6 +40,7 @@ func TestLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, Options{})
 			f.srv.AddKey("keyonly", Key{Description: "user without password"})
 			res := f.call("POST", "/login", "", tt.body)
@@ -67,6 +69,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestWhoami(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{SessionTTL: time.Hour})
 	session := f.login("alice", alicePass)
 	locked := f.login("mfa", "mfa-pw")
@@ -86,6 +89,8 @@ func TestWhoami(t *testing.T) {
 		{name: "unknown", token: strings.Repeat("x", 64), status: 401, code: "token.invalid"},
 		{name: "missing", token: "", status: 401},
 	}
+	// The cases run in turn, not in parallel: they share the parent's server, whose f.call reports
+	// to the parent's t.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := f.call("GET", "/login?returnToken=true", tt.token, nil)
@@ -102,6 +107,7 @@ func TestWhoami(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{SessionTTL: time.Hour})
 	tok := f.login("alice", alicePass)
 	f.clock.Advance(59 * time.Minute)
@@ -116,6 +122,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestExpireSessions(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	a, b := f.login("alice", alicePass), f.login("alice", alicePass)
 	key := f.srv.AddKey("alice", Key{Description: "k"})
@@ -135,6 +142,7 @@ func TestExpireSessions(t *testing.T) {
 }
 
 func TestMFA(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("mfa", "mfa-pw")
 
@@ -176,8 +184,10 @@ func TestMFA(t *testing.T) {
 }
 
 func TestListKeys(t *testing.T) {
+	t.Parallel()
 	for _, omit := range []bool{false, true} {
 		t.Run(map[bool]string{false: "null lastUsed", true: "omitted lastUsed"}[omit], func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, Options{OmitNullLastUsed: omit})
 			now := f.clock.Now()
 			used := now.Add(-time.Hour + 500*time.Millisecond)
@@ -210,6 +220,7 @@ func TestListKeys(t *testing.T) {
 }
 
 func TestLastUsed(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	other := f.srv.AddKey("alice", Key{Description: "untouched"})
@@ -256,6 +267,7 @@ func TestLastUsed(t *testing.T) {
 }
 
 func TestCreateKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		opts        Options
@@ -275,6 +287,7 @@ func TestCreateKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := setup(t, tt.opts)
 			res := f.call("POST", "/api/key", f.login("alice", alicePass), tt.body)
 			expectStatus(t, res, tt.status, tt.code)
@@ -303,6 +316,7 @@ func TestCreateKey(t *testing.T) {
 }
 
 func TestDeleteKey(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	keep := f.srv.AddKey("alice", Key{Description: "keep"})
@@ -320,6 +334,7 @@ func TestDeleteKey(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.login("alice", alicePass)
@@ -343,6 +358,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestUnknownRoutes(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	for _, r := range []struct{ method, url string }{
 		{"GET", f.url + "/nope"},
@@ -367,6 +383,7 @@ func TestUnknownRoutes(t *testing.T) {
 }
 
 func TestAPIPath(t *testing.T) {
+	t.Parallel()
 	for path, want := range map[string]string{"": "/api/v1", "/custom/": "/custom", "custom": "/custom", "/": ""} {
 		f := setup(t, Options{APIPath: path})
 		if f.srv.APIPath() != want {
@@ -377,6 +394,7 @@ func TestAPIPath(t *testing.T) {
 }
 
 func TestCounters(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.call("POST", "/login", "", map[string]any{"name": "alice", "password": "bad"})
@@ -406,6 +424,7 @@ func TestCounters(t *testing.T) {
 }
 
 func TestStoreMethods(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	s := f.srv
 	used := time.Date(2025, 1, 2, 3, 4, 5, 600, time.FixedZone("x", 3600))

@@ -70,6 +70,7 @@ const testSeed = `{
 }`
 
 func TestApplySeed(t *testing.T) {
+	t.Parallel()
 	seed, err := LoadSeed(strings.NewReader(testSeed))
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,7 @@ func TestApplySeed(t *testing.T) {
 }
 
 func TestSeedErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, json, want string }{
 		{"unknown field", `{"users":[{"name":"u","pasword":"x"}]}`, "unknown field"},
 		{"not json", `users: []`, "decode seed"},
@@ -130,6 +132,7 @@ func TestSeedErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := New(Options{})
 			s.AddUser(User{Name: "existing", Password: "p"})
 			seed, err := LoadSeed(strings.NewReader(tt.json))
@@ -149,6 +152,7 @@ func TestSeedErrors(t *testing.T) {
 }
 
 func TestSeedErrorsHideKeyValues(t *testing.T) {
+	t.Parallel()
 	secret := strings.Repeat("S", 64)
 	err := New(Options{}).ApplySeed(Seed{Users: []SeedUser{{Name: "u", Keys: []SeedKey{{ID: secret, Description: "d", CreatedAgo: "x"}}}}})
 	if err == nil || strings.Contains(err.Error(), secret) {
@@ -157,6 +161,7 @@ func TestSeedErrorsHideKeyValues(t *testing.T) {
 }
 
 func TestDefaultSeed(t *testing.T) {
+	t.Parallel()
 	f := setup(t, Options{})
 	if err := f.srv.ApplySeed(DefaultSeed()); err != nil {
 		t.Fatal(err)

@@ -91,6 +91,7 @@ func call(t *testing.T, method, u string, body string) answer {
 }
 
 func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
+	t.Parallel()
 	base, stderr, stop := start(t)
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password","returnToken":true}`).Token
 	results := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results
@@ -122,6 +123,7 @@ func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
 }
 
 func TestRunSeedFileAndAPIPath(t *testing.T) {
+	t.Parallel()
 	seed := filepath.Join(t.TempDir(), "seed.json")
 	if err := os.WriteFile(seed, []byte(`{"users":[{"name":"x","password":"y","keys":[{"description":"only"}]}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -159,6 +161,7 @@ func rawCall(t *testing.T, method, u string, body string) (int, string) {
 }
 
 func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
+	t.Parallel()
 	base, _, stop := start(t, "-error-shape", "nested", "-delete-requires-token")
 	status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`)
 	if status != 401 || body != `{"error":{"code":"login.invalidCredentials","message":"Invalid name or password"}}`+"\n" {
@@ -187,6 +190,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"users":[{"nam":"x"}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -206,6 +210,7 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/api/v1/api/key?token=SECRET":             "/api/v1/api/key?token=REDACTED",
 		"/api/v1/login?returnToken=true&token=S":   "/api/v1/login?returnToken=true&token=REDACTED",
