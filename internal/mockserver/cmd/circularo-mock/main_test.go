@@ -35,8 +35,9 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// start runs the command on a free port and returns its base URL (with API path).
-func start(t *testing.T, args ...string) (string, *lockedBuffer, func() error) {
+// setup runs the command with args on a free port until the test ends, and returns its base URL
+// (with API path), its stderr and a stop function that shuts it down and returns run's error.
+func setup(t *testing.T, args ...string) (string, *lockedBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
@@ -92,7 +93,7 @@ func call(t *testing.T, method, u string, body string) answer {
 
 func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
 	t.Parallel()
-	base, stderr, stop := start(t)
+	base, stderr, stop := setup(t)
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password","returnToken":true}`).Token
 	results := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results
 	if len(results) != 6 {
@@ -128,7 +129,7 @@ func TestRunSeedFileAndAPIPath(t *testing.T) {
 	if err := os.WriteFile(seed, []byte(`{"users":[{"name":"x","password":"y","keys":[{"description":"only"}]}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base, _, stop := start(t, "-seed", seed, "-api-path", "/custom")
+	base, _, stop := setup(t, "-seed", seed, "-api-path", "/custom")
 	if !strings.HasSuffix(base, "/custom") {
 		t.Fatalf("base %s", base)
 	}
@@ -162,7 +163,7 @@ func rawCall(t *testing.T, method, u string, body string) (int, string) {
 
 func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 	t.Parallel()
-	base, _, stop := start(t, "-error-shape", "nested", "-delete-requires-token")
+	base, _, stop := setup(t, "-error-shape", "nested", "-delete-requires-token")
 	status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`)
 	if status != 401 || body != `{"error":{"code":"login.invalidCredentials","message":"Invalid name or password"}}`+"\n" {
 		t.Errorf("bad login: %d %s, want a nested 401", status, body)
@@ -178,7 +179,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 	}
 
 	// Without the flags: flat errors, and DELETE needs no token.
-	base, _, stop = start(t)
+	base, _, stop = setup(t)
 	if status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`); status != 401 || !strings.HasPrefix(body, `{"code":`) {
 		t.Errorf("bad login: %d %s, want a flat 401", status, body)
 	}
