@@ -282,30 +282,24 @@ func shellQuote(s string) string {
 }
 
 func buildProfiled(ctx context.Context, dir string) (string, error) {
-	root, err := terraformcli.ModuleRoot()
-	if err != nil {
-		return "", err
-	}
 	out := filepath.Join(dir, profiledBinary)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./internal/benchmark/cmd/profiled-provider")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build the profiled provider: %v\n%s", err, b)
+	if err := terraformcli.Build(ctx, "./internal/benchmark/cmd/profiled-provider", out); err != nil {
+		return "", fmt.Errorf("the profiled provider: %w", err)
 	}
 	return out, nil
 }
 
+// terraformVersion is the CLI's product and version for the report, such as "Terraform v1.15.0".
 func (e *benchEnv) terraformVersion(ctx context.Context) string {
 	bin, err := terraformcli.Binary()
 	if err != nil {
 		return "unknown"
 	}
-	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	v, err := terraformcli.CLIVersion(ctx, bin)
 	if err != nil {
 		return "unknown"
 	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(first)
+	return v.String()
 }
 
 // sizeEnv is one size: a mock holding N keys and the working directories of what is measured.
@@ -607,10 +601,7 @@ func (s *sizeEnv) command(ctx context.Context, wd *terraformcli.Workdir, args ..
 		return cliRun{}, "", err
 	}
 	s.mock.ResetCounts()
-	cmd := exec.CommandContext(ctx, wd.Binary, args...)
-	cmd.Dir = wd.Dir
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_CLI_CONFIG_FILE="+wd.CLIConfig)
-	cmd.Env = append(cmd.Env, wd.Env...)
+	cmd := wd.Command(ctx, args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

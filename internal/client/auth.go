@@ -189,21 +189,3 @@ func (a *authenticator) close(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
-// openSessions counts the sessions that close would log out.
-func (a *authenticator) openSessions() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.opened)
-}
-
-// whoAmI checks the credentials with the cheapest call there is.
-func (a *authenticator) whoAmI(ctx context.Context) (*LoginResult, error) {
-	var res *LoginResult
-	err := a.withToken(ctx, func(token string) error {
-		var err error
-		res, err = a.client.WhoAmI(ctx, token)
-		return err
-	})
-	return res, err
-}

@@ -5,13 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,184 +17,10 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-// The accounts of the client tests: a plain one and one with MFA.
-const (
-	clientUser        = "bob"
-	clientPassword    = "bob-password-1"
-	clientMFAUser     = "carol"
-	clientMFAPassword = "carol-password-1"
-	clientMFASecret   = "JBSWY3DPEHPK3PXP"
-	clientUserAgent   = "terraform-provider-circularo/1.2.3 terraform/1.11.4"
-)
-
-// clientNow is the mock's clock: TOTP codes must be computed for it.
-var clientNow = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-
-var tokenShape = regexp.MustCompile(`^[A-Za-z0-9]{64}$`)
-
-// startAPI serves a mock with the client tests' accounts behind the wrappers (outermost first).
-func startAPI(t *testing.T, opts mockserver.Options, wrappers ...func(http.Handler) http.Handler) (*mockserver.Server, string) {
-	t.Helper()
-	if opts.Now == nil {
-		opts.Now = func() time.Time { return clientNow }
-	}
-	mock := mockserver.New(opts)
-	mock.AddUser(mockserver.User{Name: clientUser, Password: clientPassword})
-	mock.AddUser(mockserver.User{Name: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret})
-	var h http.Handler = mock
-	for _, wrap := range slices.Backward(wrappers) {
-		h = wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return mock, srv.URL
-}
-
-// newAPIClient returns a client that retries fast (waits of 1ms), changed by configure.
-func newAPIClient(t *testing.T, url string, configure ...func(*client.Config)) *client.Client {
-	t.Helper()
-	cfg := client.Config{
-		URL:            url,
-		UserAgent:      clientUserAgent,
-		RequestTimeout: 30 * time.Second,
-		MaxRetries:     3,
-		RetryWaitMin:   time.Millisecond,
-		RetryWaitMax:   time.Millisecond,
-	}
-	for _, f := range configure {
-		f(&cfg)
-	}
-	c, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func login(t *testing.T, c *client.Client) string {
-	t.Helper()
-	res, err := c.Login(context.Background(), client.LoginRequest{Name: clientUser, Password: clientPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Token
-}
-
-func wantRouteCount(t *testing.T, mock *mockserver.Server, route string, want int) {
-	t.Helper()
-	if got := mock.Count(route); got != want {
-		t.Errorf("the mock counted %d %s calls, want %d (all counts: %v)", got, route, want, mock.Counts())
-	}
-}
-
-func wantAPIError(t *testing.T, err error, status int) *client.APIError {
-	t.Helper()
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("got %v (%T), want an *APIError with status %d", err, err, status)
-	}
-	if apiErr.StatusCode != status {
-		t.Fatalf("status %d, want %d: %v", apiErr.StatusCode, status, err)
-	}
-	return apiErr
-}
-
-// closedURL is a URL where nothing listens: connecting is refused at once.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
-
-// countingTransport counts the attempts that reach the network layer.
-type countingTransport struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(req)
-}
-
-func (c *countingTransport) attempts() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-// recordingLogger keeps every log entry as text.
-type recordingLogger struct {
-	mu      sync.Mutex
-	entries []string
-}
-
-func (l *recordingLogger) Debug(_ context.Context, msg string, fields map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entries = append(l.entries, fmt.Sprintf("%s %v", msg, fields))
-}
-
-func (l *recordingLogger) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries)
-}
-
-// retryAfter replaces the Retry-After header of every answer, so tests need not wait the mock's 1s.
-func retryAfter(value string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(&headerRewriter{ResponseWriter: w, name: "Retry-After", value: value}, r)
-		})
-	}
-}
-
-type headerRewriter struct {
-	http.ResponseWriter
-	name, value string
-}
-
-func (h *headerRewriter) WriteHeader(status int) {
-	if h.Header().Get(h.name) != "" {
-		h.Header().Set(h.name, h.value)
-	}
-	h.ResponseWriter.WriteHeader(status)
-}
-
-func (h *headerRewriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-// requestLog records the method, path and headers of every request.
-type requestLog struct {
-	mu       sync.Mutex
-	requests []*http.Request
-}
-
-func (l *requestLog) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.mu.Lock()
-		l.requests = append(l.requests, r.Clone(context.Background()))
-		l.mu.Unlock()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (l *requestLog) all() []*http.Request {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.requests)
-}
-
 func TestClient_Login(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
-	_, url := startAPI(t, mockserver.Options{}, func(next http.Handler) http.Handler {
+	_, url := setup(t, mockserver.Options{}, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -236,7 +58,8 @@ func TestClient_Login(t *testing.T) {
 }
 
 func TestClient_LoginBadPassword(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	_, err := c.Login(context.Background(), client.LoginRequest{Name: clientUser, Password: "wrong-password-42"})
 	if !errors.Is(err, client.ErrUnauthorized) {
@@ -259,7 +82,8 @@ func TestClient_LoginBadPassword(t *testing.T) {
 }
 
 func TestClient_WhoAmI(t *testing.T) {
-	_, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	_, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
 	res, err := c.WhoAmI(context.Background(), token)
@@ -276,7 +100,8 @@ func TestClient_WhoAmI(t *testing.T) {
 }
 
 func TestClient_Unlock(t *testing.T) {
-	_, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	_, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	ctx := context.Background()
 	res, err := c.Login(ctx, client.LoginRequest{Name: clientMFAUser, Password: clientMFAPassword})
@@ -316,6 +141,7 @@ func TestClient_Unlock(t *testing.T) {
 }
 
 func TestClient_ListKeys(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2023, 1, 15, 10, 30, 45, 0, time.UTC)
 	used := time.Date(2023, 6, 20, 14, 22, 10, 0, time.UTC)
 	for name, opts := range map[string]mockserver.Options{
@@ -323,7 +149,8 @@ func TestClient_ListKeys(t *testing.T) {
 		"lastUsed absent": {OmitNullLastUsed: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			mock, url := startAPI(t, opts)
+			t.Parallel()
+			mock, url := setup(t, opts)
 			never := mock.AddKey(clientUser, mockserver.Key{Description: "never used", Created: created})
 			usedKey := mock.AddKey(clientUser, mockserver.Key{Description: "used", Created: created.Add(time.Hour), LastUsed: &used})
 			mock.AddKey(clientMFAUser, mockserver.Key{Description: "someone else's"})
@@ -361,7 +188,8 @@ func TestClient_ListKeys(t *testing.T) {
 }
 
 func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
 	value := strings.Repeat("K", 64)
@@ -385,6 +213,7 @@ func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
 // Answers that are not a list of keys are errors: reading them as "no keys" would make every key
 // look revoked.
 func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		answer mockserver.Response
 		want   string
@@ -399,7 +228,8 @@ func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
 		"empty body":     {mockserver.Response{ContentType: "application/json"}, "expected JSON, got application/json"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{})
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url)
 			token := login(t, c)
 			mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": tc.answer}})
@@ -426,7 +256,8 @@ func TestClient_ListKeysRejectsWrongAnswers(t *testing.T) {
 }
 
 func TestClient_CreateKey(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
 	key, err := c.CreateKey(context.Background(), token, "ci-pipeline")
@@ -451,13 +282,12 @@ func TestClient_CreateKey(t *testing.T) {
 		t.Errorf("APIError %+v", apiErr)
 	}
 	wantRouteCount(t, mock, "create_key", 3)
-	if n := len(mock.Keys(clientUser)); n != 1 {
-		t.Errorf("%d keys on the server, want 1", n)
-	}
+	wantKeyCount(t, mock, 1)
 }
 
 func TestClient_DeleteKey(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	c := newAPIClient(t, url)
 	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
@@ -491,7 +321,8 @@ func TestClient_DeleteKey(t *testing.T) {
 }
 
 func TestClient_Logout(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url)
 	token := login(t, c)
 	if n := mock.OpenSessions(); n != 1 {
@@ -512,9 +343,11 @@ func TestClient_Logout(t *testing.T) {
 }
 
 func TestClient_RetriesThrottlingAndGatewayErrors(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{}, retryAfter("0"))
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 			c := newAPIClient(t, url)
 			token := login(t, c)
 			mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{
@@ -540,7 +373,8 @@ func TestClient_RetriesThrottlingAndGatewayErrors(t *testing.T) {
 }
 
 func TestClient_RetriesDeleteAndLogin(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {503, 502}, "login": {504}}})
 	c := newAPIClient(t, url)
@@ -556,9 +390,11 @@ func TestClient_RetriesDeleteAndLogin(t *testing.T) {
 }
 
 func TestClient_DoesNotRetryOtherErrors(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{http.StatusInternalServerError, http.StatusNotImplemented, http.StatusBadRequest, http.StatusForbidden} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{})
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url)
 			token := login(t, c)
 			mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {status, status}}})
@@ -573,7 +409,8 @@ func TestClient_DoesNotRetryOtherErrors(t *testing.T) {
 }
 
 func TestClient_GivesUpAfterMaxRetries(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 2 })
 	token := login(t, c)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {503, 503, 503, 503, 503}}})
@@ -596,8 +433,10 @@ func TestClient_GivesUpAfterMaxRetries(t *testing.T) {
 }
 
 func TestClient_HonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	t.Run("Retry-After 0 overrides a long backoff", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{}, retryAfter("0"))
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 		// Without Retry-After the retry would wait an hour, far past the request timeout.
 		c := newAPIClient(t, url, func(cfg *client.Config) {
 			cfg.RetryWaitMin, cfg.RetryWaitMax = time.Hour, time.Hour
@@ -611,7 +450,8 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 2)
 	})
 	t.Run("Retry-After past the deadline ends the call with the 429", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{}, retryAfter("120"))
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{}, retryAfter("120"))
 		// Without Retry-After the retry would come after 1ms and succeed.
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.RequestTimeout = 20 * time.Second })
 		token := login(t, c)
@@ -624,6 +464,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("Retry-After on 503", func(t *testing.T) {
+		t.Parallel()
 		// The mock sends Retry-After only with 429: add it to a 503.
 		addRetryAfter := func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -631,7 +472,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		}
-		mock, url := startAPI(t, mockserver.Options{}, addRetryAfter)
+		mock, url := setup(t, mockserver.Options{}, addRetryAfter)
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.RequestTimeout = 20 * time.Second })
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {503}}})
@@ -642,6 +483,7 @@ func TestClient_HonoursRetryAfter(t *testing.T) {
 }
 
 func TestClient_RetriesRefusedConnections(t *testing.T) {
+	t.Parallel()
 	var transport countingTransport
 	c := newAPIClient(t, closedURL(t), func(cfg *client.Config) {
 		cfg.MaxRetries = 3
@@ -678,8 +520,10 @@ func runWithWatchdog(t *testing.T, why string, call func() error) error {
 }
 
 func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
+	t.Parallel()
 	t.Run("a slow answer", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{})
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{})
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.RequestTimeout = 300 * time.Millisecond })
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{Latency: time.Hour})
@@ -699,7 +543,8 @@ func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("retries", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{})
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{})
 		// Ten retries an hour apart would take ten hours: the timeout cuts the first wait short.
 		c := newAPIClient(t, url, func(cfg *client.Config) {
 			cfg.RequestTimeout = 300 * time.Millisecond
@@ -720,7 +565,9 @@ func TestClient_RequestTimeoutBoundsTheWholeCall(t *testing.T) {
 }
 
 func TestClient_ContextCancellation(t *testing.T) {
+	t.Parallel()
 	t.Run("during a request", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		cancelOnList := func(next http.Handler) http.Handler {
@@ -731,7 +578,7 @@ func TestClient_ContextCancellation(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		}
-		mock, url := startAPI(t, mockserver.Options{}, cancelOnList)
+		mock, url := setup(t, mockserver.Options{}, cancelOnList)
 		c := newAPIClient(t, url)
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{Latency: time.Hour})
@@ -748,9 +595,10 @@ func TestClient_ContextCancellation(t *testing.T) {
 		wantRouteCount(t, mock, "list_keys", 1)
 	})
 	t.Run("while waiting to retry", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		mock, url := startAPI(t, mockserver.Options{})
+		mock, url := setup(t, mockserver.Options{})
 		c := newAPIClient(t, url, func(cfg *client.Config) {
 			cfg.RetryWaitMin, cfg.RetryWaitMax = time.Hour, time.Hour
 			cfg.RequestTimeout = 2 * time.Hour
@@ -781,9 +629,11 @@ func (c cancelOnResponse) Debug(_ context.Context, msg string, fields map[string
 // A create that may have reached the server is never sent again by the client: only Session, which
 // can check for the key first, may try again.
 func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 502, 503, 504} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{})
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{})
 			c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 5 })
 			token := login(t, c)
 			mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {status}}})
@@ -796,7 +646,8 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 		})
 	}
 	t.Run("dropped answer", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{})
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{})
 		c := newAPIClient(t, url, func(cfg *client.Config) { cfg.MaxRetries = 5 })
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
@@ -812,12 +663,11 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 			t.Errorf("the error shows the session token: %v", err)
 		}
 		wantRouteCount(t, mock, "create_key", 1)
-		if n := len(mock.Keys(clientUser)); n != 1 {
-			t.Errorf("%d keys on the server, want the 1 whose answer was lost", n)
-		}
+		wantKeyCount(t, mock, 1) // the one whose answer was lost
 	})
 	t.Run("429 is retried", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{}, retryAfter("0"))
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 		c := newAPIClient(t, url)
 		token := login(t, c)
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {429, 429}}})
@@ -825,11 +675,10 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRouteCount(t, mock, "create_key", 3)
-		if n := len(mock.Keys(clientUser)); n != 1 {
-			t.Errorf("%d keys on the server, want 1", n)
-		}
+		wantKeyCount(t, mock, 1)
 	})
 	t.Run("refused connection is retried", func(t *testing.T) {
+		t.Parallel()
 		var transport countingTransport
 		c := newAPIClient(t, closedURL(t), func(cfg *client.Config) {
 			cfg.MaxRetries = 2
@@ -846,8 +695,9 @@ func TestClient_CreateKeyIsNeverResentAfterReachingTheServer(t *testing.T) {
 }
 
 func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
+	t.Parallel()
 	var logger recordingLogger
-	mock, url := startAPI(t, mockserver.Options{}, retryAfter("0"))
+	mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
 	c := newAPIClient(t, url, func(cfg *client.Config) { cfg.Logger = &logger })
 	ctx := context.Background()
 	var errs []error
@@ -939,8 +789,9 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 }
 
 func TestClient_SendsUserAgent(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
-	mock, url := startAPI(t, mockserver.Options{}, requests.wrap, retryAfter("0"))
+	mock, url := setup(t, mockserver.Options{}, requests.wrap, retryAfter("0"))
 	c := newAPIClient(t, url)
 	ctx := context.Background()
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {429}}})
@@ -976,6 +827,7 @@ func TestClient_SendsUserAgent(t *testing.T) {
 }
 
 func TestNew_rejectsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cfg  client.Config
 		want string

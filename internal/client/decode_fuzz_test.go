@@ -125,6 +125,7 @@ func checkDecodeError(t *testing.T, err error, status int, contentType string, b
 func FuzzDecodeAnswer(f *testing.F) {
 	addDecodeSeeds(f)
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
+		t.Parallel()
 		resp := fuzzResponse(status, contentType)
 		for _, out := range []any{&LoginResult{}, &UnlockResult{}, &apiKeyJSON{}, &keyListJSON{}} {
 			err := decodeAnswer(http.MethodGet, fuzzURL, resp, body, out)
@@ -149,6 +150,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 func FuzzListKeys(f *testing.F) {
 	addDecodeSeeds(f)
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
+		t.Parallel()
 		resp := fuzzResponse(status, contentType)
 		var list keyListJSON
 		err := decodeAnswer(http.MethodGet, fuzzURL, resp, body, &list)

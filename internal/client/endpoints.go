@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// The API's endpoints, one method each. Only WhoAmI is exported: other packages go through Session,
+// The API's endpoints, one method each, none exported: other packages go through Session,
 // which adds the credentials, the shared key list and the safeguards around creates and deletes.
 
 // login opens a session with name and password: POST /login.
-func (c *Client) login(ctx context.Context, r loginRequest) (*LoginResult, error) {
+func (c *Client) login(ctx context.Context, r loginRequest) (*loginResult, error) {
 	r.ReturnToken = true
-	var out LoginResult
+	var out loginResult
 	// Retried like a read: a duplicate session after a lost answer is harmless and expires, while
 	// failing a whole run on one 503 is not.
 	if err := c.do(ctx, call{method: http.MethodPost, path: "/login", body: r, out: &out}); err != nil {
@@ -32,15 +32,6 @@ func (c *Client) unlock(ctx context.Context, token string, factors ...factor) (*
 	err := c.do(ctx, call{method: http.MethodPost, path: "/login/unlock", token: token,
 		body: map[string]any{"factors": factors}, out: &out})
 	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// WhoAmI returns the login-shaped answer for a token: GET /login?returnToken=true.
-func (c *Client) WhoAmI(ctx context.Context, token string) (*LoginResult, error) {
-	var out LoginResult
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/login", token: token, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -14,13 +14,15 @@ import (
 // tenant, locked session, gone key) against a mock of each error shape: the message is shown as
 // text, and the sentinels match.
 func TestClient_errorShapes(t *testing.T) {
+	t.Parallel()
 	titles := map[string]string{
 		"login.invalidCredentials": "Unauthorized", "login.invalidTenant": "Unauthorized", "token.locked": "Forbidden",
 		"apiKey.notFound": "Not Found", "server.injectedFault": "Internal Server Error",
 	}
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{ErrorShape: shape})
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{ErrorShape: shape})
 			c := newAPIClient(t, url)
 			ctx := context.Background()
 			// The string shape has no code: only the message is there to show and to match. JSON:API's

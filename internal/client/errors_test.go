@@ -11,6 +11,7 @@ import (
 // TestDecodeAnswer_errorShapes: each common error shape shows the server's message as text, and
 // the sentinels match whatever shape carried the code or message.
 func TestDecodeAnswer_errorShapes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -156,6 +157,7 @@ func TestDecodeAnswer_errorShapes(t *testing.T) {
 	sentinels := []error{ErrNotFound, ErrUnauthorized, ErrLocked, ErrUnknownTenant}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {"application/json"}}}
 			err := decodeAnswer(http.MethodPost, fuzzURL, resp, []byte(tt.body), nil)
 			if err == nil {
@@ -183,6 +185,7 @@ func TestDecodeAnswer_errorShapes(t *testing.T) {
 // TestAPIError_kinds: every status the provider tells apart matches its sentinel, and only its own:
 // callers test kinds, never status codes.
 func TestAPIError_kinds(t *testing.T) {
+	t.Parallel()
 	kinds := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrServerError, ErrGatewayError,
 		ErrUnreadableAnswer, ErrLocked}
 	tests := []struct {
@@ -208,6 +211,7 @@ func TestAPIError_kinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {"text/html"}}}
 			var out struct{}
 			err := decodeAnswer(http.MethodGet, fuzzURL, resp, []byte(tt.body), &out)

@@ -5,6 +5,7 @@ import "testing"
 // A key that a create made is in the shared list once, even when a list that ran beside the
 // create (the adoption check of another description's lost create) brought it already.
 func TestKeyList_addKeepsOneEntryPerKey(t *testing.T) {
+	t.Parallel()
 	old, created := APIKey{ID: "old-key"}, APIKey{ID: "created-key"}
 	l := &keyList{cached: []APIKey{old, created}} // as cached by a list that saw the new key
 	l.add(created)

@@ -37,9 +37,6 @@ func (s *Session) UsesGivenToken() bool { return s.auth.usesGivenToken() }
 // AuthFingerprint is the fingerprint of the given token, or "" when the session logs in.
 func (s *Session) AuthFingerprint() string { return s.auth.givenTokenFingerprint() }
 
-// Token returns the token for API calls, logging in (and unlocking) on the first call only.
-func (s *Session) Token(ctx context.Context) (string, error) { return s.auth.current(ctx) }
-
 // OpenSession logs in for a caller that needs a session of its own (the circularo_session ephemeral
 // resource). The session is logged out by CloseSession, or by Close at the latest. It returns
 // ErrGivenToken when the Session has a token but no username and password.
@@ -52,12 +49,6 @@ func (s *Session) CloseSession(ctx context.Context, token string) error {
 
 // Close logs out every session this Session opened. It never logs out a given token.
 func (s *Session) Close(ctx context.Context) error { return s.auth.close(ctx) }
-
-// OpenSessions counts the sessions that Close would log out.
-func (s *Session) OpenSessions() int { return s.auth.openSessions() }
-
-// WhoAmI checks the credentials with the cheapest call there is.
-func (s *Session) WhoAmI(ctx context.Context) (*LoginResult, error) { return s.auth.whoAmI(ctx) }
 
 // ListKeys returns the user's keys. Every caller of a Session shares one list call: concurrent
 // callers wait for the same answer, and later ones get the cached list, kept correct by CreateKey

@@ -13,13 +13,6 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-// newCreateSession returns a Session of the client tests' plain user with fast retries.
-func newCreateSession(t *testing.T, url string, configure ...func(*client.Config)) *client.Session {
-	t.Helper()
-	c := newAPIClient(t, url, configure...)
-	return client.NewSession(c, client.Credentials{Username: clientUser, Password: clientPassword}, func() time.Time { return clientNow })
-}
-
 func keysDescribed(mock *mockserver.Server, description string) []mockserver.Key {
 	var out []mockserver.Key
 	for _, k := range mock.Keys(clientUser) {
@@ -31,10 +24,11 @@ func keysDescribed(mock *mockserver.Server, description string) []mockserver.Key
 }
 
 func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	// Keys with the same description that exist already must not be mistaken for the new one.
 	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clientNow.Add(-time.Hour)})
-	s := newCreateSession(t, url)
+	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 
 	key, err := s.CreateKey(context.Background(), "ci")
@@ -63,8 +57,9 @@ func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
 }
 
 func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	const creates = 4
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: creates})
 
@@ -97,17 +92,17 @@ func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
 			t.Errorf("returned key %s is not on the server", client.Fingerprint(id))
 		}
 	}
-	if n := len(mock.Keys(clientUser)); n != creates {
-		t.Errorf("%d keys on the server, want exactly %d", n, creates)
-	}
+	wantKeyCount(t, mock, creates)
 	wantRouteCount(t, mock, "create_key", creates)
 }
 
 func TestSessionCreateKey_retriesWhenTheServerDidNotCreate(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{502, 503, 504} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			mock, url := startAPI(t, mockserver.Options{})
-			s := newCreateSession(t, url)
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{})
+			s := newSession(t, url, password())
 			// The mock's injected errors answer before creating anything.
 			mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {status, status}}})
 			key, err := s.CreateKey(context.Background(), "after errors")
@@ -125,8 +120,9 @@ func TestSessionCreateKey_retriesWhenTheServerDidNotCreate(t *testing.T) {
 }
 
 func TestSessionCreateKey_givesUpAfterMaxRetries(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url, func(cfg *client.Config) { cfg.MaxRetries = 2 })
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password(), func(cfg *client.Config) { cfg.MaxRetries = 2 })
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {503, 503, 503, 503}}})
 	_, err := s.CreateKey(context.Background(), "never")
 	_ = wantAPIError(t, err, 503)
@@ -134,15 +130,14 @@ func TestSessionCreateKey_givesUpAfterMaxRetries(t *testing.T) {
 		t.Errorf("error %q does not say that nothing was created", err)
 	}
 	wantRouteCount(t, mock, "create_key", 3)
-	if n := len(mock.Keys(clientUser)); n != 0 {
-		t.Errorf("%d keys on the server", n)
-	}
+	wantKeyCount(t, mock, 0)
 }
 
 // A 500 may follow a create the server carried out: the Session checks, but does not try again.
 func TestSessionCreateKey_internalErrorIsCheckedNotRetried(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {500}}})
 	_, err := s.CreateKey(context.Background(), "never")
 	_ = wantAPIError(t, err, 500)
@@ -154,22 +149,22 @@ func TestSessionCreateKey_internalErrorIsCheckedNotRetried(t *testing.T) {
 }
 
 func TestSessionCreateKey_throttlingIsRetried(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{}, retryAfter("0"))
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{}, retryAfter("0"))
+	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"create_key": {429, 429}}})
 	if _, err := s.CreateKey(context.Background(), "throttled"); err != nil {
 		t.Fatal(err)
 	}
 	wantRouteCount(t, mock, "create_key", 3)
 	wantRouteCount(t, mock, "list_keys", 1) // a 429 proves nothing was created: no check needed
-	if n := len(mock.Keys(clientUser)); n != 1 {
-		t.Errorf("%d keys on the server, want 1", n)
-	}
+	wantKeyCount(t, mock, 1)
 }
 
 func TestSessionCreateKey_failedCheckSaysWhatToLookFor(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	if _, err := s.ListKeys(context.Background()); err != nil { // fills the cache: the next list is the check
 		t.Fatal(err)
 	}
@@ -190,8 +185,9 @@ func TestSessionCreateKey_failedCheckSaysWhatToLookFor(t *testing.T) {
 }
 
 func TestSessionDeleteKey_unknownKeyIsNotAnError(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "gone"})
 	if _, err := s.ListKeys(context.Background()); err != nil {
 		t.Fatal(err)

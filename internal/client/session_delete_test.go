@@ -63,9 +63,10 @@ func deleteTokens(requests *requestLog) []bool {
 // second try. Each revocation is proven by one fresh list (sequential revocations share none), for
 // which the session logs in once.
 func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
-	mock, url := startAPI(t, mockserver.Options{}, requests.wrap)
-	s := newCreateSession(t, url)
+	mock, url := setup(t, mockserver.Options{}, requests.wrap)
+	s := newSession(t, url, password())
 	keys := addKeys(mock, 5)
 	deleteKeys(t, s, keys, false)
 	wantRouteCount(t, mock, "delete_key", 5)
@@ -76,34 +77,32 @@ func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
 			t.Errorf("DELETE %d carried ?token=", i+1)
 		}
 	}
-	if n := len(mock.Keys(clientUser)); n != 0 {
-		t.Errorf("%d keys left", n)
-	}
+	wantKeyCount(t, mock, 0)
 }
 
 // Against a server that wants a session on DELETE, the first revocation is repeated with the token
 // and the others carry it at once: N revocations cost N+1 DELETEs, also when they run in parallel.
 func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	for _, parallel := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
+			t.Parallel()
 			var requests requestLog
-			mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true}, requests.wrap)
+			mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true}, requests.wrap)
 			if parallel {
 				// Latency keeps the first DELETE in flight while the others arrive.
 				mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
 			}
 			var logger recordingLogger
-			s := newCreateSession(t, url, func(cfg *client.Config) { cfg.Logger = &logger })
+			s := newSession(t, url, password(), func(cfg *client.Config) { cfg.Logger = &logger })
 			keys := addKeys(mock, n)
 			deleteKeys(t, s, keys, parallel)
 
 			wantRouteCount(t, mock, "delete_key", n+1)
 			wantRouteCount(t, mock, "delete_key_without_token", 1)
 			wantRouteCount(t, mock, "login", 1)
-			if left := len(mock.Keys(clientUser)); left != 0 {
-				t.Errorf("%d keys left", left)
-			}
+			wantKeyCount(t, mock, 0)
 			tokens := deleteTokens(&requests)
 			if len(tokens) == 0 || tokens[0] || !strings.Contains(strings.Join(logger.all(), "\n"), "with the session's token from now on") {
 				t.Errorf("the first DELETE must be the documented one, and switching must be logged: %v", tokens)
@@ -121,10 +120,11 @@ func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
 // A 403 to the documented form is a refusal like a 401; the Session then remembers the form, and a
 // key that is gone already (404) still counts as revoked with the token.
 func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
+	t.Parallel()
 	var requests requestLog
-	mock, url := startAPI(t, mockserver.Options{}, requests.wrap)
+	mock, url := setup(t, mockserver.Options{}, requests.wrap)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusForbidden}}})
-	s := newCreateSession(t, url)
+	s := newSession(t, url, password())
 	keys := addKeys(mock, 2)
 	deleteKeys(t, s, keys, false)
 	if err := s.DeleteKey(context.Background(), keys[0].ID); err != nil {
@@ -138,8 +138,9 @@ func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
 
 // A key gone already (404) to the documented form counts as revoked and leaves the form unknown.
 func TestSessionDeleteKey_goneKeyWithoutToken(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
+	s := newSession(t, url, password())
 	// Under DeleteRequiresToken a token-less DELETE is refused before the key is looked up, so this
 	// one 404 comes from a fault: a server that answers the documented form 404 for a gone key.
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusNotFound}}})
@@ -155,9 +156,11 @@ func TestSessionDeleteKey_goneKeyWithoutToken(t *testing.T) {
 // The token form is the session's: an expired one is renewed once, a given token is used as is,
 // and a refusal with the token is an error, not a third try.
 func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
+	t.Parallel()
 	t.Run("expired session", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
-		s := newCreateSession(t, url)
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
+		s := newSession(t, url, password())
 		keys := addKeys(mock, 2)
 		deleteKeys(t, s, keys[:1], false)
 		mock.ExpireSessions()
@@ -166,9 +169,10 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		wantRouteCount(t, mock, "delete_key", 4) // 401 without token, with token; 401 expired, renewed
 	})
 	t.Run("given token", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{DeleteRequiresToken: true})
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
 		keys := addKeys(mock, 3)
-		s := client.NewSession(newAPIClient(t, url), client.Credentials{Token: keys[0].ID}, nil)
+		s := newSession(t, url, client.Credentials{Token: keys[0].ID})
 		deleteKeys(t, s, keys[1:], false)
 		wantRouteCount(t, mock, "delete_key", 3)
 		wantRouteCount(t, mock, "login", 0)
@@ -177,9 +181,10 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		}
 	})
 	t.Run("refused with the token", func(t *testing.T) {
-		mock, url := startAPI(t, mockserver.Options{})
+		t.Parallel()
+		mock, url := setup(t, mockserver.Options{})
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {401, 403}}})
-		s := newCreateSession(t, url)
+		s := newSession(t, url, password())
 		key := addKeys(mock, 1)[0]
 		err := s.DeleteKey(context.Background(), key.ID)
 		var apiErr *client.APIError

@@ -21,16 +21,18 @@ import (
 // cannot tell "not yours" from "not there"): the fresh list shows the key still there, the DELETE is
 // repeated with the session's token, and that form is kept, so N revocations cost N+1 DELETEs.
 func TestSessionDeleteKey_serverThatHidesKeysWithoutToken(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	for _, parallel := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
+			t.Parallel()
 			var requests requestLog
-			mock, url := startAPI(t, mockserver.Options{DeleteHidesKeysWithoutToken: true}, requests.wrap)
+			mock, url := setup(t, mockserver.Options{DeleteHidesKeysWithoutToken: true}, requests.wrap)
 			if parallel {
 				mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
 			}
 			var logger recordingLogger
-			s := newCreateSession(t, url, func(cfg *client.Config) { cfg.Logger = &logger })
+			s := newSession(t, url, password(), func(cfg *client.Config) { cfg.Logger = &logger })
 			keys := addKeys(mock, n)
 			deleteKeys(t, s, keys, parallel)
 
@@ -56,8 +58,9 @@ func TestSessionDeleteKey_serverThatHidesKeysWithoutToken(t *testing.T) {
 // A server that answers 200 and keeps the key (a bug, or a proxy that swallows the method): the
 // revocation is an error that names the key and what was tried, and the key stays in the shared list.
 func TestSessionDeleteKey_serverThatKeepsKeys(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{DeleteKeepsKeys: true})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{DeleteKeepsKeys: true})
+	s := newSession(t, url, password())
 	first := mock.AddKey(clientUser, mockserver.Key{Description: "ci-deploy"})
 	second := mock.AddKey(clientUser, mockserver.Key{Description: "old-report"})
 
@@ -98,8 +101,9 @@ func TestSessionDeleteKey_serverThatKeepsKeys(t *testing.T) {
 // A DELETE that was answered but that no list can prove is not a revocation: the error says so and
 // wraps why the list failed; once the API answers again, the same call finishes (404, then proven).
 func TestSessionDeleteKey_unprovenRevocation(t *testing.T) {
-	mock, url := startAPI(t, mockserver.Options{})
-	s := newCreateSession(t, url)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "ci-deploy"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 
@@ -119,10 +123,11 @@ func TestSessionDeleteKey_unprovenRevocation(t *testing.T) {
 // Revocations in parallel (as terraform apply -parallelism=10 runs them) share their proofs: far
 // fewer lists than keys.
 func TestSessionDeleteKey_parallelRevocationsShareProofs(t *testing.T) {
+	t.Parallel()
 	const n, parallelism = 40, 10
-	mock, url := startAPI(t, mockserver.Options{})
+	mock, url := setup(t, mockserver.Options{})
 	mock.SetFaults(mockserver.Faults{Latency: 10 * time.Millisecond})
-	s := newCreateSession(t, url)
+	s := newSession(t, url, password())
 	keys := addKeys(mock, n)
 	var g errgroup.Group
 	g.SetLimit(parallelism)
@@ -145,6 +150,7 @@ func TestSessionDeleteKey_parallelRevocationsShareProofs(t *testing.T) {
 // waits for a list that started afterwards. Here the list that proves the revocation of key A was
 // answered before key B's DELETE; sharing it would find B still listed and send its DELETE again.
 func TestSessionDeleteKey_onlyALaterListProves(t *testing.T) {
+	t.Parallel()
 	hold := make(chan struct{})
 	held := make(chan struct{})
 	deleted := make(chan struct{}, 4)
@@ -183,8 +189,8 @@ func TestSessionDeleteKey_onlyALaterListProves(t *testing.T) {
 			_, _ = w.Write(rec.Body.Bytes())
 		})
 	}
-	mock, url := startAPI(t, mockserver.Options{}, wrap)
-	s := newCreateSession(t, url)
+	mock, url := setup(t, mockserver.Options{}, wrap)
+	s := newSession(t, url, password())
 	keys := addKeys(mock, 3)
 	// The first revocation finds the form, so that the next two run side by side.
 	if err := s.DeleteKey(context.Background(), keys[0].ID); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,80 +13,40 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-const (
-	sessionUser     = "alice"
-	sessionPassword = "alice-password-1"
-	mfaUser         = "mallory"
-	mfaPassword     = "mallory-password-1"
-	mfaSecret       = "JBSWY3DPEHPK3PXP"
-)
-
-// mockNow is the mock's and the sessions' clock: far from the real time, so that a TOTP code
-// computed from time.Now instead of the injected clock is rejected.
-var mockNow = func() time.Time { return time.Date(2021, 6, 1, 9, 30, 0, 0, time.UTC) }
-
-// newSessionMock starts a mock with a plain user and an MFA user in tenant "acme".
-func newSessionMock(t *testing.T) (*mockserver.Server, string) {
-	t.Helper()
-	mock := mockserver.New(mockserver.Options{Now: mockNow})
-	mock.AddUser(mockserver.User{Name: sessionUser, Password: sessionPassword})
-	mock.AddUser(mockserver.User{Name: mfaUser, Password: mfaPassword, Tenant: "acme", TOTPSecret: mfaSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	return mock, srv.URL
-}
-
-func newTestSession(t *testing.T, url string, creds client.Credentials) *client.Session {
-	t.Helper()
-	c, err := client.New(client.Config{URL: url, MaxRetries: 0, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client.NewSession(c, creds, mockNow)
-}
-
-func password() client.Credentials {
-	return client.Credentials{Username: sessionUser, Password: sessionPassword}
-}
-
-func wantCount(t *testing.T, mock *mockserver.Server, route string, want int) {
-	t.Helper()
-	if got := mock.Count(route); got != want {
-		t.Errorf("the mock counted %d %s calls, want %d (all counts: %v)", got, route, want, mock.Counts())
-	}
-}
-
 func TestSession_logsInLazily(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
-	wantCount(t, mock, "total", 0)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
+	wantRouteCount(t, mock, "total", 0)
 
 	if _, err := s.WhoAmI(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, mock, "login", 1)
+	wantRouteCount(t, mock, "login", 1)
 	if _, err := s.WhoAmI(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, mock, "login", 1)
-	wantCount(t, mock, "whoami", 2)
+	wantRouteCount(t, mock, "login", 1)
+	wantRouteCount(t, mock, "whoami", 2)
 }
 
 func TestSession_closeWithoutUseCallsNothing(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, mock, "total", 0)
+	wantRouteCount(t, mock, "total", 0)
 }
 
 func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
-	mock, url := newSessionMock(t)
-	mock.AddKey(sessionUser, mockserver.Key{Description: "ci"})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	mock.AddKey(clientUser, mockserver.Key{Description: "ci"})
 	// Latency keeps the first login in flight while the other callers arrive.
 	mock.SetFaults(mockserver.Faults{Latency: 50 * time.Millisecond})
-	s := newTestSession(t, url, password())
+	s := newSession(t, url, password())
 
 	const callers = 20
 	var wg sync.WaitGroup
@@ -115,17 +74,18 @@ func TestSession_oneLoginForConcurrentCallers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantCount(t, mock, "login", 1)
-	wantCount(t, mock, "whoami", callers)
-	wantCount(t, mock, "list_keys", 1) // concurrent lists share one call
+	wantRouteCount(t, mock, "login", 1)
+	wantRouteCount(t, mock, "whoami", callers)
+	wantRouteCount(t, mock, "list_keys", 1) // concurrent lists share one call
 	wantClosed(t, s, mock)
-	wantCount(t, mock, "logout", 1)
+	wantRouteCount(t, mock, "logout", 1)
 }
 
 func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
-	mock, url := newSessionMock(t)
-	key := mock.AddKey(sessionUser, mockserver.Key{Description: "automation"})
-	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
+	s := newSession(t, url, client.Credentials{Token: key.ID})
 	if !s.UsesGivenToken() {
 		t.Error("UsesGivenToken is false for a session with a token")
 	}
@@ -146,19 +106,20 @@ func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, mock, "login", 0)
-	wantCount(t, mock, "logout", 0)
-	wantCount(t, mock, "logout_api_key", 0)
+	wantRouteCount(t, mock, "login", 0)
+	wantRouteCount(t, mock, "logout", 0)
+	wantRouteCount(t, mock, "logout_api_key", 0)
 	if !mock.KeyExists(key.ID) {
 		t.Error("the given key no longer exists")
 	}
 }
 
 func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
-	mock, url := newSessionMock(t)
-	key := mock.AddKey(sessionUser, mockserver.Key{Description: "revoked soon"})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	key := mock.AddKey(clientUser, mockserver.Key{Description: "revoked soon"})
 	mock.RevokeKey(key.ID)
-	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+	s := newSession(t, url, client.Credentials{Token: key.ID})
 
 	_, err := s.ListKeys(context.Background())
 	if !errors.Is(err, client.ErrUnauthorized) {
@@ -170,14 +131,15 @@ func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
 	if !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Access token is invalid") {
 		t.Errorf("the error does not give the server's status and message: %v", err)
 	}
-	wantCount(t, mock, "login", 0)
-	wantCount(t, mock, "list_keys", 1)
+	wantRouteCount(t, mock, "login", 0)
+	wantRouteCount(t, mock, "list_keys", 1)
 }
 
 func TestSession_MFAWithSecretUnlocks(t *testing.T) {
-	mock, url := newSessionMock(t)
-	mock.AddKey(mfaUser, mockserver.Key{Description: "mfa key"})
-	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	mock.AddKey(clientMFAUser, mockserver.Key{Description: "mfa key"})
+	s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret})
 
 	keys, err := s.ListKeys(context.Background())
 	if err != nil {
@@ -186,14 +148,15 @@ func TestSession_MFAWithSecretUnlocks(t *testing.T) {
 	if len(keys) != 1 {
 		t.Errorf("got %d keys, want 1", len(keys))
 	}
-	wantCount(t, mock, "login", 1)
-	wantCount(t, mock, "unlock", 1)
+	wantRouteCount(t, mock, "login", 1)
+	wantRouteCount(t, mock, "unlock", 1)
 	wantClosed(t, s, mock)
 }
 
 func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword})
 
 	_, err := s.ListKeys(context.Background())
 	if !errors.Is(err, client.ErrMFARequired) {
@@ -203,9 +166,9 @@ func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
 	if !errors.As(err, &authErr) {
 		t.Errorf("the error is not an AuthError: %v", err)
 	}
-	wantCount(t, mock, "unlock", 0)
-	wantCount(t, mock, "list_keys", 0)
-	wantCount(t, mock, "logout", 1)
+	wantRouteCount(t, mock, "unlock", 0)
+	wantRouteCount(t, mock, "list_keys", 0)
+	wantRouteCount(t, mock, "logout", 1)
 	if n := mock.OpenSessions(); n != 0 {
 		t.Errorf("the locked session is still open on the server (%d open)", n)
 	}
@@ -215,6 +178,7 @@ func TestSession_MFAWithoutSecretFailsAndLogsOutTheLockedSession(t *testing.T) {
 }
 
 func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		secret      string
 		wantMessage string // in the error, besides ErrUnlockFailed
@@ -224,8 +188,9 @@ func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
 		"invalid base32": {secret: "not base32!", wantMessage: "not valid base32", wantUnlocks: 0},
 	} {
 		t.Run(name, func(t *testing.T) {
-			mock, url := newSessionMock(t)
-			s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: tc.secret})
+			t.Parallel()
+			mock, url := setup(t, mockserver.Options{})
+			s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: tc.secret})
 
 			_, err := s.WhoAmI(context.Background())
 			if !errors.Is(err, client.ErrUnlockFailed) || !strings.Contains(err.Error(), tc.wantMessage) {
@@ -234,7 +199,7 @@ func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
 			if strings.Contains(err.Error(), tc.secret) {
 				t.Errorf("the error shows the TOTP secret: %v", err)
 			}
-			wantCount(t, mock, "unlock", tc.wantUnlocks)
+			wantRouteCount(t, mock, "unlock", tc.wantUnlocks)
 			if n := mock.OpenSessions(); n != 0 {
 				t.Errorf("the locked session is still open on the server (%d open)", n)
 			}
@@ -243,8 +208,9 @@ func TestSession_MFAWithBadSecretFailsAndLogsOut(t *testing.T) {
 }
 
 func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	if _, err := s.WhoAmI(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -253,36 +219,38 @@ func TestSession_expiredSessionIsRenewedOnce(t *testing.T) {
 	if _, err := s.WhoAmI(context.Background()); err != nil {
 		t.Fatalf("WhoAmI after the session expired: %v", err)
 	}
-	wantCount(t, mock, "login", 2)
-	wantCount(t, mock, "whoami", 3) // first call, the rejected one, the retry
+	wantRouteCount(t, mock, "login", 2)
+	wantRouteCount(t, mock, "whoami", 3) // first call, the rejected one, the retry
 
 	wantClosed(t, s, mock)
 }
 
 func TestSession_secondUnauthorizedIsAnError(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"whoami": {http.StatusUnauthorized, http.StatusUnauthorized}}})
 
 	_, err := s.WhoAmI(context.Background())
 	if !errors.Is(err, client.ErrUnauthorized) || !errors.Is(err, client.ErrSessionRejected) {
 		t.Fatalf("WhoAmI rejected twice: %v, want ErrSessionRejected and ErrUnauthorized", err)
 	}
-	wantCount(t, mock, "login", 2)
-	wantCount(t, mock, "whoami", 2)
+	wantRouteCount(t, mock, "login", 2)
+	wantRouteCount(t, mock, "whoami", 2)
 
 	// Both sessions were opened by this Session: Close logs out both, even the one the server rejected.
 	wantClosed(t, s, mock)
 }
 
 func TestSession_renewalThatFailsIsReported(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	if _, err := s.WhoAmI(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	mock.ExpireSessions()
-	mock.AddUser(mockserver.User{Name: sessionUser, Password: "changed-meanwhile"})
+	mock.AddUser(mockserver.User{Name: clientUser, Password: "changed-meanwhile"})
 
 	_, err := s.WhoAmI(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "logging in again failed") {
@@ -292,12 +260,13 @@ func TestSession_renewalThatFailsIsReported(t *testing.T) {
 	if !errors.As(err, &authErr) {
 		t.Errorf("the error is not an AuthError: %v", err)
 	}
-	wantCount(t, mock, "login", 2)
+	wantRouteCount(t, mock, "login", 2)
 }
 
 func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	ctx := context.Background()
 	if _, err := s.Token(ctx); err != nil {
 		t.Fatal(err)
@@ -320,18 +289,14 @@ func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
 		t.Fatalf("the Session tracks %d sessions, want 3", n)
 	}
 
-	if err := s.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wantCount(t, mock, "logout", 3)
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantClosed(t, s, mock)
+	wantRouteCount(t, mock, "logout", 3)
 }
 
 func TestSession_openAndCloseSession(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	ctx := context.Background()
 
 	token, err := s.OpenSession(ctx)
@@ -339,10 +304,7 @@ func TestSession_openAndCloseSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The opened session is a working session of its own.
-	c, err := client.New(client.Config{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newAPIClient(t, url)
 	if _, err := c.ListKeys(ctx, token); err != nil {
 		t.Fatalf("the opened session cannot list keys: %v", err)
 	}
@@ -360,12 +322,13 @@ func TestSession_openAndCloseSession(t *testing.T) {
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, mock, "logout", 1)
+	wantRouteCount(t, mock, "logout", 1)
 }
 
 func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, password())
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, password())
 	ctx := context.Background()
 	token, err := s.OpenSession(ctx)
 	if err != nil {
@@ -375,42 +338,39 @@ func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
 	if err := s.CloseSession(ctx, token); err == nil {
 		t.Fatal("CloseSession hid a failed logout")
 	}
-	if err := s.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wantCount(t, mock, "logout", 2)
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantClosed(t, s, mock)
+	wantRouteCount(t, mock, "logout", 2)
 }
 
 func TestSession_openSessionNeedsPassword(t *testing.T) {
-	mock, url := newSessionMock(t)
-	key := mock.AddKey(sessionUser, mockserver.Key{Description: "automation"})
-	s := newTestSession(t, url, client.Credentials{Token: key.ID})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
+	s := newSession(t, url, client.Credentials{Token: key.ID})
 
 	_, err := s.OpenSession(context.Background())
 	if !errors.Is(err, client.ErrGivenToken) {
 		t.Fatalf("OpenSession with a given token: %v, want ErrGivenToken", err)
 	}
-	wantCount(t, mock, "total", 0)
+	wantRouteCount(t, mock, "total", 0)
 }
 
 func TestSession_tenant(t *testing.T) {
-	mock, url := newSessionMock(t)
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
 	ctx := context.Background()
 
 	// Unset, the tenant is left to the host: the MFA user's tenant "acme" need not be named.
-	s := newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret})
+	s := newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret})
 	if _, err := s.WhoAmI(ctx); err != nil {
 		t.Fatalf("login without tenant: %v", err)
 	}
-	s = newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret, Tenant: "acme"})
+	s = newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret, Tenant: clientMFATenant})
 	if _, err := s.WhoAmI(ctx); err != nil {
 		t.Fatalf("login with the right tenant: %v", err)
 	}
 
-	s = newTestSession(t, url, client.Credentials{Username: mfaUser, Password: mfaPassword, TOTPSecret: mfaSecret, Tenant: "globex"})
+	s = newSession(t, url, client.Credentials{Username: clientMFAUser, Password: clientMFAPassword, TOTPSecret: clientMFASecret, Tenant: "globex"})
 	_, err := s.WhoAmI(ctx)
 	var authErr *client.AuthError
 	var apiErr *client.APIError
@@ -420,15 +380,16 @@ func TestSession_tenant(t *testing.T) {
 	if apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != "login.invalidTenant" {
 		t.Errorf("login with a wrong tenant: HTTP %d %q, want 401 login.invalidTenant", apiErr.StatusCode, apiErr.Code)
 	}
-	if strings.Contains(err.Error(), mfaPassword) {
+	if strings.Contains(err.Error(), clientMFAPassword) {
 		t.Errorf("the error shows the password: %v", err)
 	}
-	wantCount(t, mock, "login", 3)
+	wantRouteCount(t, mock, "login", 3)
 }
 
 func TestSession_badPassword(t *testing.T) {
-	mock, url := newSessionMock(t)
-	s := newTestSession(t, url, client.Credentials{Username: sessionUser, Password: "wrong-password-7"})
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{})
+	s := newSession(t, url, client.Credentials{Username: clientUser, Password: "wrong-password-7"})
 
 	_, err := s.ListKeys(context.Background())
 	var authErr *client.AuthError
@@ -438,17 +399,6 @@ func TestSession_badPassword(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-password-7") {
 		t.Errorf("the error shows the password: %v", err)
 	}
-	wantCount(t, mock, "login", 1) // a rejected login is not "renewed"
-	wantCount(t, mock, "list_keys", 0)
-}
-
-// wantClosed closes s and checks that it left no session open on the server.
-func wantClosed(t *testing.T, s *client.Session, mock *mockserver.Server) {
-	t.Helper()
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if n := mock.OpenSessions(); n != 0 {
-		t.Errorf("%d sessions are open after Close", n)
-	}
+	wantRouteCount(t, mock, "login", 1) // a rejected login is not "renewed"
+	wantRouteCount(t, mock, "list_keys", 0)
 }

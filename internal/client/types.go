@@ -130,8 +130,8 @@ type loginRequest struct {
 	Tenant      string `json:"tenant,omitempty"`
 }
 
-// LoginResult is the part of the login answer the provider uses; other fields are ignored.
-type LoginResult struct {
+// loginResult is the part of the login answer the provider uses; other fields are ignored.
+type loginResult struct {
 	Logged     bool   `json:"logged"`
 	IsUnlocked bool   `json:"isUnlocked"`
 	Token      string `json:"token"`

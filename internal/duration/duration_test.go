@@ -7,6 +7,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want time.Duration
@@ -41,6 +42,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParse_rejects(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, wantErr string
 	}{
@@ -89,6 +91,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		t.Parallel()
 		got, err := Parse(s)
 		if err == nil && got < 0 {
 			t.Fatalf("Parse(%q) = %v, a negative duration", s, got)

@@ -8,8 +8,10 @@ import (
 // The two servers that answer a DELETE without revoking: one hides keys from a caller without a
 // session (404), one answers 200 and keeps every key. Both keep the key; the counters tell.
 func TestDeleteSwitches(t *testing.T) {
+	t.Parallel()
 	t.Run("hides keys without a token", func(t *testing.T) {
-		f := newFixture(t, Options{DeleteHidesKeysWithoutToken: true})
+		t.Parallel()
+		f := setup(t, Options{DeleteHidesKeysWithoutToken: true})
 		key := f.srv.AddKey("alice", Key{Description: "hidden"})
 		if res := f.call(http.MethodDelete, "/api/key/"+key.ID, "", nil); res.status != http.StatusNotFound || !f.srv.KeyExists(key.ID) {
 			t.Fatalf("token-less DELETE: %d %s, exists=%v; want 404 and the key kept", res.status, res.raw, f.srv.KeyExists(key.ID))
@@ -27,7 +29,8 @@ func TestDeleteSwitches(t *testing.T) {
 		}
 	})
 	t.Run("keeps keys", func(t *testing.T) {
-		f := newFixture(t, Options{DeleteKeepsKeys: true})
+		t.Parallel()
+		f := setup(t, Options{DeleteKeepsKeys: true})
 		key := f.srv.AddKey("alice", Key{Description: "kept"})
 		for _, token := range []string{"", f.login("alice", alicePass)} {
 			if res := f.call(http.MethodDelete, "/api/key/"+key.ID, token, nil); res.status != http.StatusOK || !f.srv.KeyExists(key.ID) {

@@ -12,6 +12,7 @@ import (
 // TestErrorShapes: every error answer (a handler's, an injected fault, an unknown route) takes the
 // configured shape; raw overrides stay as given.
 func TestErrorShapes(t *testing.T) {
+	t.Parallel()
 	wantBody := func(shape ErrorShape, status int, code, message string) any {
 		flat := map[string]any{"code": code, "message": message}
 		switch shape {
@@ -34,7 +35,8 @@ func TestErrorShapes(t *testing.T) {
 			name = "default"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t, Options{ErrorShape: shape})
+			t.Parallel()
+			f := setup(t, Options{ErrorShape: shape})
 			want := shape
 			if want == "" {
 				want = ErrorShapeFlat
@@ -78,6 +80,7 @@ func TestErrorShapes(t *testing.T) {
 }
 
 func TestParseErrorShape(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"", "flat", "string", "nested", "list"} {
 		if _, err := ParseErrorShape(name); err != nil {
 			t.Errorf("ParseErrorShape(%q): %v", name, err)
@@ -97,7 +100,8 @@ func TestParseErrorShape(t *testing.T) {
 // TestDeleteRequiresToken: the switch refuses (and counts) token-less DELETEs, and takes the
 // owner's session or API key; without it, DELETE needs no token.
 func TestDeleteRequiresToken(t *testing.T) {
-	f := newFixture(t, Options{DeleteRequiresToken: true})
+	t.Parallel()
+	f := setup(t, Options{DeleteRequiresToken: true})
 	f.srv.AddUser(User{Name: "bob", Password: "bob-pw"})
 	alice := f.login("alice", alicePass)
 	bob := f.login("bob", "bob-pw")
@@ -126,7 +130,7 @@ func TestDeleteRequiresToken(t *testing.T) {
 	}
 
 	// The default is the public example's: no token needed, any token ignored, nothing counted.
-	d := newFixture(t, Options{})
+	d := setup(t, Options{})
 	k := d.srv.AddKey("alice", Key{Description: "k"})
 	expectStatus(t, d.call("DELETE", "/api/key/"+k.ID, "", nil), http.StatusOK, "")
 	if d.srv.Count("delete_key_without_token") != 0 {

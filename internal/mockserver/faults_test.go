@@ -9,7 +9,8 @@ import (
 )
 
 func TestFailNext(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	statuses := []int{502, 503}
 	f.srv.SetFaults(Faults{FailNext: map[string][]int{"list_keys": statuses, "create_key": {429}}})
@@ -37,6 +38,7 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestRates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		faults     Faults
@@ -51,7 +53,8 @@ func TestRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{})
+			t.Parallel()
+			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(tt.faults)
 			for range 3 {
@@ -71,8 +74,9 @@ func TestRates(t *testing.T) {
 }
 
 func TestRatesAreDeterministic(t *testing.T) {
+	t.Parallel()
 	sequence := func() []int {
-		f := newFixture(t, Options{})
+		f := setup(t, Options{})
 		tok := f.login("alice", alicePass)
 		f.srv.SetFaults(Faults{ThrottleRate: 0.3, ServerErrorRate: 0.3, Seed: 42})
 		var out []int
@@ -95,7 +99,8 @@ func TestRatesAreDeterministic(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{Latency: 100 * time.Millisecond})
 
@@ -119,7 +124,8 @@ func TestLatency(t *testing.T) {
 }
 
 func TestDropCreateResponses(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
 
@@ -140,7 +146,8 @@ func TestDropCreateResponses(t *testing.T) {
 }
 
 func TestDropCreateResponsesNeedsValidRequest(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{DropCreateResponses: 1})
 	// A rejected create creates nothing, so there is nothing to lose: it answers normally.
@@ -151,6 +158,7 @@ func TestDropCreateResponsesNeedsValidRequest(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		resp        Response
@@ -164,7 +172,8 @@ func TestOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{})
+			t.Parallel()
+			f := setup(t, Options{})
 			tok := f.login("alice", alicePass)
 			f.srv.SetFaults(Faults{Override: map[string]Response{"list_keys": tt.resp}})
 			for range 2 { // overrides are not consumed
@@ -182,8 +191,9 @@ func TestOverride(t *testing.T) {
 }
 
 func TestFaultsDoNotBreakStatusCodes(t *testing.T) {
+	t.Parallel()
 	// FailNext wins over Override, so a test can fail one call before a fixed answer.
-	f := newFixture(t, Options{})
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.srv.SetFaults(Faults{
 		FailNext: map[string][]int{"list_keys": {http.StatusBadGateway}},

@@ -9,57 +9,41 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
-
-// testClock is a settable clock; the mutex keeps the race detector content when a
-// test moves time while server goroutines read it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fixture is a server on httptest with a fake clock and two users.
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *testClock
-	url   string // base URL including the API path
+	clock *clock.Clock // starts at fixtureStart
+	url   string       // base URL including the API path
 }
+
+// fixtureStart is where every fixture's clock starts: tests compare times with fixed timestamps.
+var fixtureStart = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 const (
 	totpSecret = "JBSWY3DPEHPK3PXP"
 	alicePass  = "alice-pw"
 )
 
-func newFixture(t *testing.T, opts Options) *fixture {
+// setup is the package's one test environment: a Server with opts on a clock of its own, users
+// "alice" (password alicePass) and "mfa" (tenant acme, TOTP secret totpSecret), served over HTTP
+// until the test ends.
+func setup(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	clock := newClock()
-	opts.Now = clock.Now
+	c := clock.At(fixtureStart)
+	opts.Now = c.Now
 	srv := New(opts)
 	srv.AddUser(User{Name: "alice", Password: alicePass, Email: "alice@example.com"})
 	srv.AddUser(User{Name: "mfa", Password: "mfa-pw", Tenant: "acme", TOTPSecret: totpSecret})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, srv: srv, clock: clock, url: hs.URL + srv.APIPath()}
+	return &fixture{t: t, srv: srv, clock: c, url: hs.URL + srv.APIPath()}
 }
 
 type result struct {

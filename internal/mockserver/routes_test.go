@@ -20,6 +20,7 @@ func totpCode(t *testing.T, at time.Time) string {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		body     any
@@ -39,7 +40,8 @@ func TestLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{})
+			t.Parallel()
+			f := setup(t, Options{})
 			f.srv.AddKey("keyonly", Key{Description: "user without password"})
 			res := f.call("POST", "/login", "", tt.body)
 			expectStatus(t, res, tt.status, tt.code)
@@ -67,7 +69,8 @@ func TestLogin(t *testing.T) {
 }
 
 func TestWhoami(t *testing.T) {
-	f := newFixture(t, Options{SessionTTL: time.Hour})
+	t.Parallel()
+	f := setup(t, Options{SessionTTL: time.Hour})
 	session := f.login("alice", alicePass)
 	locked := f.login("mfa", "mfa-pw")
 	key := f.srv.AddKey("mfa", Key{Description: "k"})
@@ -86,6 +89,8 @@ func TestWhoami(t *testing.T) {
 		{name: "unknown", token: strings.Repeat("x", 64), status: 401, code: "token.invalid"},
 		{name: "missing", token: "", status: 401},
 	}
+	// The cases run in turn, not in parallel: they share the parent's server, whose f.call reports
+	// to the parent's t.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := f.call("GET", "/login?returnToken=true", tt.token, nil)
@@ -102,11 +107,12 @@ func TestWhoami(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
-	f := newFixture(t, Options{SessionTTL: time.Hour})
+	t.Parallel()
+	f := setup(t, Options{SessionTTL: time.Hour})
 	tok := f.login("alice", alicePass)
-	f.clock.Add(59 * time.Minute)
+	f.clock.Advance(59 * time.Minute)
 	expectStatus(t, f.call("GET", "/api/key", tok, nil), 200, "")
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if n := f.srv.OpenSessions(); n != 0 {
 		t.Errorf("OpenSessions = %d after TTL, want 0", n)
 	}
@@ -116,7 +122,8 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestExpireSessions(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	a, b := f.login("alice", alicePass), f.login("alice", alicePass)
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	if n := f.srv.OpenSessions(); n != 2 {
@@ -135,7 +142,8 @@ func TestExpireSessions(t *testing.T) {
 }
 
 func TestMFA(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("mfa", "mfa-pw")
 
 	// Locked: only whoami, unlock and logout get through.
@@ -176,9 +184,11 @@ func TestMFA(t *testing.T) {
 }
 
 func TestListKeys(t *testing.T) {
+	t.Parallel()
 	for _, omit := range []bool{false, true} {
 		t.Run(map[bool]string{false: "null lastUsed", true: "omitted lastUsed"}[omit], func(t *testing.T) {
-			f := newFixture(t, Options{OmitNullLastUsed: omit})
+			t.Parallel()
+			f := setup(t, Options{OmitNullLastUsed: omit})
 			now := f.clock.Now()
 			used := now.Add(-time.Hour + 500*time.Millisecond)
 			f.srv.AddKey("alice", Key{ID: "b-newer", Description: "newer", Created: now.Add(-time.Hour)})
@@ -210,7 +220,8 @@ func TestListKeys(t *testing.T) {
 }
 
 func TestLastUsed(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	other := f.srv.AddKey("alice", Key{Description: "untouched"})
 	lastUsed := func(id string) *time.Time {
@@ -234,7 +245,7 @@ func TestLastUsed(t *testing.T) {
 		t.Fatal("refused logout stamped lastUsed")
 	}
 
-	f.clock.Add(90 * time.Minute)
+	f.clock.Advance(90 * time.Minute)
 	res := f.call("GET", "/api/key", key.ID, nil)
 	expectStatus(t, res, 200, "")
 	want := f.clock.Now()
@@ -248,7 +259,7 @@ func TestLastUsed(t *testing.T) {
 	if lastUsed(other.ID) != nil {
 		t.Error("another key was stamped")
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	expectStatus(t, f.call("GET", "/login", key.ID, nil), 200, "")
 	if got := lastUsed(key.ID); !got.Equal(f.clock.Now()) {
 		t.Errorf("whoami with a key: lastUsed = %v", got)
@@ -256,6 +267,7 @@ func TestLastUsed(t *testing.T) {
 }
 
 func TestCreateKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		opts        Options
@@ -275,7 +287,8 @@ func TestCreateKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.opts)
+			t.Parallel()
+			f := setup(t, tt.opts)
 			res := f.call("POST", "/api/key", f.login("alice", alicePass), tt.body)
 			expectStatus(t, res, tt.status, tt.code)
 			if tt.message != "" && res.body["message"] != tt.message {
@@ -303,7 +316,8 @@ func TestCreateKey(t *testing.T) {
 }
 
 func TestDeleteKey(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	keep := f.srv.AddKey("alice", Key{Description: "keep"})
 
@@ -320,7 +334,8 @@ func TestDeleteKey(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.login("alice", alicePass)
 	key := f.srv.AddKey("alice", Key{Description: "k"})
@@ -343,7 +358,8 @@ func TestLogout(t *testing.T) {
 }
 
 func TestUnknownRoutes(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	for _, r := range []struct{ method, url string }{
 		{"GET", f.url + "/nope"},
 		{"PUT", f.url + "/api/key"},                              // known path, wrong method
@@ -367,8 +383,9 @@ func TestUnknownRoutes(t *testing.T) {
 }
 
 func TestAPIPath(t *testing.T) {
+	t.Parallel()
 	for path, want := range map[string]string{"": "/api/v1", "/custom/": "/custom", "custom": "/custom", "/": ""} {
-		f := newFixture(t, Options{APIPath: path})
+		f := setup(t, Options{APIPath: path})
 		if f.srv.APIPath() != want {
 			t.Errorf("APIPath(%q) = %q, want %q", path, f.srv.APIPath(), want)
 		}
@@ -377,7 +394,8 @@ func TestAPIPath(t *testing.T) {
 }
 
 func TestCounters(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	tok := f.login("alice", alicePass)
 	f.call("POST", "/login", "", map[string]any{"name": "alice", "password": "bad"})
 	f.call("GET", "/login", tok, nil)
@@ -406,8 +424,9 @@ func TestCounters(t *testing.T) {
 }
 
 func TestStoreMethods(t *testing.T) {
-	clock := newClock()
-	s := New(Options{Now: clock.Now})
+	t.Parallel()
+	f := setup(t, Options{})
+	s := f.srv
 	used := time.Date(2025, 1, 2, 3, 4, 5, 600, time.FixedZone("x", 3600))
 	s.AddUser(User{Name: "u", Password: "p", Keys: []Key{{ID: "k1", Description: "one", LastUsed: &used}, {Description: "two"}}})
 
@@ -416,7 +435,7 @@ func TestStoreMethods(t *testing.T) {
 		t.Fatalf("keys = %+v", keys)
 	}
 	for _, k := range keys {
-		if k.Type != "generic" || !k.Created.Equal(clock.Now()) || k.Created.Location() != time.UTC {
+		if k.Type != "generic" || !k.Created.Equal(f.clock.Now()) || k.Created.Location() != time.UTC {
 			t.Errorf("defaults not applied: %+v", k)
 		}
 		if k.ID != "k1" && !tokenRE.MatchString(k.ID) {
@@ -447,7 +466,7 @@ func TestStoreMethods(t *testing.T) {
 	if !s.SetKeyDescription("k1", "edited") || s.SetKeyDescription("nope", "x") {
 		t.Error("SetKeyDescription result")
 	}
-	when := clock.Now().Add(-time.Hour)
+	when := f.clock.Now().Add(-time.Hour)
 	if !s.SetKeyLastUsed("k1", &when) || s.SetKeyLastUsed("nope", nil) {
 		t.Error("SetKeyLastUsed result")
 	}

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/duration"
 )
 
 // Seed is initial state for a Server, as read from JSON.
@@ -28,8 +28,9 @@ type SeedUser struct {
 }
 
 // SeedKey is a Key in a seed file. Times are absolute (RFC 3339) or relative to
-// Now() when the seed is applied ("400d", "36h30m"), so a demo seed stays stale
-// or fresh whatever day it runs. A key without LastUsed/LastUsedAgo was never used.
+// Now() when the seed is applied ("400d", "36h30m": durations as the provider reads
+// them, duration.Parse), so a demo seed stays stale or fresh whatever day it runs.
+// A key without LastUsed/LastUsedAgo was never used.
 type SeedKey struct {
 	ID          string `json:"id"` // empty: generated
 	Description string `json:"description"`
@@ -122,7 +123,7 @@ func seedTime(field, abs, ago string, now time.Time) (*time.Time, error) {
 		}
 		return &t, nil
 	case ago != "":
-		d, err := parseAgo(ago)
+		d, err := duration.Parse(ago)
 		if err != nil {
 			return nil, fmt.Errorf("%s_ago: %w", field, err)
 		}
@@ -130,33 +131,4 @@ func seedTime(field, abs, ago string, now time.Time) (*time.Time, error) {
 		return &t, nil
 	}
 	return nil, nil
-}
-
-// parseAgo parses a non-negative Go duration that may start with a day count
-// (d = 24h): "90d", "1.5d", "36h30m", "1d12h".
-func parseAgo(s string) (time.Duration, error) {
-	bad := fmt.Errorf("invalid duration %q (want e.g. 90d, 36h30m, 1d12h)", s)
-	days, rest, hasDays := strings.Cut(s, "d")
-	var total time.Duration
-	if hasDays {
-		// Digits and a dot only: ParseFloat alone would take "-1", "inf" or "1e3".
-		if days == "" || strings.Trim(days, "0123456789.") != "" {
-			return 0, bad
-		}
-		n, err := strconv.ParseFloat(days, 64)
-		if err != nil {
-			return 0, bad
-		}
-		total = time.Duration(n * float64(24*time.Hour))
-	} else {
-		rest = s
-	}
-	if rest != "" || !hasDays {
-		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
-			return 0, bad
-		}
-		total += d
-	}
-	return total, nil
 }

@@ -6,31 +6,50 @@ import (
 	"time"
 )
 
-func TestParseAgo(t *testing.T) {
+// TestSeedTime_ago: a relative time is now minus a duration as the provider reads it
+// (duration.Parse), which refuses negative spans; weeks and repeated units count too. An empty
+// one is no time at all (the field is unset), not an error.
+func TestSeedTime_ago(t *testing.T) {
+	t.Parallel()
+	now := fixtureStart
 	tests := []struct {
-		in   string
-		want time.Duration
-		bad  bool
+		in    string
+		want  time.Duration
+		bad   bool
+		unset bool
 	}{
+		{in: "", unset: true},
 		{in: "90d", want: 90 * 24 * time.Hour},
 		{in: "1.5d", want: 36 * time.Hour},
 		{in: "36h30m", want: 36*time.Hour + 30*time.Minute},
 		{in: "1d12h", want: 36 * time.Hour},
 		{in: "0", want: 0},
 		{in: "45s", want: 45 * time.Second},
-		{in: "", bad: true},
+		{in: "2w", want: 14 * 24 * time.Hour},
+		{in: "1d1d", want: 48 * time.Hour},
 		{in: "d", bad: true},
 		{in: "-1d", bad: true},
 		{in: "-5h", bad: true},
 		{in: "1d-2h", bad: true},
 		{in: "1e3d", bad: true},
-		{in: "2w", bad: true},
-		{in: "1d1d", bad: true},
+		{in: "2y", bad: true},
 	}
 	for _, tt := range tests {
-		got, err := parseAgo(tt.in)
-		if tt.bad != (err != nil) || got != tt.want {
-			t.Errorf("parseAgo(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.bad)
+		got, err := seedTime("created", "", tt.in, now)
+		if tt.unset {
+			if got != nil || err != nil {
+				t.Errorf("seedTime(%q) = %v, %v; want no time and no error", tt.in, got, err)
+			}
+			continue
+		}
+		if tt.bad {
+			if err == nil || !strings.HasPrefix(err.Error(), "created_ago: ") {
+				t.Errorf("seedTime(%q) = %v, %v; want a created_ago error", tt.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got == nil || now.Sub(*got) != tt.want {
+			t.Errorf("seedTime(%q) = %v, %v; want %v before now", tt.in, got, err, tt.want)
 		}
 	}
 }
@@ -51,16 +70,17 @@ const testSeed = `{
 }`
 
 func TestApplySeed(t *testing.T) {
+	t.Parallel()
 	seed, err := LoadSeed(strings.NewReader(testSeed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := newClock()
-	s := New(Options{Now: clock.Now})
+	f := setup(t, Options{})
+	s := f.srv
 	if err := s.ApplySeed(seed); err != nil {
 		t.Fatal(err)
 	}
-	now := clock.Now()
+	now := f.clock.Now()
 	byDesc := map[string]Key{}
 	for _, k := range s.Keys("ops") {
 		byDesc[k.Description] = k
@@ -89,20 +109,17 @@ func TestApplySeed(t *testing.T) {
 	}
 
 	// The seeded users behave like AddUser ones: tenant and MFA included.
-	hs := newFixture(t, Options{})
-	if err := hs.srv.ApplySeed(seed); err != nil {
-		t.Fatal(err)
-	}
-	res := hs.call("POST", "/login", "", map[string]any{"name": "ops", "password": "pw", "tenant": "acme"})
+	res := f.call("POST", "/login", "", map[string]any{"name": "ops", "password": "pw", "tenant": "acme"})
 	expectStatus(t, res, 200, "")
 	if res.body["isUnlocked"] != false {
 		t.Errorf("seeded TOTP user is unlocked: %s", res.raw)
 	}
-	expectStatus(t, hs.call("GET", "/api/key", "fixed-id", nil), 200, "")
-	hs.login("plain", "pw2")
+	expectStatus(t, f.call("GET", "/api/key", "fixed-id", nil), 200, "")
+	f.login("plain", "pw2")
 }
 
 func TestSeedErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, json, want string }{
 		{"unknown field", `{"users":[{"name":"u","pasword":"x"}]}`, "unknown field"},
 		{"not json", `users: []`, "decode seed"},
@@ -115,6 +132,7 @@ func TestSeedErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := New(Options{})
 			s.AddUser(User{Name: "existing", Password: "p"})
 			seed, err := LoadSeed(strings.NewReader(tt.json))
@@ -134,6 +152,7 @@ func TestSeedErrors(t *testing.T) {
 }
 
 func TestSeedErrorsHideKeyValues(t *testing.T) {
+	t.Parallel()
 	secret := strings.Repeat("S", 64)
 	err := New(Options{}).ApplySeed(Seed{Users: []SeedUser{{Name: "u", Keys: []SeedKey{{ID: secret, Description: "d", CreatedAgo: "x"}}}}})
 	if err == nil || strings.Contains(err.Error(), secret) {
@@ -142,7 +161,8 @@ func TestSeedErrorsHideKeyValues(t *testing.T) {
 }
 
 func TestDefaultSeed(t *testing.T) {
-	f := newFixture(t, Options{})
+	t.Parallel()
+	f := setup(t, Options{})
 	if err := f.srv.ApplySeed(DefaultSeed()); err != nil {
 		t.Fatal(err)
 	}

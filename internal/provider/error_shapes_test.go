@@ -44,7 +44,7 @@ func TestHint_everyErrorShape(t *testing.T) {
 				{"bad password", client.Credentials{Username: testUser, Password: "not-alice-password-9"},
 					"HTTP 401 Unauthorized: Invalid name or password", "check username and password"},
 			} {
-				_, err := client.NewSession(c, tt.creds, nil).WhoAmI(context.Background())
+				_, err := client.NewSession(c, tt.creds, nil).ListKeys(context.Background())
 				if err == nil {
 					t.Fatalf("%s: the login worked", tt.name)
 				}

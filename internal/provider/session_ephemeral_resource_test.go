@@ -187,7 +187,7 @@ resource "echo" "test" {}
 		t.Fatal(err)
 	}
 	for _, token := range tokens {
-		if _, err := c.WhoAmI(context.Background(), token); err == nil {
+		if _, err := client.NewSession(c, client.Credentials{Token: token}, nil).ListKeys(context.Background()); err == nil {
 			t.Error("a session opened by circularo_session still works after the run")
 		}
 	}

@@ -56,17 +56,26 @@ func ModuleRoot() (string, error) {
 
 // BuildProvider builds the provider binary into dir and returns its path.
 func BuildProvider(ctx context.Context, dir string) (string, error) {
-	root, err := ModuleRoot()
-	if err != nil {
+	out := filepath.Join(dir, "terraform-provider-circularo")
+	if err := Build(ctx, ".", out); err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "terraform-provider-circularo")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	return out, nil
+}
+
+// Build builds the module's package pkg, a path relative to the module root such as "." (the
+// provider) or "./internal/benchmark/cmd/profiled-provider", into the binary out.
+func Build(ctx context.Context, pkg, out string) error {
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, b)
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
-	return out, nil
+	return nil
 }
 
 // Workdir is a Terraform working directory whose CLI config points the provider at a local build.
@@ -97,8 +106,9 @@ func (w *Workdir) WriteConfig(hcl string) error {
 	return os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(hcl), 0o600)
 }
 
-// Run runs the CLI with args and returns its combined output.
-func (w *Workdir) Run(ctx context.Context, args ...string) (string, error) {
+// Command is the CLI with args, to run in the working directory with its CLI config and Env. Run
+// runs it; callers that need the process itself (the benchmark reads its CPU time) run it themselves.
+func (w *Workdir) Command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, w.Binary, args...)
 	cmd.Dir = w.Dir
 	cmd.Env = append(os.Environ(),
@@ -108,6 +118,12 @@ func (w *Workdir) Run(ctx context.Context, args ...string) (string, error) {
 		"TF_CLI_CONFIG_FILE="+w.CLIConfig,
 	)
 	cmd.Env = append(cmd.Env, w.Env...)
+	return cmd
+}
+
+// Run runs the CLI with args and returns its combined output.
+func (w *Workdir) Run(ctx context.Context, args ...string) (string, error) {
+	cmd := w.Command(ctx, args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

@@ -1,35 +1,17 @@
 package testkit
 
 import (
-	"sync"
 	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // Day is 24 hours, the unit of rotation and staleness in the tests.
 const Day = 24 * time.Hour
 
-// Clock is the one clock of the provider and the mock in a test: tests move it between steps. It is
-// safe for the provider's goroutines and the mock's handlers at once.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is the one fake clock of the tests (package clock), named here so that the provider's tests
+// need only the kit: tests move it between steps, and the provider and the mock read it.
+type Clock = clock.Clock
 
-// NewClock starts at the current time, in UTC and whole seconds, as the API reports times.
-func NewClock() *Clock {
-	return &Clock{now: time.Now().UTC().Truncate(time.Second)}
-}
-
-// Now is the clock's time; pass the method value as a func() time.Time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// NewClock starts a Clock at the current time, in UTC and whole seconds (clock.New).
+func NewClock() *Clock { return clock.New() }

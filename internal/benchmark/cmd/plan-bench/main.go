@@ -2,7 +2,7 @@
 // Circularo API, next to the same plan without a refresh and a plan over N terraform_data resources;
 // and `terraform query` listing the N keys, next to a plan whose data source reads them and a query
 // that matches none. It prints wall and CPU times, API calls by kind, the provider's peak memory and
-// the issue's targets.
+// a verdict on each of the benchmark's targets (listed in internal/benchmark/report.go).
 //
 //	go run ./internal/benchmark/cmd/plan-bench -n 100,1000,5000 -runs 3
 //	go run ./internal/benchmark/cmd/plan-bench -n 1000,5000 -query-only

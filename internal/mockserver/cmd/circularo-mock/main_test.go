@@ -35,8 +35,9 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// start runs the command on a free port and returns its base URL (with API path).
-func start(t *testing.T, args ...string) (string, *lockedBuffer, func() error) {
+// setup runs the command with args on a free port until the test ends, and returns its base URL
+// (with API path), its stderr and a stop function that shuts it down and returns run's error.
+func setup(t *testing.T, args ...string) (string, *lockedBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
@@ -91,7 +92,8 @@ func call(t *testing.T, method, u string, body string) answer {
 }
 
 func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
-	base, stderr, stop := start(t)
+	t.Parallel()
+	base, stderr, stop := setup(t)
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password","returnToken":true}`).Token
 	results := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results
 	if len(results) != 6 {
@@ -122,11 +124,12 @@ func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
 }
 
 func TestRunSeedFileAndAPIPath(t *testing.T) {
+	t.Parallel()
 	seed := filepath.Join(t.TempDir(), "seed.json")
 	if err := os.WriteFile(seed, []byte(`{"users":[{"name":"x","password":"y","keys":[{"description":"only"}]}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base, _, stop := start(t, "-seed", seed, "-api-path", "/custom")
+	base, _, stop := setup(t, "-seed", seed, "-api-path", "/custom")
 	if !strings.HasSuffix(base, "/custom") {
 		t.Fatalf("base %s", base)
 	}
@@ -159,7 +162,8 @@ func rawCall(t *testing.T, method, u string, body string) (int, string) {
 }
 
 func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
-	base, _, stop := start(t, "-error-shape", "nested", "-delete-requires-token")
+	t.Parallel()
+	base, _, stop := setup(t, "-error-shape", "nested", "-delete-requires-token")
 	status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`)
 	if status != 401 || body != `{"error":{"code":"login.invalidCredentials","message":"Invalid name or password"}}`+"\n" {
 		t.Errorf("bad login: %d %s, want a nested 401", status, body)
@@ -175,7 +179,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 	}
 
 	// Without the flags: flat errors, and DELETE needs no token.
-	base, _, stop = start(t)
+	base, _, stop = setup(t)
 	if status, body := rawCall(t, "POST", base+"/login", `{"name":"demo","password":"wrong"}`); status != 401 || !strings.HasPrefix(body, `{"code":`) {
 		t.Errorf("bad login: %d %s, want a flat 401", status, body)
 	}
@@ -187,6 +191,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"users":[{"nam":"x"}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -206,6 +211,7 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/api/v1/api/key?token=SECRET":             "/api/v1/api/key?token=REDACTED",
 		"/api/v1/login?returnToken=true&token=S":   "/api/v1/login?returnToken=true&token=REDACTED",
@@ -226,7 +232,8 @@ func TestRedactURL(t *testing.T) {
 
 // The switches of the servers that answer a DELETE without revoking reach the server.
 func TestRunDeleteSwitches(t *testing.T) {
-	base, _, stop := start(t, "-delete-hides-keys-without-token", "-error-shape", "jsonapi")
+	t.Parallel()
+	base, _, stop := setup(t, "-delete-hides-keys-without-token", "-error-shape", "jsonapi")
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
 	list := base + "/api/key?token=" + url.QueryEscape(token)
 	key := call(t, "GET", list, "").Results[0].ID
@@ -240,7 +247,7 @@ func TestRunDeleteSwitches(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	base, _, stop = start(t, "-delete-keeps-keys")
+	base, _, stop = setup(t, "-delete-keeps-keys")
 	token = call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
 	list = base + "/api/key?token=" + url.QueryEscape(token)
 	before := len(call(t, "GET", list, "").Results)
