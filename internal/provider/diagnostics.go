@@ -22,6 +22,15 @@ func hint(data *providerData, err error) string {
 	login := errors.As(err, &authErr)
 	givenToken := data != nil && data.session.UsesGivenToken()
 	switch {
+	case errors.Is(err, client.ErrNotRevoked):
+		return "Circularo still lists the key after every form of DELETE that the provider knows, so it was not " +
+			"revoked and still works. It stays in the state, and the next plan shows its revocation again. Revoke it in " +
+			"Circularo's web interface, check that it no longer appears in the list of keys, and report the API's " +
+			"behaviour to Circularo (TF_LOG=DEBUG shows the API calls, with secrets redacted)."
+	case errors.Is(err, client.ErrRevocationUnconfirmed):
+		return "The server answered the DELETE, but the list of keys that proves a revocation could not be read, so " +
+			"the key is not reported revoked and stays in the state. Plan again once the API answers: the refresh drops " +
+			"the key if it is gone, and otherwise the apply revokes it again."
 	case errors.Is(err, client.ErrMFARequired):
 		return "The account enforces multi-factor authentication. Set totp_secret (or CIRCULARO_TOTP_SECRET) to " +
 			"the account's base32 TOTP secret, or authenticate with an API token instead (token or CIRCULARO_TOKEN)."

@@ -36,6 +36,10 @@ func TestHint_eachBranch(t *testing.T) {
 		err    error
 		phrase string // what only this branch says
 	}{
+		{"key still listed after its revocation", withLogin, &client.RevocationError{Fingerprint: "sha256:0123456789abcdef",
+			Tried: []string{"with the session's token (answered with success)"}, Kind: client.ErrNotRevoked}, "was not revoked and still works"},
+		{"revocation unproven", nil, &client.RevocationError{Fingerprint: "sha256:0123456789abcdef", Kind: client.ErrRevocationUnconfirmed,
+			Cause: status(500)}, "the list of keys that proves a revocation could not be read"},
 		{"MFA required", nil, login(client.ErrMFARequired), "The account enforces multi-factor authentication"},
 		{"session asked of a given token", withToken, client.ErrGivenToken, "circularo_session logs in with the provider's username"},
 		{"second factor failed", nil, login(fmt.Errorf("%w: %w", client.ErrUnlockFailed, status(401))), "The login worked but the second factor did not"},

@@ -48,8 +48,12 @@ func TestHint_everyErrorShape(t *testing.T) {
 				if err == nil {
 					t.Fatalf("%s: the login worked", tt.name)
 				}
-				if !strings.Contains(err.Error(), tt.message) || strings.Contains(err.Error(), "body:") {
-					t.Errorf("%s: error %q does not show %q as text", tt.name, err, tt.message)
+				message := tt.message
+				if shape == mockserver.ErrorShapeJSONAPI { // the title, then the detail
+					message = strings.Replace(message, ": ", ": Unauthorized: ", 1)
+				}
+				if !strings.Contains(err.Error(), message) || strings.Contains(err.Error(), "body:") {
+					t.Errorf("%s: error %q does not show %q as text", tt.name, err, message)
 				}
 				if got := hint(nil, err); !strings.Contains(got, tt.hintPhrase) {
 					t.Errorf("%s: hint %q lacks %q", tt.name, got, tt.hintPhrase)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 )
@@ -135,7 +137,10 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 	}
 }
 
-// Invoke revokes the keys one after the other. A failure does not stop the others; the error at the
+// revokeParallelism is how many revocations the action runs at once: Terraform's default -parallelism.
+const revokeParallelism = 10
+
+// Invoke revokes the keys, several at once. A failure does not stop the others; the error at the
 // end names every key that could not be revoked, and running the action again retries only those,
 // since a key that is already gone counts as revoked.
 func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -166,32 +171,52 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 		return
 	}
 
+	// The revocations run side by side, as a destroy's do under -parallelism, so that concurrent ones
+	// share the fresh lists that prove them; progress messages come as each one ends.
+	errs := make([]error, len(fingerprints))
+	var progress sync.Mutex
+	send := func(msg string) {
+		progress.Lock()
+		defer progress.Unlock()
+		resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+	}
+	var g errgroup.Group
+	g.SetLimit(revokeParallelism)
+	for i, fp := range fingerprints {
+		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
+		if !found {
+			send(fmt.Sprintf("No API key has the fingerprint %s: it is already gone, which counts as revoked.", fp))
+			continue
+		}
+		g.Go(func() error {
+			name := fmt.Sprintf("%q (%s)", key.Description, fp)
+			// DeleteKey proves the revocation with a fresh list, and removes the key from the session's
+			// shared list, so that the data source and the resources read later in this run do not see it.
+			if errs[i] = a.data.session.DeleteKey(ctx, key.ID); errs[i] != nil {
+				send("Could not revoke the API key " + name)
+				return nil
+			}
+			send("Revoked the API key " + name)
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines report through errs
+
 	var failed []string
 	var firstErr error
 	revoked := 0
-	for _, fp := range fingerprints {
+	for i, fp := range fingerprints {
 		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
-		if !found {
-			resp.SendProgress(action.InvokeProgressEvent{
-				Message: fmt.Sprintf("No API key has the fingerprint %s: it is already gone, which counts as revoked.", fp),
-			})
-			continue
-		}
-		name := fmt.Sprintf("%q (%s)", key.Description, fp)
-		// DeleteKey treats 404 as revoked and removes the key from the session's shared list, so that
-		// the data source and the resources read later in this run do not see it.
-		if err := a.data.session.DeleteKey(ctx, key.ID); err != nil {
-			failed = append(failed, fmt.Sprintf("- %s: %v", name, err))
+		switch {
+		case !found:
+		case errs[i] != nil:
+			failed = append(failed, fmt.Sprintf("- %q (%s): %v", key.Description, fp, errs[i]))
 			if firstErr == nil {
-				firstErr = err
+				firstErr = errs[i]
 			}
-			resp.SendProgress(action.InvokeProgressEvent{Message: "Could not revoke the API key " + name})
-			continue
+		default:
+			revoked++
 		}
-		revoked++
-		resp.SendProgress(action.InvokeProgressEvent{
-			Message: "Revoked the API key " + name,
-		})
 	}
 	if len(failed) > 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summaryRevokeFailed,

@@ -120,6 +120,8 @@ func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Run("a partial failure names the failed key and a rerun finishes", cli.testPartialFailureAndRerun)
 	t.Run("invalid fingerprint", cli.testInvalidFingerprint)
 	t.Run("later reads in the same apply see the revocations", cli.testSameRunView)
+	t.Run("a server that hides keys from a DELETE without a session", cli.testServerThatHidesKeys)
+	t.Run("a server that answers a DELETE and keeps the key", cli.testServerThatKeepsKeys)
 }
 
 // actionRun is one test's mock, working directory and the secrets its output must never show.
@@ -132,9 +134,9 @@ type actionRun struct {
 	secrets  map[string]bool
 }
 
-func (c *actionCLI) newRun(t *testing.T) *actionRun {
+func (c *actionCLI) newRun(t *testing.T, opts ...testkit.Option) *actionRun {
 	t.Helper()
-	env, recorder := newRecordingTestEnv(t)
+	env, recorder := newRecordingTestEnv(t, opts...)
 	wd := testkit.Workdir(t)
 	return &actionRun{t: t, cli: c, env: env, recorder: recorder, wd: wd, secrets: map[string]bool{testPassword: true}}
 }
@@ -197,9 +199,10 @@ func (r *actionRun) run(args ...string) commandResult {
 		}
 	}
 	// With username and password, every provider process logs in once: logins count the processes.
-	if logins := res.calls["login"]; logins > 0 && res.calls["list_keys"] > logins {
-		r.t.Errorf("%s listed the keys %d times in %d provider processes, want at most one list per process",
-			res.command, res.calls["list_keys"], logins)
+	// Each process lists once, and each revocation adds at most one list that proves it.
+	if logins := res.calls["login"]; logins > 0 && res.calls["list_keys"] > logins+res.calls["delete_key"] {
+		r.t.Errorf("%s listed the keys %d times in %d provider processes for %d DELETEs, want at most one list per "+
+			"process and one per revocation", res.command, res.calls["list_keys"], logins, res.calls["delete_key"])
 	}
 	return res
 }
@@ -335,8 +338,13 @@ action "circularo_revoke_api_keys" "this" {
 	if n := apply.calls["delete_key"]; n != 3 {
 		t.Errorf("the apply made %d DELETE calls, want 3, one per listed key", n)
 	}
-	// Two provider processes (plan, then apply), each logging in once: one list each.
-	wantCalls(t, apply, map[string]int{"login": 2, "list_keys": 2})
+	// Two provider processes (plan, then apply), each logging in once and listing once; the apply
+	// lists again to prove the revocations: once for the first, which finds the DELETE's form alone,
+	// and once or twice for the other two, which run side by side.
+	wantCalls(t, apply, map[string]int{"login": 2})
+	if n := apply.calls["list_keys"]; n < 2+2 || n > 2+3 {
+		t.Errorf("the apply listed the keys %d times, want 2 and 2 or 3 proofs of the 3 revocations", n)
+	}
 	r.wantRemaining("in use, not listed")
 	if n := r.env.mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are open after the apply", n)
@@ -390,11 +398,16 @@ action "circularo_revoke_api_keys" "this" {
   }
 }
 `, list))
-	// The action revokes in fingerprint order: the first DELETE is the smallest fingerprint's.
-	failing := slices.MinFunc(keys, func(a, b mockserver.Key) int { return strings.Compare(fingerprintOf(a), fingerprintOf(b)) })
 	r.env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
 
 	first := r.mustFail(r.run("apply", revokeAction))
+	// The revocations run side by side: the 500 meets whichever DELETE comes first, and that key stays.
+	var failing mockserver.Key
+	for _, k := range keys {
+		if r.env.mock.KeyExists(k.ID) {
+			failing = k
+		}
+	}
 	// Terraform wraps an invocation's diagnostics: "Error when invoking action", then summary: detail.
 	wantInOutput(t, first, "Error: Error when invoking action", summaryRevokeFailed+":",
 		"1 of the 3 API keys could not be revoked; the other revocations went ahead (2 revoked now)",
@@ -473,9 +486,10 @@ output "after" {
 `)
 	apply := r.mustSucceed(r.run("apply", "-auto-approve", "-input=false"))
 	wantInOutput(t, apply, `Revoked the API key "stale a"`, `Revoked the API key "stale b"`)
-	// The apply's process lists once, for the action; the create and the data source read after it
-	// use that list as the revocations and the create left it.
-	wantCalls(t, apply, map[string]int{"login": 2, "list_keys": 2, "delete_key": 2, "create_key": 1})
+	// The apply's process lists once for the action, and once more to prove each revocation (the first
+	// one finds the DELETE's form alone, so the two proofs are not shared); the create and the data
+	// source read after it use the last list as the revocations and the create left it.
+	wantCalls(t, apply, map[string]int{"login": 2, "list_keys": 4, "delete_key": 2, "create_key": 1})
 	r.wantRemaining("in use", "replacement")
 	out := r.mustSucceed(r.run("output", "-json", "after"))
 	var after []string

@@ -64,13 +64,13 @@ func (r *sessionRecorder) Tokens() []string {
 }
 
 // newRecordingTestEnv is newEnv with the mock behind a sessionRecorder.
-func newRecordingTestEnv(t *testing.T, users ...mockserver.User) (*testEnv, *sessionRecorder) {
+func newRecordingTestEnv(t *testing.T, opts ...testkit.Option) (*testEnv, *sessionRecorder) {
 	t.Helper()
 	var recorder *sessionRecorder
-	env := newEnv(t, testkit.WithUsers(users...), testkit.WithHandler(func(mock http.Handler) http.Handler {
+	env := newEnv(t, append(opts, testkit.WithHandler(func(mock http.Handler) http.Handler {
 		recorder = &sessionRecorder{next: mock}
 		return recorder
-	}))
+	}))...)
 	return env, recorder
 }
 
@@ -199,7 +199,7 @@ resource "echo" "test" {}
 
 func TestSessionEphemeralResource_mfaAccount(t *testing.T) {
 	t.Parallel()
-	env, recorder := newRecordingTestEnv(t, mfaTestAccount())
+	env, recorder := newRecordingTestEnv(t, testkit.WithUsers(mfaTestAccount()))
 	factories := env.factories()
 	factories["echo"] = echoprovider.NewProviderServer()
 
