@@ -53,6 +53,7 @@ import {
 resource "circularo_api_key" "stale" {
   for_each    = var.revoke_stale ? {} : local.stale
   description = each.value.description
+  store_token = false # a key kept only to be revoked needs no value in the state
 }
 
 output "all_keys" {

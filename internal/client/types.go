@@ -19,10 +19,19 @@ type APIKey struct {
 	Created     time.Time
 	LastUsed    *time.Time // nil when the key was never used
 	Type        string
+
+	fingerprint string // Fingerprint(ID), computed once when the key is decoded
 }
 
-// Fingerprint is how the provider refers to the key without its secret.
-func (k APIKey) Fingerprint() string { return Fingerprint(k.ID) }
+// Fingerprint is how the provider refers to the key without its secret. Keys from the API carry
+// it computed once: N resources that find their key by fingerprint in a list of N keys would
+// otherwise hash N² times.
+func (k APIKey) Fingerprint() string {
+	if k.fingerprint != "" {
+		return k.fingerprint
+	}
+	return Fingerprint(k.ID)
+}
 
 // fingerprintPrefix starts every fingerprint, which tells it apart from a token value (64 alphanumerics).
 const fingerprintPrefix = "sha256:"
@@ -115,7 +124,7 @@ func (j apiKeyJSON) toAPIKey() (APIKey, error) {
 	if err != nil {
 		return APIKey{}, fmt.Errorf("created: %w", err)
 	}
-	k := APIKey{ID: j.ID, Description: j.Description, Created: created, Type: j.APIKeyType}
+	k := APIKey{ID: j.ID, Description: j.Description, Created: created, Type: j.APIKeyType, fingerprint: Fingerprint(j.ID)}
 	if j.LastUsed != nil {
 		k.LastUsed = j.LastUsed.t
 	}

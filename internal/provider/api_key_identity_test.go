@@ -32,7 +32,8 @@ func expectFingerprintIdentity(address, fingerprint string) statecheck.StateChec
 }
 
 // Create sets the identity to the key's fingerprint, never its token, and each kind of import
-// (command with ID, block with ID, block with identity) adopts the key with that identity.
+// (command with ID, block with ID, block with identity) adopts the key with that identity. The key
+// keeps no value (store_token = false), as an import records it, so that each import is a no-op.
 func TestAPIKeyResource_identity(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
@@ -41,7 +42,7 @@ func TestAPIKeyResource_identity(t *testing.T) {
 		CheckDestroy:           env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
-				Config: env.keyConfig("ci-pipeline"),
+				Config: env.keyConfigWithoutToken("ci-pipeline"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(keyAddress, map[string]knownvalue.Check{
 						"fingerprint": knownvalue.StringRegexp(fingerprintPattern),
@@ -51,7 +52,7 @@ func TestAPIKeyResource_identity(t *testing.T) {
 			},
 			{
 				// Refreshes keep the identity: Terraform fails a plan whose identity changes.
-				Config: env.keyConfig("ci-pipeline"),
+				Config: env.keyConfigWithoutToken("ci-pipeline"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -86,8 +87,8 @@ func stateAttribute(address, attr string) resource.ImportStateIdFunc { //nolint:
 	}
 }
 
-// An import block with identity adopts the key: no create, no revoke, the token in the state, and an
-// empty plan after.
+// An import block with identity adopts the key: no create, no revoke, and an empty plan after. With
+// store_token left at its default, the same apply reads the token into the state (an in-place update).
 func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
@@ -110,7 +111,7 @@ resource "circularo_api_key" "test" {
 			{
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionNoop)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectFingerprintIdentity(keyAddress, fingerprint),
@@ -291,7 +292,8 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectFingerprintIdentity(address, client.Fingerprint(value)),
-					statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.StringExact(value)),
+					// The example keeps store_token = false: the adopted key's value is not in the state.
+					statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.Null()),
 					env.expectNoCreateOrRevoke(),
 				},
 			},

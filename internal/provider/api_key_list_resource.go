@@ -85,13 +85,14 @@ func (r *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 
 // result is one key found: its identity, a name a reviewer can read, and with include_resource the
 // resource object without the token. Query output and generated configuration are printed and
-// kept; the read that follows an import fills the token into the state.
+// kept, so they never hold a value.
 func (r *apiKeyListResource) result(ctx context.Context, req list.ListRequest, k client.APIKey) list.ListResult {
 	result := req.NewListResult(ctx)
 	result.DisplayName = keyDisplayName(k)
-	var m apiKeyResourceModel
+	// As an import records it: no value, store_token = false, so that a key adopted from the query's
+	// generated configuration (to be reviewed and revoked, most often) never has its value in the state.
+	m := apiKeyResourceModel{StoreToken: types.BoolValue(false)}
 	m.fill(k)
-	m.Token = types.StringNull()
 	// rotate_after and keepers live in the configuration alone; an import leaves them null, so the
 	// generated configuration must too, or its first plan would not be empty.
 	m.RotateAfter = types.StringNull()

@@ -368,12 +368,15 @@ terraform {
 	if got := strings.Fields(state); len(got) != 2 {
 		t.Errorf("the state holds %v, want the 2 stale keys", got)
 	}
-	// The adopted keys' tokens are in the state: the import's read filled them in.
+	// The generated configuration says store_token = false, as the import records it: the adopted keys'
+	// values are nowhere in the state.
+	if !strings.Contains(generated, "store_token") {
+		t.Errorf("the generated configuration does not say store_token:\n%s", generated)
+	}
 	shown := run("show", "-json")
-	for _, key := range []mockserver.Key{k.legacyCI, k.zapier} {
-		if !strings.Contains(shown, key.ID) {
-			t.Errorf("the state has no token for %s", key.Description)
-		}
+	checkNoKeyValue("the state", shown)
+	if n := strings.Count(shown, `"store_token":false`); n != 2 {
+		t.Errorf("the state records store_token = false %d times, want 2:\n%s", n, shown)
 	}
 
 	// -detailed-exitcode: 0 is an empty plan, 2 a plan with changes.

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -45,6 +46,7 @@ type apiKeyResourceModel struct {
 	ID          types.String      `tfsdk:"id"`
 	Description types.String      `tfsdk:"description"`
 	Token       types.String      `tfsdk:"token"`
+	StoreToken  types.Bool        `tfsdk:"store_token"`
 	Created     timetypes.RFC3339 `tfsdk:"created"`
 	LastUsed    timetypes.RFC3339 `tfsdk:"last_used"`
 	APIKeyType  types.String      `tfsdk:"api_key_type"`
@@ -78,11 +80,23 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators:    []validator.String{stringvalidator.UTF8LengthBetween(1, maxDescriptionLength)},
 			},
 			"token": schema.StringAttribute{
-				MarkdownDescription: "The key's secret value, to hand to the integration that uses it. Sensitive: it is " +
-					"kept in the state (protect the state accordingly) and never shown in plans or logs.",
+				MarkdownDescription: "The key's secret value, to hand to the integration that uses it, when `store_token` " +
+					"is `true`: it is then kept in the state (protect the state accordingly). Null when `store_token` is " +
+					"`false`. Sensitive: never shown in plans or logs.",
 				Computed:      true,
 				Sensitive:     true,
-				PlanModifiers: keep,
+				PlanModifiers: []planmodifier.String{tokenFollowsStoreToken{}},
+			},
+			"store_token": schema.BoolAttribute{
+				MarkdownDescription: "Whether the state keeps the key's value in `token` (default `true`). With `false` " +
+					"no state, plan file or backend ever holds the value: `token` is null after create, import and every " +
+					"refresh, and the `circularo_api_key` ephemeral resource reads the value when something needs it. " +
+					"Changing it is an in-place update that never creates or revokes a key: back to `true`, the value is " +
+					"read from Circularo's list of keys again. An import never stores the value: it records " +
+					"`store_token = false`, so a configuration with `true` shows an update that reads the value.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
 			},
 			"created": schema.StringAttribute{
 				MarkdownDescription: "When the key was created (RFC 3339, UTC).",
@@ -183,12 +197,16 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if state.StoreToken.IsNull() {
+		// A state written before store_token existed holds the value: keep doing what it asked for.
+		state.StoreToken = types.BoolValue(true)
+	}
 	keys, err := r.data.session.ListKeys(ctx)
 	if err != nil {
 		addClientError(&resp.Diagnostics, r.data, "Could not read the API key", err)
 		return
 	}
-	key, found := findKey(keys, func(k client.APIKey) bool { return k.ID == state.Token.ValueString() })
+	key, found := state.find(keys)
 	if !found {
 		resp.Diagnostics.AddWarning("API key revoked outside Terraform",
 			fmt.Sprintf("The API key %q (%s) no longer exists in Circularo: it was revoked outside Terraform. "+
@@ -208,12 +226,33 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 // Update only records changes of attributes that live in the state alone: everything the API
-// knows forces replacement.
+// knows forces replacement. A token planned unknown (store_token switched to true) is read from the
+// list of keys.
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan apiKeyResourceModel
+	var plan, state apiKeyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.Token.IsUnknown() {
+		if !requireConfigured(r.data, &resp.Diagnostics) {
+			return
+		}
+		keys, err := r.data.session.ListKeys(ctx)
+		if err != nil {
+			addClientError(&resp.Diagnostics, r.data, "Could not read the API key's value to store it", err)
+			return
+		}
+		key, found := state.find(keys)
+		if !found {
+			resp.Diagnostics.AddAttributeError(path.Root("store_token"), "API key revoked outside Terraform",
+				fmt.Sprintf("store_token = true asks for the value of the API key %q (%s), but the key no longer exists "+
+					"in Circularo: it was revoked outside Terraform. Plan again: the refresh removes it from the state.",
+					state.Description.ValueString(), state.ID.ValueString()))
+			return
+		}
+		plan.Token = types.StringValue(key.ID)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	// Terraform 1.12+ requires an identity after every update, also for a key whose state predates it.
@@ -229,10 +268,24 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A key that is already gone (404) counts as revoked.
-	if err := r.data.session.DeleteKey(ctx, state.Token.ValueString()); err != nil {
-		addClientError(&resp.Diagnostics, r.data,
-			fmt.Sprintf("Could not revoke the API key %q (%s)", state.Description.ValueString(), state.ID.ValueString()), err)
+	failed := fmt.Sprintf("Could not revoke the API key %q (%s)", state.Description.ValueString(), state.ID.ValueString())
+	value := state.Token.ValueString()
+	if value == "" {
+		// store_token = false: the value comes from the list, and a key the list lacks is gone already.
+		keys, err := r.data.session.ListKeys(ctx)
+		if err != nil {
+			addClientError(&resp.Diagnostics, r.data, failed, err)
+			return
+		}
+		key, found := state.find(keys)
+		if !found {
+			return
+		}
+		value = key.ID
+	}
+	// DeleteKey proves the revocation with a fresh list; an error keeps the key in the state.
+	if err := r.data.session.DeleteKey(ctx, value); err != nil {
+		addClientError(&resp.Diagnostics, r.data, failed, err)
 	}
 }
 
@@ -297,23 +350,38 @@ func (r *apiKeyResource) importByIdentity(ctx context.Context, req resource.Impo
 }
 
 // setImported writes an adopted key to the state and its identity: attributes that live in the
-// configuration alone (rotate_after, keepers) start null, so adopting a key changes nothing.
+// configuration alone (rotate_after, keepers) start null, so adopting a key changes nothing. The
+// import cannot see the configuration's store_token, so it never stores the value: it records
+// store_token = false, and a configuration that wants the value plans an update that reads it.
 func (r *apiKeyResource) setImported(ctx context.Context, key client.APIKey, resp *resource.ImportStateResponse) {
-	state := apiKeyResourceModel{Keepers: types.MapNull(types.StringType)}
+	state := apiKeyResourceModel{Keepers: types.MapNull(types.StringType), StoreToken: types.BoolValue(false)}
 	state.fill(key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	setIdentity(ctx, resp.Identity, state, &resp.Diagnostics)
 }
 
 // fill copies what the API knows of a key into the model. The description is copied too, so that a
-// description changed outside Terraform shows as a change that forces replacement.
+// description changed outside Terraform shows as a change that forces replacement. The value goes
+// into token only when store_token is true.
 func (m *apiKeyResourceModel) fill(k client.APIKey) {
 	m.ID = types.StringValue(k.Fingerprint())
-	m.Token = types.StringValue(k.ID)
+	m.Token = types.StringNull()
+	if m.StoreToken.ValueBool() {
+		m.Token = types.StringValue(k.ID)
+	}
 	m.Description = types.StringValue(k.Description)
 	m.Created = timetypes.NewRFC3339TimeValue(k.Created)
 	m.LastUsed = timetypes.NewRFC3339TimePointerValue(k.LastUsed)
 	m.APIKeyType = types.StringValue(k.Type)
+}
+
+// find finds the model's key in keys: by its value when the state holds it, else by its fingerprint.
+func (m *apiKeyResourceModel) find(keys []client.APIKey) (client.APIKey, bool) {
+	if value := m.Token.ValueString(); value != "" {
+		return findKey(keys, func(k client.APIKey) bool { return k.ID == value })
+	}
+	fingerprint := m.ID.ValueString()
+	return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
 }
 
 func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKey, bool) {
@@ -485,4 +553,30 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
+}
+
+// tokenFollowsStoreToken plans token from store_token: null when the value is not to be stored, the
+// state's value when it is stored already, and unknown (read at apply) when it is to be stored.
+type tokenFollowsStoreToken struct{}
+
+func (tokenFollowsStoreToken) Description(context.Context) string {
+	return "token is null when store_token is false, and read from Circularo when store_token becomes true"
+}
+
+func (m tokenFollowsStoreToken) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (tokenFollowsStoreToken) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	var store types.Bool
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("store_token"), &store)...)
+	if resp.Diagnostics.HasError() || store.IsUnknown() {
+		return // unknown until apply: so is the token
+	}
+	switch {
+	case !store.ValueBool():
+		resp.PlanValue = types.StringNull()
+	case !req.StateValue.IsNull() && !req.StateValue.IsUnknown():
+		resp.PlanValue = req.StateValue
+	}
 }

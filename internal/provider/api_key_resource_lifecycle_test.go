@@ -503,6 +503,7 @@ import {
 
 resource "circularo_api_key" "test" {
   description = %q
+  store_token = false
 }
 `, fingerprint, description)
 	}
@@ -575,6 +576,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(address, tfjsonpath.New("id"), knownvalue.StringExact(command[2])),
 						statecheck.ExpectKnownValue(address, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.Null()),
 					},
 				},
 			},
@@ -601,7 +603,9 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.StringExact(legacyValue)),
+						// The example keeps store_token = false: the adopted key's value is not in the state.
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("token"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(address, tfjsonpath.New("store_token"), knownvalue.Bool(false)),
 					},
 				},
 			},
@@ -662,10 +666,12 @@ import {
 
 resource "circularo_api_key" "recent" {
   description = "recent-key"
+  store_token = false
 }
 
 resource "circularo_api_key" "dormant" {
   description = "dormant-key"
+  store_token = false
 }
 `, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID)))
 		if err != nil {

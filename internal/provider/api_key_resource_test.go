@@ -28,6 +28,16 @@ resource "circularo_api_key" "test" {
 `, description)
 }
 
+// keyConfigWithoutToken is keyConfig with store_token = false.
+func (e *testEnv) keyConfigWithoutToken(description string) string {
+	return e.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "test" {
+  description = %q
+  store_token = false
+}
+`, description)
+}
+
 // checkKeyOnServer proves that the key in the state exists on the server with this description.
 func (e *testEnv) checkKeyOnServer(description string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
@@ -84,17 +94,20 @@ func TestAPIKeyResource_lifecycle(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 			},
+			// An import never stores the value (store_token = false): the rest must be what create stored.
 			{
-				ResourceName:      keyAddress,
-				ImportState:       true,
-				ImportStateIdFunc: byAttribute("id"),
-				ImportStateVerify: true,
+				ResourceName:            keyAddress,
+				ImportState:             true,
+				ImportStateIdFunc:       byAttribute("id"),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"token", "store_token"},
 			},
 			{
-				ResourceName:      keyAddress,
-				ImportState:       true,
-				ImportStateIdFunc: byAttribute("token"),
-				ImportStateVerify: true,
+				ResourceName:            keyAddress,
+				ImportState:             true,
+				ImportStateIdFunc:       byAttribute("token"),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"token", "store_token"},
 			},
 		},
 	})
@@ -119,13 +132,22 @@ func checkIDIsFingerprintOfToken(s *terraform.State) error {
 	return nil
 }
 
-// An import block by fingerprint adopts an existing key, creates none, and leaves no diff.
+// An import block by fingerprint adopts an existing key and creates none. With store_token = false
+// the import is all there is; with the default, the same apply reads the value into the state (an
+// in-place update). Either way the next plan is empty.
 func TestAPIKeyResource_importBlockByFingerprint(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
-	config := env.providerBlock() + fmt.Sprintf(`
+	for _, storeToken := range []bool{false, true} {
+		t.Run(fmt.Sprintf("store_token=%t", storeToken), func(t *testing.T) {
+			t.Parallel()
+			env := newEnv(t)
+			lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+			existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
+			var action, token = plancheck.ResourceActionNoop, knownvalue.Check(knownvalue.Null())
+			if storeToken {
+				action, token = plancheck.ResourceActionUpdate, knownvalue.StringExact(existing.ID)
+			}
+			config := env.providerBlock() + fmt.Sprintf(`
 import {
   to = circularo_api_key.test
   id = %q
@@ -133,32 +155,31 @@ import {
 
 resource "circularo_api_key" "test" {
   description = "made-by-hand"
+  store_token = %t
 }
-`, client.Fingerprint(existing.ID))
-	env.unitTest(t, resource.TestCase{
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionNoop)},
+`, client.Fingerprint(existing.ID), storeToken)
+			env.unitTest(t, resource.TestCase{
+				Steps: []resource.TestStep{
+					{
+						Config: config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{
+							PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, action)},
+						},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(client.Fingerprint(existing.ID))),
+							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
+							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), token),
+							env.expectNoCreateOrRevoke(),
+						},
+					},
+					{
+						Config:   config,
+						PlanOnly: true, // no diff after the import
+					},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(client.Fingerprint(existing.ID))),
-					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
-				},
-				Check: func(*terraform.State) error {
-					if n := env.mock.Count("create_key"); n != 0 {
-						return fmt.Errorf("adoption created %d keys", n)
-					}
-					return nil
-				},
-			},
-			{
-				Config:   config,
-				PlanOnly: true, // no diff after the import
-			},
-		},
-	})
+			})
+		})
+	}
 }
 
 func TestAPIKeyResource_importUnknownKey(t *testing.T) {

@@ -372,7 +372,7 @@ func (p *circularoProvider) DataSources(_ context.Context) []func() datasource.D
 }
 
 func (p *circularoProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{NewSessionEphemeralResource}
+	return []func() ephemeral.EphemeralResource{NewSessionEphemeralResource, NewAPIKeyEphemeralResource}
 }
 
 // Actions are served to Terraform 1.14 and later; older CLIs never ask for them.

@@ -163,10 +163,11 @@ data "circularo_api_keys" "test" {
 			{
 				// By fingerprint: Terraform itself logs import IDs, so a key value given as one
 				// would be in its log whatever the provider does.
-				ResourceName:      keyAddress,
-				ImportState:       true,
-				ImportStateIdFunc: func(s *terraform.State) (string, error) { return s.RootModule().Resources[keyAddress].Primary.ID, nil },
-				ImportStateVerify: true,
+				ResourceName:            keyAddress,
+				ImportState:             true,
+				ImportStateIdFunc:       func(s *terraform.State) (string, error) { return s.RootModule().Resources[keyAddress].Primary.ID, nil },
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"token", "store_token"}, // an import never stores the value
 			},
 		},
 	})

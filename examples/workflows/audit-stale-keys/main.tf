@@ -1,7 +1,8 @@
 # Audit and revoke stale API keys, with a review before anything is revoked. Keep this configuration
 # in a directory (and state) of its own:
 #
-#   1. terraform apply            adopts every stale key (import blocks) and creates none;
+#   1. terraform apply            adopts every stale key (import blocks) and creates none; the state
+#                                 holds no key's value (store_token = false);
 #   2. terraform plan -destroy    lists exactly the adopted keys, each with description, created and
 #                                 last used: review it, and keep a key out of the revocation with
 #                                 terraform state rm 'circularo_api_key.stale["sha256:..."]';
@@ -51,6 +52,8 @@ import {
 resource "circularo_api_key" "stale" {
   for_each    = toset(data.circularo_api_keys.stale.fingerprints)
   description = local.stale_descriptions[each.key]
+  # A key adopted only to be revoked needs no value in the state: none is ever stored.
+  store_token = false
 }
 
 output "stale_keys" {

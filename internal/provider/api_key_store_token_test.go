@@ -1,0 +1,389 @@
+package provider
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+)
+
+// ephemeralVersionChecks gate the ephemeral circularo_api_key: Terraform 1.10 and OpenTofu 1.11 have
+// ephemeral resources, and every CLI of the suite is newer (OpenTofu reports its own version).
+var ephemeralVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+
+// Switching store_token either way is an in-place update: no key is created or revoked, false
+// drops the value from the state, and true reads the same key's value back from the list.
+func TestAPIKeyResource_storeTokenSwitch(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	sameKey := statecheck.CompareValue(compare.ValuesSame())
+	noCreateOrRevoke := func(creates int) statecheck.StateCheck {
+		return stateCheckFunc(func() error {
+			if c, d := env.mock.Count("create_key"), env.mock.Count("delete_key"); c != creates || d != 0 {
+				return fmt.Errorf("%d creates and %d DELETEs, want %d and none", c, d, creates)
+			}
+			return nil
+		})
+	}
+	env.unitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config: env.keyConfig("ci"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey.AddStateValue(keyAddress, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("store_token"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringRegexp(regexp.MustCompile(`^[A-Za-z0-9]{64}$`))),
+				},
+				Check: env.checkKeyOnServer("ci"),
+			},
+			{
+				Config: env.keyConfigWithoutToken("ci"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey.AddStateValue(keyAddress, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("store_token"), knownvalue.Bool(false)),
+					noCreateOrRevoke(1),
+				},
+			},
+			{
+				// Refreshes keep the value out, and the plan stays empty.
+				Config: env.keyConfigWithoutToken("ci"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.Null()),
+				},
+			},
+			{
+				Config: env.keyConfig("ci"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(keyAddress, tfjsonpath.New("token")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey.AddStateValue(keyAddress, tfjsonpath.New("id")),
+					noCreateOrRevoke(1),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(env.checkKeyOnServer("ci"), checkIDIsFingerprintOfToken),
+			},
+		},
+	})
+}
+
+// stateCheckFunc is a state check that looks at the mock rather than the state.
+type stateCheckFunc func() error
+
+func (f stateCheckFunc) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
+}
+
+// With store_token = false, the key's value is nowhere Terraform writes: not in the raw state file,
+// not in a saved plan file (a create and an import alike), not in the CLI's output. The ephemeral
+// circularo_api_key reads it at run time and configures an aliased provider, which lists the keys
+// with it.
+func TestAPIKeyResource_storeTokenFalseKeepsTheValueOutOfFiles(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
+		t.Fatal(err)
+	} else if !v.AtLeast(1, 10) {
+		t.Skipf("%s has no ephemeral resources", v)
+	}
+	env := newEnv(t)
+	adopted := env.mock.AddKey(testUser, mockKey("old-report", 400*day, nil))
+	wd := testkit.Workdir(t)
+	keys := fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource()) + env.providerBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+
+import {
+  to = circularo_api_key.adopted
+  id = %q
+}
+
+resource "circularo_api_key" "adopted" {
+  description = "old-report"
+  store_token = false
+}
+`, client.Fingerprint(adopted.ID))
+	// A provider cannot be configured with a value known only after apply: the key must exist before
+	// its value can configure one, so the consumer comes in a second apply.
+	consumer := fmt.Sprintf(`
+ephemeral "circularo_api_key" "integration" {
+  fingerprint = circularo_api_key.integration.id
+}
+
+provider "circularo" {
+  alias = "as_integration"
+  url   = %q
+  token = ephemeral.circularo_api_key.integration.token
+}
+
+data "circularo_api_keys" "as_integration" {
+  provider = circularo.as_integration
+}
+
+output "keys_seen_by_the_integration_key" {
+  value = length(data.circularo_api_keys.as_integration.api_keys)
+}
+`, env.url)
+	write := func(hcl string) {
+		t.Helper()
+		if err := wd.WriteConfig(hcl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	values := func() []string {
+		var out []string
+		for _, k := range env.mock.Keys(testUser) {
+			out = append(out, k.ID)
+		}
+		return append(out, adopted.ID)
+	}
+	checkNoValue := func(what string, data []byte) {
+		t.Helper()
+		for _, v := range values() {
+			if bytes.Contains(data, []byte(v)) {
+				t.Errorf("%s holds a key value", what)
+			}
+		}
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := wd.Run(ctx, append(args, "-no-color")...)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		checkNoValue("the output of terraform "+args[0], []byte(out))
+		return out
+	}
+
+	write(keys)
+	run("plan", "-out=create.tfplan", "-input=false")
+	checkNoValue("the saved plan of a create and an import", planFileContents(t, filepath.Join(wd.Dir, "create.tfplan")))
+	out := run("apply", "-input=false", "create.tfplan")
+	if !strings.Contains(out, "1 imported, 1 added, 0 changed, 0 destroyed") {
+		t.Errorf("the apply did not import one key and create one:\n%s", out)
+	}
+
+	write(keys + consumer)
+	run("plan", "-out=consume.tfplan", "-input=false")
+	checkNoValue("the saved plan of the ephemeral value's consumer", planFileContents(t, filepath.Join(wd.Dir, "consume.tfplan")))
+	out = run("apply", "-input=false", "consume.tfplan")
+	if !strings.Contains(out, "keys_seen_by_the_integration_key = 2") {
+		t.Errorf("the provider configured with the ephemeral token did not list the 2 keys:\n%s", out)
+	}
+	integration := keyByDescription(t, env.mock, "integration")
+	if integration.LastUsed == nil {
+		t.Error("the integration key was never used: the aliased provider did not authenticate with it")
+	}
+	state, err := os.ReadFile(filepath.Join(wd.Dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoValue("the state file", state)
+	if !bytes.Contains(state, []byte(client.Fingerprint(integration.ID))) || !bytes.Contains(state, []byte(client.Fingerprint(adopted.ID))) {
+		t.Error("the state file does not hold both keys: the check above proves nothing")
+	}
+
+	run("plan", "-destroy", "-out=destroy.tfplan", "-input=false")
+	checkNoValue("the saved destroy plan", planFileContents(t, filepath.Join(wd.Dir, "destroy.tfplan")))
+	run("apply", "-input=false", "destroy.tfplan")
+	if n := len(env.mock.Keys(testUser)); n != 0 {
+		t.Errorf("%d keys left after the destroy", n)
+	}
+}
+
+// The ephemeral circularo_api_key names an unknown fingerprint in its error, and creates nothing.
+func TestAPIKeyEphemeralResource_unknownFingerprint(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	const unknown = "sha256:0000000000000000"
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: ephemeralVersionChecks,
+		Steps: []resource.TestStep{{
+			Config: env.providerBlock() + fmt.Sprintf(`
+ephemeral "circularo_api_key" "missing" {
+  fingerprint = %q
+}
+`, unknown),
+			ExpectError: regexp.MustCompile(`(?s)No API key with this fingerprint.*` + wrapped("no API key with the fingerprint "+unknown)),
+		}},
+	})
+	if n := env.mock.Count("create_key") + env.mock.Count("delete_key"); n != 0 {
+		t.Errorf("the ephemeral resource created or revoked %d keys", n)
+	}
+}
+
+// A fingerprint that is not one is refused before any API call, and a token pasted in its place is
+// never repeated.
+func TestFingerprintValidator(t *testing.T) {
+	t.Parallel()
+	token := strings.Repeat("aB3", 21) + "x"
+	check := fingerprintValidator().(stringCheck).check
+	for _, tc := range []struct {
+		value, wantErr string
+	}{
+		{"sha256:0123456789abcdef", ""},
+		{"sha256:0123456789ABCDEF", "is not a fingerprint"},
+		{"stale-key", `"stale-key" is not a fingerprint`},
+		{token, "looks like an API key's token"},
+	} {
+		err := check(tc.value)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%q: %v", tc.value, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%q: got %v, want an error with %q", tc.value, err, tc.wantErr)
+		case err != nil && strings.Contains(err.Error(), token):
+			t.Errorf("the error repeats the token: %v", err)
+		}
+	}
+}
+
+// planFileContents returns every file of a saved plan (a zip archive) one after the other, so that
+// a search sees the values and not their compressed form.
+func planFileContents(t *testing.T, path string) []byte {
+	t.Helper()
+	r, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var all bytes.Buffer
+	for _, f := range r.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(&all, rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if all.Len() == 0 {
+		t.Fatalf("the plan file %s holds nothing", path)
+	}
+	return all.Bytes()
+}
+
+func keyByDescription(t *testing.T, mock *mockserver.Server, description string) mockserver.Key {
+	t.Helper()
+	for _, k := range mock.Keys(testUser) {
+		if k.Description == description {
+			return k
+		}
+	}
+	t.Fatalf("no key %q", description)
+	return mockserver.Key{}
+}
+
+func mustBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := terraformcli.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
+// provider, no key value and no password appear in the TRACE log of Terraform and the provider.
+// Serial: traceLog sets the process's environment.
+func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
+	logPath := traceLog(t)
+	env := newEnv(t)
+	adopted := env.mock.AddKey(testUser, mockKey("old-report", 400*day, nil))
+	env.setEnv(t, envUsername, testUser)
+	env.setEnv(t, envPassword, testPassword)
+	var secrets secretSet
+	secrets.add("the password", testPassword)
+	secrets.addKeys(env.mock)
+	keys := env.urlOnlyProviderBlock() + fmt.Sprintf(`
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+
+import {
+  to = circularo_api_key.adopted
+  id = %q
+}
+
+resource "circularo_api_key" "adopted" {
+  description = "old-report"
+  store_token = false
+}
+`, client.Fingerprint(adopted.ID))
+	consumer := fmt.Sprintf(`
+ephemeral "circularo_api_key" "integration" {
+  fingerprint = circularo_api_key.integration.id
+}
+
+provider "circularo" {
+  alias = "as_integration"
+  url   = %q
+  token = ephemeral.circularo_api_key.integration.token
+}
+
+data "circularo_api_keys" "as_integration" {
+  provider = circularo.as_integration
+}
+`, env.url)
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: ephemeralVersionChecks,
+		CheckDestroy:           env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{Config: keys, Check: secrets.recordKeys(env.mock)},
+			{
+				Config: keys + consumer,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.circularo_api_keys.as_integration", tfjsonpath.New("api_keys"), knownvalue.ListSizeExact(2)),
+				},
+			},
+		},
+	})
+	if n := len(secrets.list()); n != 3 {
+		t.Fatalf("%d secrets to look for, want the password and the 2 keys' values", n)
+	}
+	checkTraceLog(t, logPath, &secrets, "/api/key/REDACTED")
+}
