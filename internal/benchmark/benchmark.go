@@ -55,6 +55,9 @@ type Options struct {
 	SkipPlans bool
 	// SkipQueries leaves out terraform query and the data-source plan, which need Terraform 1.14+.
 	SkipQueries bool
+	// Provider is a provider binary to measure instead of one built from this tree, such as a build
+	// of an earlier revision, to compare before and after a change.
+	Provider string
 }
 
 // Plan kinds, in the order they run and print.
@@ -116,7 +119,10 @@ type Result struct {
 	Adopt time.Duration // the apply that imports the N keys into the state
 	// AdoptCalls are the API calls of that apply.
 	AdoptCalls map[string]int
-	Plans      map[string]*Measurement // by kind; empty when the plans were skipped
+	// Revoke is the apply -destroy that revokes the N adopted keys, after the plans; RevokeCalls its API calls.
+	Revoke      time.Duration
+	RevokeCalls map[string]int
+	Plans       map[string]*Measurement // by kind; empty when the plans were skipped
 	// Queries are terraform query and the data-source plan, by kind; empty when they were skipped.
 	Queries map[string]*Measurement
 	Profile string // the profile summary, when this size was profiled
@@ -168,7 +174,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	logf("building the provider")
-	env, err := newBenchEnv(ctx, root, opts.ProfileDir != "")
+	env, err := newBenchEnv(ctx, root, opts.ProfileDir != "", opts.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +240,7 @@ type benchEnv struct {
 	timeBinary  string // /usr/bin/time, or "" when missing
 }
 
-func newBenchEnv(ctx context.Context, root string, withProfiledBuild bool) (*benchEnv, error) {
+func newBenchEnv(ctx context.Context, root string, withProfiledBuild bool, provider string) (*benchEnv, error) {
 	e := &benchEnv{root: root, overrideDir: filepath.Join(root, "override")}
 	buildDir := filepath.Join(root, "build")
 	for _, d := range []string{buildDir, e.overrideDir} {
@@ -242,7 +248,12 @@ func newBenchEnv(ctx context.Context, root string, withProfiledBuild bool) (*ben
 			return nil, err
 		}
 	}
-	bin, err := terraformcli.BuildProvider(ctx, buildDir)
+	bin, err := provider, error(nil)
+	if bin == "" {
+		bin, err = terraformcli.BuildProvider(ctx, buildDir)
+	} else {
+		bin, err = filepath.Abs(bin)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -521,6 +532,24 @@ func (s *sizeEnv) measurePlans(ctx context.Context, runs int, profileDir string,
 			return fmt.Errorf("profile: %w", err)
 		}
 	}
+	return s.measureRevocation(ctx, res, logf)
+}
+
+// measureRevocation revokes the N adopted keys in one apply -destroy (Terraform's default
+// -parallelism of 10), and checks that none is left: every revocation is proven by a list.
+func (s *sizeEnv) measureRevocation(ctx context.Context, res *Result, logf func(string, ...any)) error {
+	logf("N=%d: revoking the %d keys (apply -destroy)", s.n, s.n)
+	s.mock.ResetCounts()
+	start := time.Now()
+	if _, err := s.circularo.Run(ctx, "apply", "-destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+	res.Revoke = time.Since(start)
+	res.RevokeCalls = s.mock.Counts()
+	if left := len(s.mock.Keys(benchUser)); left != 0 {
+		return fmt.Errorf("the apply -destroy left %d of the %d keys", left, s.n)
+	}
+	logf("N=%d: revoked in %s, calls %v", s.n, res.Revoke.Round(time.Millisecond), formatCalls(res.RevokeCalls))
 	return nil
 }
 

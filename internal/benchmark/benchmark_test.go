@@ -30,8 +30,14 @@ func TestRun_smallPlan(t *testing.T) {
 		t.Fatalf("got %d results, want 1", len(report.Results))
 	}
 	res := report.Results[0]
-	if res.AdoptCalls["create_key"] != 0 || res.AdoptCalls["list_keys"] != 1 {
-		t.Errorf("adoption calls = %v, want one list and no create", res.AdoptCalls)
+	// The plan lists once; the apply lists once more, to read the adopted keys' values into the state
+	// (store_token defaults to true, and an import never stores a value).
+	if res.AdoptCalls["create_key"] != 0 || res.AdoptCalls["delete_key"] != 0 || res.AdoptCalls["list_keys"] != 2 {
+		t.Errorf("adoption calls = %v, want two lists and no create or delete", res.AdoptCalls)
+	}
+	// The revocation: one DELETE per key, each proven by a list (shared when they overlap).
+	if got := res.RevokeCalls; got["delete_key"] != 3 || got["list_keys"] < 2 || got["list_keys"] > 2+3 {
+		t.Errorf("revocation calls = %v, want 3 DELETEs, the plan's and the apply's lists, and at most one proof per key", got)
 	}
 	if got := res.Plans[kindRefresh].Calls; got["list_keys"] != 1 || got["login"] != 1 {
 		t.Errorf("plan calls = %v, want one login and one list", got)

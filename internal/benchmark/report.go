@@ -98,6 +98,14 @@ func (r *Report) printPlans(w io.Writer, runs int) {
 	}
 	tw.Flush()
 
+	fmt.Fprintf(w, "\nRevoking the N keys in one apply -destroy (one run; every revocation proven by a list)\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "N\twall\tper key\tAPI calls")
+	for _, res := range r.Results {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", res.N, seconds(res.Revoke), perResource(res.Revoke, res.N), formatCalls(res.RevokeCalls))
+	}
+	tw.Flush()
+
 	if r.MemoryMeasured {
 		fmt.Fprintf(w, "\nProvider process peak RSS (the highest of the processes a plan starts)\n\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

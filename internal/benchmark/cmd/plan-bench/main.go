@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	profile := fs.String("profile", "", "directory for CPU and heap profiles of the provider during one more plan at the largest N")
 	workDir := fs.String("workdir", "", "keep the Terraform working directories here (default: a temporary directory, removed)")
 	queryOnly := fs.Bool("query-only", false, "measure only terraform query and the data-source plan (Terraform 1.14+), not the plans over N resources")
+	provider := fs.String("provider", "", "measure this provider binary instead of building this tree (an earlier revision's build, to compare)")
 	planOnly := fs.Bool("plan-only", false, "measure only the plans over N resources, not terraform query (for a Terraform older than 1.14)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	report, err := benchmark.Run(ctx, benchmark.Options{
 		Sizes: ns, Runs: *runs, ProfileDir: *profile, WorkDir: *workDir, Log: stderr,
-		SkipPlans: *queryOnly, SkipQueries: *planOnly,
+		SkipPlans: *queryOnly, SkipQueries: *planOnly, Provider: *provider,
 	})
 	if err != nil {
 		return err
