@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	apiPath := fs.String("api-path", "/api/v1", "path prefix of the API")
 	sessionTTL := fs.Duration("session-ttl", 30*24*time.Hour, "lifetime of login sessions")
 	errorShape := fs.String("error-shape", string(mockserver.ErrorShapeFlat),
-		`how error answers are worded: flat {"code","message"}, string {"error":"..."}, nested {"error":{...}} list {"errors":[...]} or jsonapi {"errors":[{"status","title","detail"}]}`)
+		`how error answers are worded: flat {"code","message"}, string {"error":"..."}, nested {"error":{...}}, list {"errors":[...]} or jsonapi {"errors":[{"status","title","detail"}]}`)
 	deleteRequiresToken := fs.Bool("delete-requires-token", false,
 		"answer DELETE /api/key/<key> without ?token= with 401 (the public example sends none)")
 	deleteHidesKeys := fs.Bool("delete-hides-keys-without-token", false,
