@@ -98,7 +98,7 @@ func (r *Report) printPlans(w io.Writer, runs int) {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\nRevoking the N keys in one apply -destroy (one run; every revocation proven by a list)\n\n")
+	fmt.Fprintf(w, "\nRevoking the N keys in one apply -destroy (one run)\n\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "N\twall\tper key\tAPI calls")
 	for _, res := range r.Results {
