@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"testing"
 
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -28,18 +29,33 @@ type cliCheck struct {
 	feature, terraformMin, opentofuMin string
 }
 
-func (c cliCheck) CheckTerraformVersion(ctx context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+func (c cliCheck) CheckTerraformVersion(ctx context.Context, _ tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	resp.Skip, resp.Error = c.check(ctx)
+}
+
+func (c cliCheck) check(ctx context.Context) (string, error) {
 	bin, err := terraformcli.Binary()
 	if err != nil {
-		resp.Error = err
-		return
+		return "", err
 	}
 	v, err := terraformcli.CLIVersion(ctx, bin)
 	if err != nil {
-		resp.Error = err
-		return
+		return "", err
 	}
-	resp.Skip = c.skip(v)
+	return c.skip(v), nil
+}
+
+// RequireCLI is SkipUnlessCLI for a test that runs the CLI itself (through terraformcli), outside
+// a resource.TestCase: it skips t when the CLI lacks the feature.
+func RequireCLI(t testing.TB, feature, terraformMin, opentofuMin string) {
+	t.Helper()
+	why, err := cliCheck{feature: feature, terraformMin: terraformMin, opentofuMin: opentofuMin}.check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why != "" {
+		t.Skip(why)
+	}
 }
 
 // skip says why a CLI of version v cannot run the test, or "" when it can.
@@ -56,4 +72,19 @@ func (c cliCheck) skip(v terraformcli.Version) string {
 		return fmt.Sprintf("%s has no %s (%s %s and later have it)", v, c.feature, v.Product, minimum)
 	}
 	return ""
+}
+
+// IsOpenTofu reports whether the CLI that the tests run is OpenTofu, for the few checks whose
+// expected outcome differs from Terraform's.
+func IsOpenTofu(t testing.TB) bool {
+	t.Helper()
+	bin, err := terraformcli.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := terraformcli.CLIVersion(context.Background(), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Product == "OpenTofu"
 }
