@@ -249,7 +249,7 @@ version_at_least() {
 # recent_enough: sets cli to a Terraform at least $min_version: `terraform` on PATH, else the newest
 # one in the cache; returns 1 when there is neither.
 recent_enough() {
-	local path v best= best_v=
+	local path v best='' best_v=''
 	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v terraform); then
 		v=$(cli_version "$path")
 		if [ "${v%% *}" = Terraform ] && version_at_least "${v#* }" "$min_version"; then
