@@ -8,7 +8,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -28,7 +28,6 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -179,45 +178,20 @@ resource "circularo_api_key" "test" {
 	})
 }
 
-// integrationsConfig declares one terraform_data per integration, holding the fingerprints of the
-// keys it uses, and revokes an integration's keys with the revoke action when the integration is
-// destroyed (before_destroy), reading them from the destroyed object through `caller`.
-func (e *testEnv) integrationsConfig(integrations map[string][]string) string {
-	var b strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(integrations)) {
-		fmt.Fprintf(&b, "    %q = [", name)
-		for i, fp := range integrations[name] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", fp)
+// decommissionExample is the example of a before_destroy trigger that revokes an integration's keys.
+var decommissionExample = config.StaticDirectory("../../examples/workflows/decommission-integration")
+
+// integrations is the example's integrations variable: each integration's keys by fingerprint.
+func integrations(keys map[string][]mockserver.Key) config.Variables {
+	m := map[string]config.Variable{}
+	for name, ks := range keys {
+		var fps []config.Variable
+		for _, k := range ks {
+			fps = append(fps, config.StringVariable(client.Fingerprint(k.ID)))
 		}
-		b.WriteString("]\n")
+		m[name] = config.SetVariable(fps...)
 	}
-	return e.providerBlock() + fmt.Sprintf(`
-locals {
-  integrations = {
-%s  }
-}
-
-resource "terraform_data" "integration" {
-  for_each = local.integrations
-  input    = each.value
-
-  lifecycle {
-    action_trigger {
-      events  = [before_destroy]
-      actions = [action.circularo_revoke_api_keys.integration]
-    }
-  }
-}
-
-action "circularo_revoke_api_keys" "integration" {
-  config {
-    fingerprints = caller.output
-  }
-}
-`, b.String())
+	return config.Variables{"integrations": config.MapVariable(m)}
 }
 
 // expectKeys is a state check on the mock: exactly these keys are left, and so many DELETE calls
@@ -242,10 +216,11 @@ func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 }
 
 // A before_destroy action trigger (Terraform 1.16) revokes the keys of an integration when its
-// resource is destroyed, here by removing it from for_each. `caller` gives the action the destroyed
-// object's fingerprints, with no data source to read during a destroy.
+// resource is destroyed, here by removing it from for_each: the decommission-integration example,
+// as the guide shows it. `caller` gives the action the destroyed object's fingerprints, with no data
+// source to read during a destroy.
 //
-// How a failed revocation ends depends on the command, and the documentation says so:
+// How a failed revocation ends depends on the command, and the guide says so:
 //   - in an apply (the integration removed from the configuration), on_failure = halt, the default,
 //     stops the apply with the provider's error; the integration stays in the state and the next
 //     apply revokes what is left: nothing is lost track of;
@@ -254,78 +229,56 @@ func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 //     key that could not be revoked stays valid.
 //
 // OpenTofu 1.12 has no actions, and Terraform before 1.16 no destroy events: the test skips there.
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T) {
-	t.Parallel()
 	env := newEnv(t)
+	env.useWorkflowEnvironment(t)
 	zapierA := env.mock.AddKey(testUser, mockKey("zapier-a", 300*day, nil))
 	zapierB := env.mock.AddKey(testUser, mockKey("zapier-b", 300*day, nil))
 	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
 	billing := env.mock.AddKey(testUser, mockKey("billing", 300*day, nil))
 	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
-	both := env.integrationsConfig(map[string][]string{
-		"zapier":    {client.Fingerprint(zapierA.ID), client.Fingerprint(zapierB.ID)},
-		"reporting": {client.Fingerprint(reporting.ID)},
-	})
-	reportingOnly := env.integrationsConfig(map[string][]string{
-		"reporting": {client.Fingerprint(reporting.ID)},
-	})
-	none := env.integrationsConfig(map[string][]string{})
-	billingOnly := env.integrationsConfig(map[string][]string{
-		"billing": {client.Fingerprint(billing.ID)},
-	})
+	both := integrations(map[string][]mockserver.Key{"zapier": {zapierA, zapierB}, "reporting": {reporting}})
+	reportingOnly := integrations(map[string][]mockserver.Key{"reporting": {reporting}})
+	none := config.Variables{"integrations": config.MapVariable(map[string]config.Variable{})}
+	billingOnly := integrations(map[string][]mockserver.Key{"billing": {billing}})
 	failNextDelete := func() {
 		env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
 	}
 	keys := func(deletes int, left ...mockserver.Key) []statecheck.StateCheck {
 		return []statecheck.StateCheck{testkit.Check(func() error { return env.expectKeys(deletes, left...) })}
 	}
-	env.unitTest(t, resource.TestCase{
+	factories := env.factories()
+	step := func(vars config.Variables) resource.TestStep {
+		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars, ProtoV6ProviderFactories: factories}
+	}
+	steps := []resource.TestStep{step(both), step(reportingOnly), step(none), step(none), step(billingOnly), step(billingOnly)}
+
+	steps[0].ConfigStateChecks = keys(0, zapierA, zapierB, reporting, billing, unrelated)
+	// Zapier is decommissioned: its keys are revoked, and only its keys.
+	steps[1].ConfigPlanChecks.PreApply = []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(`terraform_data.integration["zapier"]`, plancheck.ResourceActionDestroy),
+		testkit.Check(func() error { return env.expectKeys(0, zapierA, zapierB, reporting, billing, unrelated) }),
+	}
+	steps[1].ConfigStateChecks = keys(2, reporting, billing, unrelated)
+	// Reporting goes, and its revocation fails: the apply halts with the provider's error.
+	steps[2].PreConfig = failNextDelete
+	steps[2].ExpectError = regexp.MustCompile(regexp.QuoteMeta(summaryRevokeFailed))
+	// The integration stayed in the state: the rerun revokes its key.
+	steps[3].ConfigPlanChecks.PreApply = []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(`terraform_data.integration["reporting"]`, plancheck.ResourceActionDestroy),
+	}
+	steps[3].ConfigStateChecks = keys(4, billing, unrelated)
+	steps[4].ConfigStateChecks = keys(4, billing, unrelated)
+	// terraform destroy with a failing revocation: only a warning, and the destroy completes.
+	steps[5].PreConfig = failNextDelete
+	steps[5].Destroy = true
+
+	resource.UnitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
 			testkit.SkipUnlessCLI("before_destroy action triggers", "1.16.0", ""),
 		},
-		Steps: []resource.TestStep{
-			{
-				Config:            both,
-				ConfigStateChecks: keys(0, zapierA, zapierB, reporting, billing, unrelated),
-			},
-			{
-				// Zapier is decommissioned: its keys are revoked, and only its keys.
-				Config: reportingOnly,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(`terraform_data.integration["zapier"]`, plancheck.ResourceActionDestroy),
-						testkit.Check(func() error { return env.expectKeys(0, zapierA, zapierB, reporting, billing, unrelated) }),
-					},
-				},
-				ConfigStateChecks: keys(2, reporting, billing, unrelated),
-			},
-			{
-				// Reporting goes, and its revocation fails: the apply halts with the provider's error.
-				PreConfig:   failNextDelete,
-				Config:      none,
-				ExpectError: regexp.MustCompile(regexp.QuoteMeta(summaryRevokeFailed)),
-			},
-			{
-				// The integration stayed in the state: the rerun revokes its key.
-				Config: none,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(`terraform_data.integration["reporting"]`, plancheck.ResourceActionDestroy),
-					},
-				},
-				ConfigStateChecks: keys(4, billing, unrelated),
-			},
-			{
-				Config:            billingOnly,
-				ConfigStateChecks: keys(4, billing, unrelated),
-			},
-			{
-				// terraform destroy with a failing revocation: only a warning, and the destroy completes.
-				PreConfig: failNextDelete,
-				Config:    billingOnly,
-				Destroy:   true,
-			},
-		},
+		Steps: steps,
 		// After that destroy the billing integration is gone from the state and its key still valid.
 		CheckDestroy: func(*terraform.State) error {
 			return env.expectKeys(5, billing, unrelated)
@@ -416,7 +369,7 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 }
 
 // `-invoke` with `-target` (Terraform 1.16) runs an action for one of the resources that trigger it:
-// with the integrations' before_destroy trigger above, `terraform apply
+// with the decommission-integration example's before_destroy trigger, `terraform apply
 // -invoke=action.circularo_revoke_api_keys.integration -target='terraform_data.integration["zapier"]'`
 // revokes Zapier's keys now (a leaked key, say) and nothing else, with `caller` naming them, while
 // every integration stays declared and in the state. Without -target, the plan invokes the action
@@ -437,11 +390,12 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
 	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
 	wd := testkit.Workdir(t)
-	cfg := env.integrationsConfig(map[string][]string{
-		"zapier":    {client.Fingerprint(zapier.ID)},
-		"reporting": {client.Fingerprint(reporting.ID)},
-	})
-	if err := wd.WriteConfig(fmt.Sprintf("terraform {\n  required_providers {\n    circularo = {\n      source = %q\n    }\n  }\n}\n", terraformcli.ProviderSource()) + cfg); err != nil {
+	wd.Env = append(wd.Env, envURL+"="+env.url, envUsername+"="+testUser, envPassword+"="+testPassword)
+	if err := wd.WriteConfig(exampleFile(t, "workflows/decommission-integration/main.tf")); err != nil {
+		t.Fatal(err)
+	}
+	vars := fmt.Sprintf(`{"integrations": {"zapier": [%q], "reporting": [%q]}}`, client.Fingerprint(zapier.ID), client.Fingerprint(reporting.ID))
+	if _, err := wd.WriteFile("terraform.tfvars.json", vars); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := wd.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
