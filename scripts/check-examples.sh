@@ -2,7 +2,8 @@
 # Examples check (`make test-examples`), offline:
 #   1. `terraform fmt -check -recursive -diff examples/`;
 #   2. `terraform validate` in every directory under examples/ that holds .tf files, against the provider
-#      built from this tree through a dev_overrides CLI configuration (so no `terraform init`).
+#      built from this tree through a dev_overrides CLI configuration (so no `terraform init`, except
+#      `init -backend=false` to install the local modules of a configuration that calls some).
 #
 # Usage: scripts/check-examples.sh [CLI]
 #   CLI: the terraform or tofu binary; default $TF_ACC_TERRAFORM_PATH, else what scripts/ensure-cli.sh finds.
@@ -98,6 +99,16 @@ EOT
 			validate+=(-query)
 		else
 			note="$note (query files not validated: $cli_version has no terraform query)"
+		fi
+	fi
+	# A configuration that calls modules (examples/workflows/adopt-keys-in-module) needs them installed
+	# first: `init -backend=false` installs local modules offline (the provider is a dev override).
+	if grep -qs '^module ' "$copy"/*.tf; then
+		if ! out=$("$cli" -chdir="$copy" init -backend=false -input=false -no-color 2>&1); then
+			echo "check-examples: FAIL $dir (init)" >&2
+			printf '    %s\n' "${out//$'\n'/$'\n'    }" >&2
+			failed=1
+			continue
 		fi
 	fi
 	if out=$("$cli" -chdir="$copy" "${validate[@]}" 2>&1); then

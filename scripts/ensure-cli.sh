@@ -3,12 +3,16 @@
 # examples check, the demo and the benchmark use.
 #
 # Usage:
-#   scripts/ensure-cli.sh [terraform|terraform-oldest|tofu] [--path] [--env-file FILE] [-- COMMAND [ARGS...]]
+#   scripts/ensure-cli.sh [terraform|terraform-oldest|terraform-previous|tofu] [--min VERSION] [--path]
+#                         [--env-file FILE] [-- COMMAND [ARGS...]]
 #
-#   terraform         the newest Terraform the provider supports: $TERRAFORM_VERSION (1.15.0). It has
-#                     every feature (resource identity, terraform query, actions); docs are generated with it.
-#   terraform-oldest  the oldest supported Terraform: $TERRAFORM_OLDEST_VERSION (1.11.4).
-#   tofu              OpenTofu $OPENTOFU_VERSION (1.12.6).
+#   terraform           the newest Terraform the provider supports: $TERRAFORM_VERSION (1.16.4). It has
+#                       every feature (resource identity, terraform query, actions, lifecycle destroy =
+#                       false); docs are generated with it.
+#   terraform-oldest    the oldest supported Terraform: $TERRAFORM_OLDEST_VERSION (1.11.4).
+#   terraform-previous  the newest Terraform before 1.16: $TERRAFORM_PREVIOUS_VERSION (1.15.0), the last
+#                       line that words an action's failure the old way (make test-previous; not in make test).
+#   tofu                OpenTofu $OPENTOFU_VERSION (1.12.6).
 #
 # Prints the variables for terraform-plugin-testing on stdout, one KEY=VALUE a line:
 #   TF_ACC_TERRAFORM_PATH=/path/to/cli
@@ -21,20 +25,29 @@
 #   1. `terraform` (or `tofu`) on PATH, if it is that version (set CIRCULARO_IGNORE_PATH_CLI=1 to skip);
 #   2. that version built earlier into the cache;
 #   3. built now from the Go module proxy into the cache (no other download is needed).
+# --min VERSION (Terraform modes only) takes any Terraform at least VERSION instead, for what needs no
+# exact version (the demo): `terraform` on PATH if it is recent enough, else the newest such build in
+# the cache, and builds the mode's version only when there is none. It says which one on stderr.
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo/bin/{terraform-VERSION/terraform,opentofu-VERSION/tofu}
 # (override the base with CIRCULARO_CACHE_DIR). Builds take minutes on 2 cores (Terraform 1.11.4 ~3 min,
-# 1.15.0 ~6 min, OpenTofu 1.12.6 ~8 min); a second run is instant.
+# 1.15.0 and 1.16.4 ~6 min, OpenTofu 1.12.6 ~8 min); a second run is instant.
 set -euo pipefail
 
 mode=terraform
+min_version=
 env_file=
 print_path=
 cmd=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	terraform | terraform-oldest | tofu) mode=$1 ;;
+	terraform | terraform-oldest | terraform-previous | tofu) mode=$1 ;;
 	--path) print_path=1 ;;
+	--min)
+		min_version=$2
+		shift
+		;;
+	--min=*) min_version=${1#--min=} ;;
 	--env-file)
 		env_file=$2
 		shift
@@ -60,9 +73,19 @@ done
 export CHECKPOINT_DISABLE=1
 CACHE_DIR=${CIRCULARO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-circularo}
 BIN_DIR=$CACHE_DIR/bin
-TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.15.0}
+TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.16.4}
 TERRAFORM_OLDEST_VERSION=${TERRAFORM_OLDEST_VERSION:-1.11.4}
-if [ "$mode" = terraform-oldest ]; then TERRAFORM_VERSION=$TERRAFORM_OLDEST_VERSION; fi
+# 1.15.0 keeps a place outside make test: Terraform 1.14 and 1.15 report an action's failure as
+# "Error when invoking action", 1.16 as "Action failed"; make test-previous runs the suite on it.
+TERRAFORM_PREVIOUS_VERSION=${TERRAFORM_PREVIOUS_VERSION:-1.15.0}
+case "$mode" in
+terraform-oldest) TERRAFORM_VERSION=$TERRAFORM_OLDEST_VERSION ;;
+terraform-previous) TERRAFORM_VERSION=$TERRAFORM_PREVIOUS_VERSION ;;
+esac
+if [ -n "$min_version" ] && [ "$mode" = tofu ]; then
+	echo "ensure-cli: --min works with the Terraform modes only" >&2
+	exit 2
+fi
 # OpenTofu 1.12.6, not 1.10.x: OpenTofu has ephemeral resources only from 1.11 (1.10.6 rejects the
 # `ephemeral` block, and tfversion.SkipBelow(1.10.0) does not skip it, since tofu reports its own version).
 OPENTOFU_VERSION=${OPENTOFU_VERSION:-1.12.6}
@@ -109,7 +132,7 @@ new_tmp() {
 # Terraform's go.mod replaces nine nested modules (the remote-state backends, internal/legacy) with
 # ./internal/... directories, which a module zip leaves out. Only internal/backend/init/init.go imports
 # them (the tests and the scripts use local state), so the build drops them: their imports and map
-# entries there, their require and replace lines in go.mod. That works for 1.11 to 1.15 alike.
+# entries there, their require and replace lines in go.mod. That works for 1.11 to 1.16 alike.
 build_terraform() {
 	local dir src init mods=() m
 	new_tmp
@@ -209,11 +232,56 @@ cached_or_built() {
 	return 1
 }
 
+# version_at_least A B: whether version A (such as 1.16.4 or 1.17.0-beta1) is B or later.
+version_at_least() {
+	local a b i x y
+	IFS=. read -r -a a <<<"$1"
+	IFS=. read -r -a b <<<"$2"
+	for i in 0 1 2; do
+		x=${a[i]:-0} y=${b[i]:-0}
+		x=${x%%[!0-9]*} y=${y%%[!0-9]*}
+		if [ "${x:-0}" -gt "${y:-0}" ]; then return 0; fi
+		if [ "${x:-0}" -lt "${y:-0}" ]; then return 1; fi
+	done
+	return 0
+}
+
+# recent_enough: sets cli to a Terraform at least $min_version: `terraform` on PATH, else the newest
+# one in the cache; returns 1 when there is neither.
+recent_enough() {
+	local path v best='' best_v=''
+	if [ -z "${CIRCULARO_IGNORE_PATH_CLI:-}" ] && path=$(command -v terraform); then
+		v=$(cli_version "$path")
+		if [ "${v%% *}" = Terraform ] && version_at_least "${v#* }" "$min_version"; then
+			log "using $path ($v, on PATH; at least Terraform $min_version is needed)"
+			cli=$path
+			return 0
+		fi
+		log "not using $path (${v:-no version}): not Terraform $min_version or later"
+	fi
+	for path in "$BIN_DIR"/terraform-*/terraform; do
+		[ -x "$path" ] || continue
+		v=$(cli_version "$path")
+		if [ "${v%% *}" != Terraform ] || ! version_at_least "${v#* }" "$min_version"; then continue; fi
+		if [ -z "$best" ] || version_at_least "${v#* }" "$best_v"; then
+			best=$path best_v=${v#* }
+		fi
+	done
+	if [ -n "$best" ]; then
+		log "using cached $best (Terraform $best_v; at least Terraform $min_version is needed)"
+		cli=$best
+		return 0
+	fi
+	log "no Terraform $min_version or later on PATH or in the cache: building Terraform $TERRAFORM_VERSION"
+	return 1
+}
+
 cli=
 is_tofu=
 case "$mode" in
-terraform | terraform-oldest)
-	on_path Terraform terraform "$TERRAFORM_VERSION" ||
+terraform | terraform-oldest | terraform-previous)
+	{ [ -n "$min_version" ] && recent_enough; } ||
+		on_path Terraform terraform "$TERRAFORM_VERSION" ||
 		cached_or_built Terraform "$TERRAFORM_VERSION" "$TERRAFORM_BIN" build_terraform ||
 		{
 			log "no Terraform $TERRAFORM_VERSION"

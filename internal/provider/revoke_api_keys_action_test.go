@@ -408,8 +408,11 @@ action "circularo_revoke_api_keys" "this" {
 			failing = k
 		}
 	}
-	// Terraform wraps an invocation's diagnostics: "Error when invoking action", then summary: detail.
-	wantInOutput(t, first, "Error: Error when invoking action", summaryRevokeFailed+":",
+	// What the provider says, not how the CLI wraps it: Terraform 1.14 and 1.15 print "Error: Error
+	// when invoking action", then "<summary>: <detail>"; 1.16 prints "Action failed: <address> -
+	// <summary>: <detail>", then "Error: <summary>" and the detail. Both hold an error line, the
+	// summary and the detail.
+	wantInOutput(t, first, "Error: ", summaryRevokeFailed,
 		"1 of the 3 API keys could not be revoked; the other revocations went ahead (2 revoked now)",
 		fmt.Sprintf("- %q (%s): ", failing.Description, fingerprintOf(failing)))
 	if n := first.calls["delete_key"]; n != 3 {

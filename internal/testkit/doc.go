@@ -1,8 +1,9 @@
 // Package testkit is the provider tests' support, in the spirit of terraform-provider-time's
 // internal/timetesting: one fake clock (from its leaf package clock, which the mock server's tests
 // share), one builder of a mock Circularo environment (with options), the plan, state and warning
-// checks that several test files share, and the provider binary built once per test binary for the
-// tests that run it as its own process.
+// checks that several test files share, the provider binary built once per test binary for the
+// tests that run it as its own process, and the checks that skip a test on a CLI that lacks its
+// feature (SkipUnlessCLI, RequireCLI), telling Terraform from OpenTofu.
 //
 // It knows the mock server and terraform-plugin-testing, never the provider package: the provider's
 // in-package tests import it, so it cannot import them back. The provider serves itself to the kit's
