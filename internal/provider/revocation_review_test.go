@@ -335,9 +335,9 @@ func reviewData(t *testing.T, env *testEnv, creds client.Credentials) *providerD
 	if err != nil {
 		t.Fatal(err)
 	}
-	session := client.NewSession(c, creds, env.now)
+	session := client.NewSession(c, creds, env.kit.Now)
 	t.Cleanup(func() { _ = session.Close(context.Background()) })
-	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.now}
+	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.kit.Now}
 }
 
 var loginCreds = client.Credentials{Username: testUser, Password: testPassword}
