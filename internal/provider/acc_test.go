@@ -9,6 +9,9 @@ package provider
 //
 // Every key they create is described tf-acc-<random>-..., so that the sweeper (acc_sweeper_test.go)
 // can find what a failed run left behind, and no test touches a key it did not create.
+//
+// Serial (no t.Parallel): they create and revoke keys in a real account that people use, so they keep
+// its load to one test's calls at a time.
 
 import (
 	"context"

@@ -328,7 +328,8 @@ func mustBinary(t *testing.T) string {
 
 // With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
 // provider, no key value and no password appear in the TRACE log of Terraform and the provider.
-// Serial: traceLog sets the process's environment.
+//
+// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	logPath := traceLog(t)
 	env := newEnv(t)
