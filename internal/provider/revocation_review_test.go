@@ -160,38 +160,23 @@ func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 // plan -destroy warns about the key used after the last apply, with and without refresh.
 func TestAPIKeyResource_destroyReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	obs := newObserver(env)
-	used := &usedKey{env: env, description: "used-key"}
-	obs.UnitTest(t, resource.TestCase{
-		CheckDestroy: env.checkNoKeysLeft,
-		Steps: []resource.TestStep{
-			{Config: twoKeys(env, "", "")},
-			{
-				PreConfig: func() {
-					used.setLastUsed(t, time.Now().Add(-time.Minute))
-					obs.Reset()
-					env.mock.ResetCounts()
-				},
-				Config:             twoKeys(env, "", ""),
-				Destroy:            true,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh: reviewedPlan(env, obs, used, plancheck.ResourceActionDestroy, "destroys", oneListCall),
-					// With refresh, plan -destroy is two walks, each with its own configured provider
-					// (own session): a refresh-only walk, then the destroy plan. Each lists once.
-					PostApplyPostRefresh: reviewedPlan(env, obs, used, plancheck.ResourceActionDestroy, "destroys",
-						map[string]int{"login": 2, "list_keys": 2}),
-				},
-			},
-		},
-	})
+	// With refresh, plan -destroy is two walks, each with its own configured provider (own session):
+	// a refresh-only walk, then the destroy plan. Each lists once.
+	testReviewsCurrentUse(t, "", true, plancheck.ResourceActionDestroy, "destroys", map[string]int{"login": 2, "list_keys": 2})
 }
 
 // A new description replaces both keys: the plan warns about the one used after the last apply.
 func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
+	testReviewsCurrentUse(t, " renamed", false, plancheck.ResourceActionDestroyBeforeCreate, "replaces", oneListCall)
+}
+
+// testReviewsCurrentUse applies twoKeys, has the used key used a minute later, then plans twoKeys
+// with suffix (a destroy plan when destroy is set) without and with refresh: each plan must take
+// action on both keys and warn about the used one, at the cost of oneListCall without refresh and
+// refreshedCalls with it.
+func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action plancheck.ResourceActionType, verb string, refreshedCalls map[string]int) {
+	t.Helper()
 	env := newEnv(t)
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
@@ -205,12 +190,13 @@ func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
 					obs.Reset()
 					env.mock.ResetCounts()
 				},
-				Config:             twoKeys(env, " renamed", ""),
+				Config:             twoKeys(env, suffix, ""),
+				Destroy:            destroy,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  reviewedPlan(env, obs, used, plancheck.ResourceActionDestroyBeforeCreate, "replaces", oneListCall),
-					PostApplyPostRefresh: reviewedPlan(env, obs, used, plancheck.ResourceActionDestroyBeforeCreate, "replaces", oneListCall),
+					PostApplyPreRefresh:  reviewedPlan(env, obs, used, action, verb, oneListCall),
+					PostApplyPostRefresh: reviewedPlan(env, obs, used, action, verb, refreshedCalls),
 				},
 			},
 		},
