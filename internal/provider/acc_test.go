@@ -9,6 +9,9 @@ package provider
 //
 // Every key they create is described tf-acc-<random>-..., so that the sweeper (acc_sweeper_test.go)
 // can find what a failed run left behind, and no test touches a key it did not create.
+//
+// Serial (no t.Parallel): they create and revoke keys in a real account that people use, so they keep
+// its load to one test's calls at a time.
 
 import (
 	"context"
@@ -23,6 +26,7 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -75,18 +79,11 @@ func accSettingsFromEnv() (accSettings, error) {
 	if s.url == "" {
 		problems = append(problems, envURL+" is not set")
 	}
-	c := s.creds
-	switch {
-	case c.Token != "" && (c.Username != "" || c.Password != "" || c.TOTPSecret != ""):
-		problems = append(problems, fmt.Sprintf("%s is set together with %s, %s or %s: set only one way to log in",
-			envToken, envUsername, envPassword, envTOTPSecret))
-	case c.Token != "":
-	case c.Username == "" && c.Password == "":
-		problems = append(problems, fmt.Sprintf("neither %s nor %s and %s are set", envToken, envUsername, envPassword))
-	case c.Username == "":
-		problems = append(problems, envUsername+" is not set (with "+envPassword+")")
-	case c.Password == "":
-		problems = append(problems, envPassword+" is not set (with "+envUsername+")")
+	// Which credentials are complete is the provider's rule: its Configure's own check.
+	var check provider.ConfigureResponse
+	checkAuthentication(s.creds, &check)
+	for _, d := range check.Diagnostics.Errors() {
+		problems = append(problems, d.Summary()+": "+strings.TrimSuffix(d.Detail(), "."))
 	}
 	if len(problems) > 0 {
 		return accSettings{}, fmt.Errorf("the acceptance tests and the sweeper create and revoke API keys in the Circularo "+

@@ -128,43 +128,14 @@ terraform {
     }
   }
 }
-`, terraformcli.ProviderSource()) + env.providerBlock() + fmt.Sprintf(`
-resource "circularo_api_key" "integration" {
-  description = "integration"
-  store_token = false
-}
-
-import {
-  to = circularo_api_key.adopted
-  id = %q
-}
-
-resource "circularo_api_key" "adopted" {
-  description = "old-report"
-  store_token = false
-}
-`, client.Fingerprint(adopted.ID))
+`, terraformcli.ProviderSource()) + env.providerBlock() + integrationKeys(adopted)
 	// A provider cannot be configured with a value known only after apply: the key must exist before
 	// its value can configure one, so the consumer comes in a second apply.
-	consumer := fmt.Sprintf(`
-ephemeral "circularo_api_key" "integration" {
-  fingerprint = circularo_api_key.integration.id
-}
-
-provider "circularo" {
-  alias = "as_integration"
-  url   = %q
-  token = ephemeral.circularo_api_key.integration.token
-}
-
-data "circularo_api_keys" "as_integration" {
-  provider = circularo.as_integration
-}
-
+	consumer := integrationConsumer(env.url) + `
 output "keys_seen_by_the_integration_key" {
   value = length(data.circularo_api_keys.as_integration.api_keys)
 }
-`, env.url)
+`
 	write := func(hcl string) {
 		t.Helper()
 		if err := wd.WriteConfig(hcl); err != nil {
@@ -328,7 +299,8 @@ func mustBinary(t *testing.T) string {
 
 // With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
 // provider, no key value and no password appear in the TRACE log of Terraform and the provider.
-// Serial: traceLog sets the process's environment.
+//
+// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	logPath := traceLog(t)
 	env := newEnv(t)
@@ -338,37 +310,8 @@ func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	var secrets secretSet
 	secrets.add("the password", testPassword)
 	secrets.addKeys(env.mock)
-	keys := env.urlOnlyProviderBlock() + fmt.Sprintf(`
-resource "circularo_api_key" "integration" {
-  description = "integration"
-  store_token = false
-}
-
-import {
-  to = circularo_api_key.adopted
-  id = %q
-}
-
-resource "circularo_api_key" "adopted" {
-  description = "old-report"
-  store_token = false
-}
-`, client.Fingerprint(adopted.ID))
-	consumer := fmt.Sprintf(`
-ephemeral "circularo_api_key" "integration" {
-  fingerprint = circularo_api_key.integration.id
-}
-
-provider "circularo" {
-  alias = "as_integration"
-  url   = %q
-  token = ephemeral.circularo_api_key.integration.token
-}
-
-data "circularo_api_keys" "as_integration" {
-  provider = circularo.as_integration
-}
-`, env.url)
+	keys := env.urlOnlyProviderBlock() + integrationKeys(adopted)
+	consumer := integrationConsumer(env.url)
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: ephemeralVersionChecks,
 		CheckDestroy:           env.checkNoKeysLeft,
@@ -386,4 +329,45 @@ data "circularo_api_keys" "as_integration" {
 		t.Fatalf("%d secrets to look for, want the password and the 2 keys' values", n)
 	}
 	checkTraceLog(t, logPath, &secrets, "/api/key/REDACTED")
+}
+
+// integrationKeys creates the integration's key and imports adopted (described old-report), both
+// with store_token = false.
+func integrationKeys(adopted mockserver.Key) string {
+	return fmt.Sprintf(`
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+
+import {
+  to = circularo_api_key.adopted
+  id = %q
+}
+
+resource "circularo_api_key" "adopted" {
+  description = "old-report"
+  store_token = false
+}
+`, client.Fingerprint(adopted.ID))
+}
+
+// integrationConsumer configures an aliased provider with the integration key's value, read by the
+// ephemeral circularo_api_key, and lists the keys with it. url is the mock's.
+func integrationConsumer(url string) string {
+	return fmt.Sprintf(`
+ephemeral "circularo_api_key" "integration" {
+  fingerprint = circularo_api_key.integration.id
+}
+
+provider "circularo" {
+  alias = "as_integration"
+  url   = %q
+  token = ephemeral.circularo_api_key.integration.token
+}
+
+data "circularo_api_keys" "as_integration" {
+  provider = circularo.as_integration
+}
+`, url)
 }

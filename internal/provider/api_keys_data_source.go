@@ -21,19 +21,12 @@ type apiKeysDataSource struct {
 	data *providerData
 }
 
-// apiKeysDataSourceModel carries the filter attributes of keyFilterModel field by field (the
-// framework maps fields by their tfsdk tags) and hands them to newKeyFilter through keyFilters.
+// apiKeysDataSourceModel is the filter attributes (keyFilterModel, embedded: the framework reads its
+// fields as the model's own) and the matching keys.
 type apiKeysDataSourceModel struct {
-	DescriptionRegex types.String  `tfsdk:"description_regex"`
-	APIKeyType       types.String  `tfsdk:"api_key_type"`
-	UnusedFor        types.String  `tfsdk:"unused_for"`
-	OlderThan        types.String  `tfsdk:"older_than"`
-	APIKeys          []apiKeyModel `tfsdk:"api_keys"`
-	Fingerprints     []string      `tfsdk:"fingerprints"`
-}
-
-func (m apiKeysDataSourceModel) keyFilters() keyFilterModel {
-	return keyFilterModel{DescriptionRegex: m.DescriptionRegex, APIKeyType: m.APIKeyType, UnusedFor: m.UnusedFor, OlderThan: m.OlderThan}
+	keyFilterModel
+	APIKeys      []apiKeyModel `tfsdk:"api_keys"`
+	Fingerprints []string      `tfsdk:"fingerprints"`
 }
 
 // apiKeyModel is one key as the data source shows it: everything but the secret value.
@@ -122,7 +115,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	filter, err := newKeyFilter(cfg, d.data.now())
+	filter, err := newKeyFilter(cfg.keyFilterModel, d.data.now())
 	if err != nil { // the validators make this unreachable; kept so that a bad value never panics
 		resp.Diagnostics.AddError("Invalid filter", err.Error())
 		return

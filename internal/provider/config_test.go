@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // Invalid settings are checked at the cheapest level that proves them: each table case sends the
@@ -458,17 +459,14 @@ func TestAPIKeysDataSource_badFilters(t *testing.T) {
 type badInput struct {
 	name   string
 	config func(e *testEnv) string // the whole configuration
-	env    map[string]string       // CIRCULARO_* variables to set
+	env    map[string]string       // CIRCULARO_* variables of the provider's environment
 	want   []string                // patterns, in the order the CLI shows them
 }
 
 // run plans the input against a mock and expects it to fail before any API call.
 func (b badInput) run(t *testing.T) {
 	t.Helper()
-	env := newTestEnv(t)
-	for name, value := range b.env {
-		t.Setenv(name, value)
-	}
+	env := newEnv(t, testkit.WithProviderEnv(b.env))
 	patterns := make([]string, len(b.want))
 	for i, w := range b.want {
 		patterns[i] = `(?s)` + w
@@ -489,6 +487,7 @@ func (b badInput) run(t *testing.T) {
 // every case through the protocol server (attribute paths included); these prove that the CLI runs
 // both RPCs and shows what they report, a validator's error under the configuration line it points at.
 func TestProviderConfig_errorsThroughTheCLI(t *testing.T) {
+	t.Parallel()
 	provider := func(attrs string) func(e *testEnv) string {
 		return func(e *testEnv) string {
 			return fmt.Sprintf("provider \"circularo\" {\n%s}\n\ndata \"circularo_api_keys\" \"test\" {}\n",
@@ -528,6 +527,7 @@ func TestProviderConfig_errorsThroughTheCLI(t *testing.T) {
 // One bad filter through `terraform plan`; TestAPIKeysDataSource_badFilters checks every filter
 // through the protocol server.
 func TestAPIKeysDataSource_badFiltersThroughTheCLI(t *testing.T) {
+	t.Parallel()
 	badInput{
 		config: func(e *testEnv) string { return e.dataSourceConfig(`description_regex = "ci-("`) },
 		want:   []string{words(`description_regex = "ci-("`), words("description_regex: error parsing regexp: missing closing ): `ci-(`.")},
@@ -537,6 +537,7 @@ func TestAPIKeysDataSource_badFiltersThroughTheCLI(t *testing.T) {
 // Answers that are not the Circularo API's (a web page, a cut-off body, another JSON shape) give
 // an error that points at url and api_path, never a panic or an empty list.
 func TestProvider_answersThatAreNotTheAPI(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		answer mockserver.Response
@@ -556,7 +557,7 @@ func TestProvider_answersThatAreNotTheAPI(t *testing.T) {
 			words("results[0]: key without id")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newTestEnv(t)
+			env := newEnv(t)
 			env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": tc.answer}})
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{{
@@ -572,7 +573,8 @@ func TestProvider_answersThatAreNotTheAPI(t *testing.T) {
 
 // A login answered by a web page, as when api_path points at the web application.
 func TestProvider_loginAnsweredByAWebPage(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"login": {
 		ContentType: "text/html", Body: "<html><body>Circularo</body></html>",
 	}}})
@@ -584,7 +586,8 @@ func TestProvider_loginAnsweredByAWebPage(t *testing.T) {
 
 // An api_path that is not the API's: the login is not found.
 func TestProvider_wrongAPIPath(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	expectErrorWithout([]string{testPassword},
 		words("POST "+env.url+"/rest/login: HTTP 404 Not Found"),
 		words("The login endpoint was not found: check url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH)."),
@@ -594,7 +597,8 @@ func TestProvider_wrongAPIPath(t *testing.T) {
 // A refresh that gets an answer of the wrong shape fails: it must not read as "every key was
 // revoked", which would drop the keys from the state and plan new ones.
 func TestAPIKeyResource_wrongShapedListIsNotRevocation(t *testing.T) {
-	env := newTestEnv(t)
+	t.Parallel()
+	env := newEnv(t)
 	setAnswer := func(body string) func() {
 		return func() {
 			env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {ContentType: "application/json", Body: body}}})
@@ -639,8 +643,9 @@ func (r *userAgentRecorder) wrap(next http.Handler) http.Handler {
 }
 
 func TestProvider_userAgent(t *testing.T) {
+	t.Parallel()
 	var recorder userAgentRecorder
-	env := newWrappedTestEnv(t, recorder.wrap)
+	env := newEnv(t, testkit.WithHandler(recorder.wrap))
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{{

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -14,22 +12,13 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
-
-// newTestEnvWithOptions is newTestEnv with a mock configured by opts.
-func newTestEnvWithOptions(t *testing.T, opts mockserver.Options) *testEnv {
-	t.Helper()
-	clearCircularoEnv(t)
-	mock := mockserver.New(opts)
-	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	return &testEnv{mock: mock, url: srv.URL, now: time.Now}
-}
 
 // TestHint_everyErrorShape: the advice for a failed login depends on the kind of failure, never on
 // the shape in which the server words it.
 func TestHint_everyErrorShape(t *testing.T) {
+	t.Parallel()
 	for _, shape := range mockserver.ErrorShapes() {
 		t.Run(string(shape), func(t *testing.T) {
 			_, c := shapedMock(t, shape)
@@ -67,6 +56,7 @@ func TestHint_everyErrorShape(t *testing.T) {
 // shape the server words it in, and the advice for a 500 (which is not retried) never says that
 // the provider retried.
 func TestHint_everyErrorKind(t *testing.T) {
+	t.Parallel()
 	fail := func(route string, status int) mockserver.Faults {
 		return mockserver.Faults{FailNext: map[string][]int{route: {status}}}
 	}
@@ -131,8 +121,9 @@ func (c deleteCallsCheck) CheckState(_ context.Context, _ statecheck.CheckStateR
 // terraform apply, and an apply that revokes N keys in parallel pays N+1 DELETEs, not 2N: the
 // provider's resources share what the first refusal taught.
 func TestAPIKeyResource_revokesWhereDeleteNeedsASession(t *testing.T) {
+	t.Parallel()
 	const n = 4
-	env := newTestEnvWithOptions(t, mockserver.Options{DeleteRequiresToken: true})
+	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{DeleteRequiresToken: true}))
 	config := func(count int) string {
 		return env.providerBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
@@ -162,7 +153,7 @@ resource "circularo_api_key" "test" {
 // shapedMock is a mock that words its errors in shape, and a client for it that does not retry.
 func shapedMock(t *testing.T, shape mockserver.ErrorShape) (*testEnv, *client.Client) {
 	t.Helper()
-	env := newTestEnvWithOptions(t, mockserver.Options{ErrorShape: shape})
+	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{ErrorShape: shape}))
 	c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)

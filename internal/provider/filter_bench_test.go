@@ -41,7 +41,7 @@ func benchKeys(n int, now time.Time) []client.APIKey {
 func BenchmarkKeyFilter(b *testing.B) {
 	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	keys := benchKeys(10_000, now)
-	cases := map[string]apiKeysDataSourceModel{
+	cases := map[string]keyFilterModel{
 		"none": {},
 		"all": {
 			DescriptionRegex: types.StringValue(`^svc-\d+ `),

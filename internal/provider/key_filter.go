@@ -20,20 +20,14 @@ import (
 // and in `terraform query`.
 
 // keyFilterModel holds the filter attributes as configured. It is the list resource's whole
-// configuration; the data source's model carries the same attributes beside its results.
+// configuration; the data source's model embeds it beside its results (the framework reads the fields
+// of an embedded struct as its own).
 type keyFilterModel struct {
 	DescriptionRegex types.String `tfsdk:"description_regex"`
 	APIKeyType       types.String `tfsdk:"api_key_type"`
 	UnusedFor        types.String `tfsdk:"unused_for"`
 	OlderThan        types.String `tfsdk:"older_than"`
 }
-
-// keyFilterConfig is a configuration model that carries the filter attributes.
-type keyFilterConfig interface {
-	keyFilters() keyFilterModel
-}
-
-func (m keyFilterModel) keyFilters() keyFilterModel { return m }
 
 // keyFilterAttribute is one filter attribute, whatever the kind of schema it appears in.
 type keyFilterAttribute struct {
@@ -89,8 +83,7 @@ type keyFilter struct {
 	createdBy   time.Time // keys created after this are excluded; zero when older_than is unset
 }
 
-func newKeyFilter(cfg keyFilterConfig, now time.Time) (keyFilter, error) {
-	m := cfg.keyFilters()
+func newKeyFilter(m keyFilterModel, now time.Time) (keyFilter, error) {
 	var f keyFilter
 	if s := m.DescriptionRegex.ValueString(); s != "" {
 		re, err := regexp.Compile(s)

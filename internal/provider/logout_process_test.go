@@ -16,9 +16,9 @@ import (
 )
 
 // TestProviderProcess_logsOutAtExit runs the built provider binary under the real terraform CLI, as
-// users do. The provider logs out only when its process ends (Serve calls closeSessions when the
-// server stops), which in-process tests never reach: here, after every command, the mock must have no
-// open session although the command logged in. It also checks that no secret reaches the CLI's
+// users do. The provider logs out only when its process ends (Serve calls sessions.closeAll, on its
+// session registry, when the server stops), which in-process tests never reach: here, after every
+// command, the mock must have no open session although the command logged in. It also checks that no secret reaches the CLI's
 // output or a TRACE log.
 func TestProviderProcess_logsOutAtExit(t *testing.T) {
 	t.Parallel()

@@ -3,10 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"os"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,15 +24,14 @@ const (
 // day is 24 hours, the unit of rotation and staleness.
 const day = testkit.Day
 
-// testEnv is one mock Circularo server (a testkit.Env) and the provider configured against it.
+// testEnv is the test's mock environment, a testkit.Env (the mock server, its URL, the clock and the
+// environment the provider reads instead of the process's), with the helpers that serve and configure
+// this package's provider against it. Every test builds it with newEnv.
 type testEnv struct {
+	kit *testkit.Env
+	// mock and url are kit.Mock and kit.URL under the short names the tests use.
 	mock *mockserver.Server
 	url  string
-	now  func() time.Time
-	// kit is the environment that the provider reads instead of the process's. Without it (a testEnv
-	// built by newTestEnv or as a literal) the provider reads the process's, which the test must clear
-	// with clearCircularoEnv and so cannot run in parallel.
-	kit *testkit.Env
 }
 
 // newEnv starts the test's mock environment (see testkit.New for the options). The provider sees
@@ -44,36 +40,7 @@ type testEnv struct {
 func newEnv(t *testing.T, opts ...testkit.Option) *testEnv {
 	t.Helper()
 	kit := testkit.New(t, opts...)
-	return &testEnv{mock: kit.Mock, url: kit.URL, now: kit.Now, kit: kit}
-}
-
-// newTestEnv is newEnv with the provider reading the process's environment, whose CIRCULARO_*
-// variables it clears (with t.Setenv: the test stays serial). Kept for config_test.go's t.Setenv cases.
-func newTestEnv(t *testing.T) *testEnv {
-	t.Helper()
-	clearCircularoEnv(t)
-	e := newEnv(t)
-	e.kit = nil
-	return e
-}
-
-// newWrappedTestEnv is newTestEnv with the mock served behind wrap. Kept for config_test.go.
-func newWrappedTestEnv(t *testing.T, wrap func(http.Handler) http.Handler, users ...mockserver.User) *testEnv {
-	t.Helper()
-	clearCircularoEnv(t)
-	e := newEnv(t, testkit.WithHandler(wrap), testkit.WithUsers(users...))
-	e.kit = nil
-	return e
-}
-
-func clearCircularoEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "CIRCULARO_") {
-			t.Setenv(name, "")
-			os.Unsetenv(name)
-		}
-	}
+	return &testEnv{kit: kit, mock: kit.Mock, url: kit.URL}
 }
 
 // setEnv sets a variable of the provider's environment for the rest of t (see testkit.Env.Setenv).
@@ -82,22 +49,14 @@ func (e *testEnv) setEnv(t *testing.T, name, value string) {
 	e.kit.Setenv(t, name, value)
 }
 
-// lookupEnv is the provider's environment: the kit's, or nil (os.LookupEnv) without a kit.
-func (e *testEnv) lookupEnv() func(string) (string, bool) {
-	if e.kit == nil {
-		return nil
-	}
-	return e.kit.LookupEnv
-}
-
 // options are the provider options of the environment: its clock and its environment lookup.
 func (e *testEnv) options() options {
-	return options{now: e.now, lookupEnv: e.lookupEnv()}
+	return options{now: e.kit.Now, lookupEnv: e.kit.LookupEnv}
 }
 
 // server serves the provider through NewTestServer, the test constructor, as Serve serves it.
 func (e *testEnv) server() testkit.ServerFactory {
-	return NewTestServer(TestOptions{Now: e.now, LookupEnv: e.lookupEnv()})
+	return NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv})
 }
 
 // factories serves the provider in-process to the terraform CLI that the test framework runs.
@@ -116,12 +75,12 @@ func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
 
 // providerBlock configures the provider for the mock with the test user, plus extra attributes.
 func (e *testEnv) providerBlock(extra ...string) string {
-	return (&testkit.Env{URL: e.url}).ProviderBlock(extra...)
+	return e.kit.ProviderBlock(extra...)
 }
 
 // tokenProviderBlock configures the provider for the mock with an existing token only.
 func (e *testEnv) tokenProviderBlock(token string) string {
-	return (&testkit.Env{URL: e.url}).TokenProviderBlock(token)
+	return e.kit.TokenProviderBlock(token)
 }
 
 // keyValue returns the token value that a resource holds in the state.

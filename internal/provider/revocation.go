@@ -24,20 +24,18 @@ const (
 // self-revocation error ends with it), e.g. "remove its fingerprint from fingerprints". It reads the key's current use from the session's one shared
 // list (session.ListKeys), so a plan of N revocations costs one list call per provider process; when
 // the list cannot be read it falls back to lastUsed from the state (stateLastUsed, may be nil) and
-// says so in the warning's detail. It returns the key as Circularo reports it, and found=false when
-// the key is no longer there (already revoked: nothing to warn about).
-//
-// Two cases return no key from the list: the self-revocation error (decided without a list call, so
-// key is the zero APIKey and found is true: the provider authenticates with it), and a list that
-// cannot be read (key is the zero APIKey and found is true: the key is assumed to exist).
-func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action, keepInstead string, stateLastUsed *time.Time, diags *diag.Diagnostics) (key client.APIKey, found bool) {
+// says so in the warning's detail. It returns stillThere=false when the key is no longer there
+// (already revoked: nothing to warn about), and true otherwise: also for the self-revocation error
+// (decided without a list call: the provider authenticates with the key) and when the list cannot be
+// read (the key is assumed to exist).
+func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action, keepInstead string, stateLastUsed *time.Time, diags *diag.Diagnostics) (stillThere bool) {
 	if fp := d.session.AuthFingerprint(); fp != "" && fp == fingerprint {
 		diags.AddError(summarySelfRevocation,
 			action+". That key is the token the circularo provider authenticates with (token or CIRCULARO_TOKEN): "+
 				"the provider would lock itself out halfway through the apply. To revoke this key, configure the "+
 				"provider with another API key, or with username and password, and plan again. To keep the key, "+
 				keepInstead+".")
-		return client.APIKey{}, true
+		return true
 	}
 	// The state's lastUsed is as old as the last refresh, and some plans have none before them (a
 	// removed resource block with -refresh=false, a saved plan applied later): the shared list is
@@ -45,11 +43,11 @@ func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action
 	keys, err := d.session.ListKeys(ctx)
 	if err != nil {
 		d.reviewWithoutList(action, stateLastUsed, err, diags)
-		return client.APIKey{}, true
+		return true
 	}
-	key, found = findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
 	if !found {
-		return client.APIKey{}, false
+		return false
 	}
 	if d.usedWithinWindow(key.LastUsed) {
 		diags.AddWarning(summaryRecentlyUsed,
@@ -58,7 +56,7 @@ func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action
 				"nothing uses this key before you apply.",
 				action, key.LastUsed.UTC().Format(time.RFC3339), formatDuration(d.revocationWarningWindow)))
 	}
-	return key, true
+	return true
 }
 
 // reviewWithoutList warns from the state's lastUsed when Circularo's list could not be read. It warns

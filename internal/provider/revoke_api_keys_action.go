@@ -127,7 +127,7 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 		if found {
 			what = fmt.Sprintf("the API key %q (%s)", key.Description, fp)
 		}
-		if _, stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
+		if stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
 			"remove its fingerprint from the action's fingerprints", nil, &resp.Diagnostics); !stillThere {
 			resp.Diagnostics.AddAttributeWarning(path.Root("fingerprints"), summaryNoSuchKey,
 				fmt.Sprintf("No API key of the authenticated user has the fingerprint %s: the action has nothing to revoke "+

@@ -122,6 +122,8 @@ func checkTraceLog(t *testing.T, path string, secrets *secretSet, wantLines ...s
 
 // Creating, importing, reading and destroying keys, logged in with a password: neither the password,
 // nor the session tokens, nor any key value appears in the TRACE log.
+//
+// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_traceLogWithPasswordLogin(t *testing.T) {
 	logPath := traceLog(t)
 	env, recorder := newRecordingTestEnv(t)
@@ -180,6 +182,8 @@ data "circularo_api_keys" "test" {
 
 // With a token (an API key) instead of a password, and with a session opened by circularo_session
 // and handed to a second provider, no token appears in the TRACE log.
+//
+// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_traceLogWithTokens(t *testing.T) {
 	logPath := traceLog(t)
 	env, recorder := newRecordingTestEnv(t)
@@ -235,6 +239,8 @@ data "circularo_api_keys" "test" {
 
 // Failing configurations and broken answers give diagnostics without the secrets at hand, and log
 // none either.
+//
+// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 	logPath := traceLog(t)
 	env := newEnv(t)

@@ -44,6 +44,8 @@ func staleAddress(k mockserver.Key) string {
 // The audit workflow: the first apply adopts exactly the stale keys and creates none; the destroy
 // plan lists exactly those keys with description, created and last use; the destroy leaves exactly
 // the fresh keys; and the plan after that is empty.
+//
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_auditStaleKeys(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
@@ -143,6 +145,8 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 // revokes it because it left the configuration, and the review plan (terraform plan -destroy, which
 // refreshes first) revokes it with the others and warns about it by name, because the workflow sets
 // revocation_warning_window to unused_for.
+//
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
@@ -199,6 +203,8 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 // The rotation workflow: rotate_after replaces the deploy key when it turns 90 days old and not
 // before, a new keepers generation replaces the reporting key, each with no gap, and neither
 // rotation touches the other key.
+//
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_rotateKeys(t *testing.T) {
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
