@@ -446,7 +446,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		replacing = true
 	}
 	if replacing {
-		r.reviewRevocation(ctx, state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked", &resp.Diagnostics)
+		r.reviewRevocation(ctx, state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked "+
+			"(unless lifecycle { destroy = false } makes Terraform forget it instead, leaving it valid)", &resp.Diagnostics)
 	}
 }
 

@@ -44,6 +44,7 @@ import {
 resource "circularo_api_key" "adopted" {
   for_each    = var.keys
   description = each.value
+  store_token = false # adopted keys keep no value in the state (an import never stores one)
 }
 
 output "fingerprints" {
