@@ -130,7 +130,7 @@ func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
 			{
-				// Planning without refresh what revokes nothing calls nothing, as the README promises.
+				// Planning without refresh what revokes nothing calls nothing, as the benchmark README states.
 				PreConfig: resetCounts(env.mock),
 				Config:    twoKeys(env, "", ""),
 				PlanOnly:  true,
