@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,40 +81,58 @@ func TestSessionDeleteKey_documentedFormFirst(t *testing.T) {
 	wantKeyCount(t, mock, 0)
 }
 
-// Against a server that wants a session on DELETE, the first revocation is repeated with the token
-// and the others carry it at once: N revocations cost N+1 DELETEs, also when they run in parallel.
+// Against a server that wants a session on DELETE (401), or that hides a key from a DELETE without
+// one (404 while the key is still listed), the first revocation is repeated with the token and the
+// others carry it at once: N revocations cost N+1 DELETEs, also when they run in parallel.
 func TestSessionDeleteKey_serverThatWantsAToken(t *testing.T) {
 	t.Parallel()
 	const n = 8
-	for _, parallel := range []bool{false, true} {
-		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
-			t.Parallel()
-			var requests requestLog
-			mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true}, requests.wrap)
-			if parallel {
-				// Latency keeps the first DELETE in flight while the others arrive.
-				mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
-			}
-			var logger recordingLogger
-			s := newSession(t, url, password(), func(cfg *client.Config) { cfg.Logger = &logger })
-			keys := addKeys(mock, n)
-			deleteKeys(t, s, keys, parallel)
+	for _, server := range []struct {
+		name    string
+		opts    mockserver.Options
+		counter string // the mock's count of token-less DELETEs that did not revoke
+		reason  string // what the switch to the token form logs as its reason
+	}{
+		{"refuses", mockserver.Options{DeleteRequiresToken: true}, "delete_key_without_token", "refused DELETE /api/key without a session token"},
+		{"hides keys", mockserver.Options{DeleteHidesKeysWithoutToken: true}, "delete_key_hidden", "still listed after a DELETE without a session token"},
+	} {
+		for _, parallel := range []bool{false, true} {
+			t.Run(server.name+map[bool]string{false: ", sequential", true: ", parallel"}[parallel], func(t *testing.T) {
+				t.Parallel()
+				var requests requestLog
+				mock, url := setup(t, server.opts, requests.wrap)
+				if parallel {
+					// Latency keeps the first DELETE in flight while the others arrive.
+					mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
+				}
+				var logger recordingLogger
+				s := newSession(t, url, password(), func(cfg *client.Config) { cfg.Logger = &logger })
+				keys := addKeys(mock, n)
+				deleteKeys(t, s, keys, parallel)
 
-			wantRouteCount(t, mock, "delete_key", n+1)
-			wantRouteCount(t, mock, "delete_key_without_token", 1)
-			wantRouteCount(t, mock, "login", 1)
-			wantKeyCount(t, mock, 0)
-			tokens := deleteTokens(&requests)
-			if len(tokens) == 0 || tokens[0] || !strings.Contains(strings.Join(logger.all(), "\n"), "with the session's token from now on") {
-				t.Errorf("the first DELETE must be the documented one, and switching must be logged: %v", tokens)
-			}
-			// The shared list of keys forgets the revoked ones, as with the documented form.
-			listed, err := s.ListKeys(context.Background())
-			if err != nil || len(listed) != 0 {
-				t.Errorf("ListKeys after revoking: %d keys, %v", len(listed), err)
-			}
-			wantClosed(t, s, mock)
-		})
+				wantKeyCount(t, mock, 0)
+				wantRouteCount(t, mock, "delete_key", n+1)
+				wantRouteCount(t, mock, server.counter, 1)
+				wantRouteCount(t, mock, "login", 1)
+				if lists := mock.Count("list_keys"); lists > n+1 {
+					t.Errorf("%d lists to prove %d revocations, want at most one per revocation and one for the first", lists, n)
+				}
+				tokens := deleteTokens(&requests)
+				if len(tokens) != n+1 || tokens[0] || slices.Contains(tokens[1:], false) {
+					t.Errorf("DELETEs with ?token=: %v, want the documented form once, then the token every time", tokens)
+				}
+				if log := strings.Join(logger.all(), "\n"); !strings.Contains(log, "with the session's token from now on") ||
+					!strings.Contains(log, server.reason) {
+					t.Errorf("the switch to the token form is not logged with its reason %q: %q", server.reason, logger.all())
+				}
+				// The shared list of keys forgets the revoked ones, as with the documented form.
+				listed, err := s.ListKeys(context.Background())
+				if err != nil || len(listed) != 0 {
+					t.Errorf("ListKeys after revoking: %d keys, %v", len(listed), err)
+				}
+				wantClosed(t, s, mock)
+			})
+		}
 	}
 }
 

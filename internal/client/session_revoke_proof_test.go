@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,44 +15,6 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
-
-// A server that answers 404 to a DELETE without a session for a key that exists (so that a stranger
-// cannot tell "not yours" from "not there"): the fresh list shows the key still there, the DELETE is
-// repeated with the session's token, and that form is kept, so N revocations cost N+1 DELETEs.
-func TestSessionDeleteKey_serverThatHidesKeysWithoutToken(t *testing.T) {
-	t.Parallel()
-	const n = 8
-	for _, parallel := range []bool{false, true} {
-		t.Run(map[bool]string{false: "sequential", true: "parallel"}[parallel], func(t *testing.T) {
-			t.Parallel()
-			var requests requestLog
-			mock, url := setup(t, mockserver.Options{DeleteHidesKeysWithoutToken: true}, requests.wrap)
-			if parallel {
-				mock.SetFaults(mockserver.Faults{Latency: 20 * time.Millisecond})
-			}
-			var logger recordingLogger
-			s := newSession(t, url, password(), func(cfg *client.Config) { cfg.Logger = &logger })
-			keys := addKeys(mock, n)
-			deleteKeys(t, s, keys, parallel)
-
-			if left := len(mock.Keys(clientUser)); left != 0 {
-				t.Fatalf("%d keys left after every DeleteKey reported success", left)
-			}
-			wantRouteCount(t, mock, "delete_key", n+1)
-			wantRouteCount(t, mock, "delete_key_hidden", 1)
-			if lists := mock.Count("list_keys"); lists > n+1 {
-				t.Errorf("%d lists to prove %d revocations, want at most one per revocation and one for the hidden key", lists, n)
-			}
-			tokens := deleteTokens(&requests)
-			if len(tokens) != n+1 || tokens[0] || slices.Contains(tokens[1:], false) {
-				t.Errorf("DELETEs with ?token=: %v, want the documented form once, then the token every time", tokens)
-			}
-			if !strings.Contains(strings.Join(logger.all(), "\n"), "still listed after a DELETE without a session token") {
-				t.Errorf("the switch to the token form is not logged with its reason: %q", logger.all())
-			}
-		})
-	}
-}
 
 // A server that answers 200 and keeps the key (a bug, or a proxy that swallows the method): the
 // revocation is an error that names the key and what was tried, and the key stays in the shared list.

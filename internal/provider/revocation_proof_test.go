@@ -27,6 +27,24 @@ type revokingPath struct {
 	action  plancheck.PlanCheck // what the after step's plan does to the key
 }
 
+// revoke is the step that plans the revocation of the key along the path; preConfig runs first.
+func (p revokingPath) revoke(preConfig func()) resource.TestStep {
+	return resource.TestStep{
+		PreConfig:        preConfig,
+		Config:           p.after,
+		Destroy:          p.destroy,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{p.action}},
+	}
+}
+
+// newRevokingPathEnv starts a mock with opts and a clock of the test's own, and returns the path.
+func newRevokingPathEnv(t *testing.T, name string, opts mockserver.Options) (*testEnv, *testkit.Clock, revokingPath) {
+	t.Helper()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(opts))
+	return env, clock, revokingPathFor(t, env, name)
+}
+
 var revokingPathNames = []string{"destroy", "removed block", "replacement", "rotation"}
 
 // revokingPathFor returns the path of that name for env.
@@ -70,30 +88,22 @@ func TestRevocationProof_serverThatHidesKeys(t *testing.T) {
 	for _, name := range revokingPathNames {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clock := testkit.NewClock()
-			env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(mockserver.Options{DeleteHidesKeysWithoutToken: true}))
-			path := revokingPathFor(t, env, name)
+			env, clock, path := newRevokingPathEnv(t, name, mockserver.Options{DeleteHidesKeysWithoutToken: true})
 			var created mockserver.Key
+			revoke := path.revoke(func() { clock.Advance(path.advance) })
+			revoke.Check = func(*terraform.State) error {
+				if env.mock.KeyExists(created.ID) {
+					return fmt.Errorf("the key %s was reported revoked and still exists", client.Fingerprint(created.ID))
+				}
+				if hidden, deletes := env.mock.Count("delete_key_hidden"), env.mock.Count("delete_key"); hidden != 1 || deletes != 2 {
+					return fmt.Errorf("%d hidden and %d DELETEs, want the token-less one hidden, then one with the token", hidden, deletes)
+				}
+				return nil
+			}
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{
 					{Config: path.before, Check: func(*terraform.State) error { created = onlyKey(t, env); return nil }},
-					{
-						PreConfig: func() { clock.Advance(path.advance) },
-						Config:    path.after,
-						Destroy:   path.destroy,
-						ConfigPlanChecks: resource.ConfigPlanChecks{
-							PreApply: []plancheck.PlanCheck{path.action},
-						},
-						Check: func(*terraform.State) error {
-							if env.mock.KeyExists(created.ID) {
-								return fmt.Errorf("the key %s was reported revoked and still exists", client.Fingerprint(created.ID))
-							}
-							if hidden, deletes := env.mock.Count("delete_key_hidden"), env.mock.Count("delete_key"); hidden != 1 || deletes != 2 {
-								return fmt.Errorf("%d hidden and %d DELETEs, want the token-less one hidden, then one with the token", hidden, deletes)
-							}
-							return nil
-						},
-					},
+					revoke,
 				},
 			})
 		})
@@ -108,9 +118,7 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 	for _, name := range revokingPathNames {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clock := testkit.NewClock()
-			env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(mockserver.Options{DeleteKeepsKeys: true}))
-			path := revokingPathFor(t, env, name)
+			env, clock, path := newRevokingPathEnv(t, name, mockserver.Options{DeleteKeepsKeys: true})
 			var created mockserver.Key
 			// The key is created by the first step: its fingerprint is not known when the steps are built.
 			notRevoked := func() *regexp.Regexp {
@@ -119,32 +127,20 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 					`(answered with success), then with the session's token (answered with success): it was not revoked and still works`) +
 					`.*` + wrapped("It stays in the state"))
 			}
+			first := path.revoke(func() { clock.Advance(path.advance) })
+			first.ExpectError = notRevoked()
+			// The key is still in the state and on the server: the next plan revokes it again.
+			again := path.revoke(func() {
+				if !env.mock.KeyExists(created.ID) {
+					t.Error("the key is gone from the server")
+				}
+			})
+			again.ExpectError = notRevoked()
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{
 					{Config: path.before, Check: func(*terraform.State) error { created = onlyKey(t, env); return nil }},
-					{
-						PreConfig: func() { clock.Advance(path.advance) },
-						Config:    path.after,
-						Destroy:   path.destroy,
-						ConfigPlanChecks: resource.ConfigPlanChecks{
-							PreApply: []plancheck.PlanCheck{path.action},
-						},
-						ExpectError: notRevoked(),
-					},
-					{
-						// The key is still in the state and on the server: the next plan revokes it again.
-						PreConfig: func() {
-							if !env.mock.KeyExists(created.ID) {
-								t.Error("the key is gone from the server")
-							}
-						},
-						Config:  path.after,
-						Destroy: path.destroy,
-						ConfigPlanChecks: resource.ConfigPlanChecks{
-							PreApply: []plancheck.PlanCheck{path.action},
-						},
-						ExpectError: notRevoked(),
-					},
+					first,
+					again,
 					{
 						// Revoked by hand, as the error advises: the refresh drops it.
 						PreConfig: func() { env.mock.RevokeKey(created.ID) },
