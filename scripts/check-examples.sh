@@ -11,6 +11,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CHECKPOINT_DISABLE=1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 cli=${1:-${TF_ACC_TERRAFORM_PATH:-}}
 if [ -z "$cli" ]; then
@@ -20,15 +22,11 @@ cli=$(command -v "$cli") || {
 	echo "check-examples: no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}" >&2
 	exit 1
 }
-cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
-case "$cli_version" in
-OpenTofu*) host=registry.opentofu.org ;;
-Terraform*) host=registry.terraform.io ;;
-*)
+cli_version=$(cli_product_version "$cli")
+host=$(registry_host "$cli_version") || {
 	echo "check-examples: $cli is neither Terraform nor OpenTofu" >&2
 	exit 1
-	;;
-esac
+}
 
 # terraform query (and validate -query) exist from Terraform 1.14 on; OpenTofu has neither.
 query_ok=

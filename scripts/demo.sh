@@ -9,12 +9,10 @@ export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-mock_pid=""
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 cleanup() {
-	if [ -n "$mock_pid" ]; then
-		kill "$mock_pid" 2>/dev/null || true
-		wait "$mock_pid" 2>/dev/null || true
-	fi
+	stop_mock
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,22 +31,11 @@ step "Using $tf_version ($tf)"
 
 step "Building the provider and the mock Circularo server"
 mkdir -p "$work/bin" "$work/tf"
-(cd "$root" && go build -o "$work/bin/terraform-provider-circularo" . && go build -o "$work/circularo-mock" ./internal/mockserver/cmd/circularo-mock)
+(cd "$root" && go build -o "$work/bin/terraform-provider-circularo" .)
 
 step "Starting the mock with the demo seed"
-"$work/circularo-mock" -listen 127.0.0.1:0 >"$work/mock.out" 2>"$work/mock.log" &
-mock_pid=$!
-url=""
-for _ in $(seq 1 100); do
-	url=$(sed -n 's/^circularo-mock listening on \(http[^ ]*\).*/\1/p' "$work/mock.out")
-	[ -n "$url" ] && break
-	sleep 0.1
-done
-[ -n "$url" ] || {
-	echo "the mock did not start:" >&2
-	cat "$work/mock.log" >&2
-	exit 1
-}
+start_mock "$work"
+url=$mock_url
 echo "mock Circularo API at $url"
 
 cat >"$work/cli.tfrc" <<CFG

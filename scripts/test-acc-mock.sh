@@ -20,6 +20,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CHECKPOINT_DISABLE=1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 say() { echo "test-acc-mock: $*"; }
 fail() {
@@ -37,31 +39,15 @@ recent=tf-acc-recent-b3nw8zt4ce
 unrelated=(prod-ci not-tf-acc-leftover-h2m9cv tf-accounting-export)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/circularo-acc.XXXXXX")
-mock_pid=
 cleanup() {
-	if [ -n "$mock_pid" ]; then
-		kill "$mock_pid" 2>/dev/null || true
-		wait "$mock_pid" 2>/dev/null || true
-	fi
+	stop_mock
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 say "building and starting the mock Circularo server (seed $seed)"
-go build -o "$work/circularo-mock" ./internal/mockserver/cmd/circularo-mock
-"$work/circularo-mock" -listen 127.0.0.1:0 -seed "$seed" -api-path "$api_path" >"$work/mock.out" 2>"$work/mock.log" &
-mock_pid=$!
-url=
-for _ in $(seq 1 100); do
-	url=$(sed -n 's/^circularo-mock listening on \(http[^ ]*\).*/\1/p' "$work/mock.out")
-	[ -n "$url" ] && break
-	kill -0 "$mock_pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ -n "$url" ] || {
-	cat "$work/mock.log" >&2
-	fail "the mock did not start"
-}
+start_mock "$work" -seed "$seed" -api-path "$api_path" || fail "the mock did not start"
+url=$mock_url
 say "mock Circularo API at $url"
 
 # descriptions: the user's key descriptions, one a line, through the public API: log in, list, log out.

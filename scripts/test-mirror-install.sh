@@ -21,6 +21,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CHECKPOINT_DISABLE=1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 say() { echo "test-mirror: $*"; }
 fail() {
@@ -33,24 +35,16 @@ if [ -z "$cli" ]; then
 	cli=$(scripts/ensure-cli.sh terraform --path)
 fi
 cli=$(command -v "$cli") || fail "no CLI at ${1:-${TF_ACC_TERRAFORM_PATH:-}}"
-cli_version=$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')
-case "$cli_version" in
-OpenTofu*) host=registry.opentofu.org ;;
-Terraform*) host=registry.terraform.io ;;
-*) fail "$cli is neither Terraform nor OpenTofu" ;;
-esac
+cli_version=$(cli_product_version "$cli")
+host=$(registry_host "$cli_version") || fail "$cli is neither Terraform nor OpenTofu"
 source_addr=$host/circularo/circularo
 os=$(go env GOOS)
 arch=$(go env GOARCH)
 name=terraform-provider-circularo
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/circularo-mirror.XXXXXX")
-mock_pid=
 cleanup() {
-	if [ -n "$mock_pid" ]; then
-		kill "$mock_pid" 2>/dev/null || true
-		wait "$mock_pid" 2>/dev/null || true
-	fi
+	stop_mock
 	chmod -R u+w "$work" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -210,23 +204,8 @@ lock_hashes=$(sed -n "/^provider \"${source_addr//\//\\/}\" {/,/^}/p" "$lockchec
 
 # --- 5. plan against the mock server -------------------------------------------------------------
 say "building and starting the mock server"
-go build -o "$work/circularo-mock" ./internal/mockserver/cmd/circularo-mock
-"$work/circularo-mock" -listen 127.0.0.1:0 >"$work/mock.log" 2>&1 &
-mock_pid=$!
-url=
-for _ in $(seq 1 100); do
-	url=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$work/mock.log" | awk '!f { print; f = 1 }')
-	if [ -n "$url" ]; then break; fi
-	kill -0 "$mock_pid" 2>/dev/null || {
-		cat "$work/mock.log" >&2
-		fail "the mock server exited"
-	}
-	sleep 0.1
-done
-[ -n "$url" ] || {
-	cat "$work/mock.log" >&2
-	fail "the mock server did not say where it listens"
-}
+start_mock "$work" || fail "the mock server did not start"
+url=$mock_url
 say "mock server at $url"
 write_config "$url"
 "$cli" -chdir="$config" plan -input=false -no-color -lock=false >"$work/plan.log" 2>&1 || {
