@@ -48,15 +48,7 @@ trap 'rm -rf "$work"' EXIT
 echo "check-examples: building the provider"
 go build -o "$work/plugins/terraform-provider-circularo" .
 
-cat >"$work/cli.tfrc" <<EOT
-provider_installation {
-  dev_overrides {
-    "$host/circularo/circularo" = "$work/plugins"
-  }
-  direct {}
-}
-EOT
-export TF_CLI_CONFIG_FILE=$work/cli.tfrc
+use_dev_overrides "$work/cli.tfrc" "$host" "$work/plugins"
 export TF_IN_AUTOMATION=1
 unset TF_CLI_ARGS TF_CLI_ARGS_validate TF_CLI_ARGS_fmt TF_PLUGIN_CACHE_DIR TF_DATA_DIR
 

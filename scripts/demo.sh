@@ -38,15 +38,7 @@ start_mock "$work"
 url=$mock_url
 echo "mock Circularo API at $url"
 
-cat >"$work/cli.tfrc" <<CFG
-provider_installation {
-  dev_overrides {
-    "$provider_host/circularo/circularo" = "$work/bin"
-  }
-  direct {}
-}
-CFG
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+use_dev_overrides "$work/cli.tfrc" "$provider_host" "$work/bin"
 export CIRCULARO_URL="$url" CIRCULARO_USERNAME=demo CIRCULARO_PASSWORD=demo-password
 cp "$root/examples/demo/main.tf" "$work/tf/"
 cd "$work/tf"

@@ -18,6 +18,20 @@ registry_host() {
 	esac
 }
 
+# use_dev_overrides FILE HOST DIR: writes a CLI configuration to FILE that takes the provider
+# HOST/circularo/circularo from the binary in DIR (no terraform init), and exports TF_CLI_CONFIG_FILE.
+use_dev_overrides() {
+	cat >"$1" <<EOT
+provider_installation {
+  dev_overrides {
+    "$2/circularo/circularo" = "$3"
+  }
+  direct {}
+}
+EOT
+	export TF_CLI_CONFIG_FILE=$1
+}
+
 # start_mock DIR [FLAGS...]: DIR an absolute path; builds the mock Circularo server into DIR, starts it on a free loopback
 # port with FLAGS, and sets mock_pid and mock_url. The caller's cleanup kills mock_pid. The server's
 # output goes to DIR/mock.log, which the error shows when it does not start.
