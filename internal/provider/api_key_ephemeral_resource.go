@@ -27,12 +27,10 @@ type apiKeyEphemeralResource struct {
 	data *providerData
 }
 
+// apiKeyEphemeralResourceModel is the key as the data source lists it, and its value.
 type apiKeyEphemeralResourceModel struct {
-	Fingerprint types.String      `tfsdk:"fingerprint"`
-	Token       types.String      `tfsdk:"token"`
-	Description types.String      `tfsdk:"description"`
-	Created     timetypes.RFC3339 `tfsdk:"created"`
-	LastUsed    timetypes.RFC3339 `tfsdk:"last_used"`
+	apiKeyModel
+	Token types.String `tfsdk:"token"`
 }
 
 func (e *apiKeyEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -73,6 +71,10 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				CustomType:          timetypes.RFC3339Type{},
 				Computed:            true,
 			},
+			"api_key_type": schema.StringAttribute{
+				MarkdownDescription: "The key's type, such as `generic`.",
+				Computed:            true,
+			},
 		},
 	}
 }
@@ -103,11 +105,8 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 				"belong to another user. Check the fingerprint against the circularo_api_keys data source.", fingerprint))
 		return
 	}
-	m.Token = types.StringValue(key.ID)
-	m.Description = types.StringValue(key.Description)
-	m.Created = timetypes.NewRFC3339TimeValue(key.Created)
-	m.LastUsed = timetypes.NewRFC3339TimePointerValue(key.LastUsed)
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &apiKeyEphemeralResourceModel{apiKeyModel: newAPIKeyModel(key),
+		Token: types.StringValue(key.ID)})...)
 }
 
 // fingerprintValidator checks a fingerprint's form without ever echoing a value that looks like a

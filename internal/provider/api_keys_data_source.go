@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
 )
 
 var (
@@ -36,6 +38,17 @@ type apiKeyModel struct {
 	Created     timetypes.RFC3339 `tfsdk:"created"`
 	LastUsed    timetypes.RFC3339 `tfsdk:"last_used"`
 	APIKeyType  types.String      `tfsdk:"api_key_type"`
+}
+
+// newAPIKeyModel is what the data source and the ephemeral circularo_api_key show of a key.
+func newAPIKeyModel(k client.APIKey) apiKeyModel {
+	return apiKeyModel{
+		Fingerprint: types.StringValue(k.Fingerprint()),
+		Description: types.StringValue(k.Description),
+		Created:     timetypes.NewRFC3339TimeValue(k.Created),
+		LastUsed:    timetypes.NewRFC3339TimePointerValue(k.LastUsed),
+		APIKeyType:  types.StringValue(k.Type),
+	}
 }
 
 func (d *apiKeysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -130,13 +143,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	cfg.Fingerprints = make([]string, 0, len(matched))
 	for _, k := range matched {
 		fp := k.Fingerprint()
-		cfg.APIKeys = append(cfg.APIKeys, apiKeyModel{
-			Fingerprint: types.StringValue(fp),
-			Description: types.StringValue(k.Description),
-			Created:     timetypes.NewRFC3339TimeValue(k.Created),
-			LastUsed:    timetypes.NewRFC3339TimePointerValue(k.LastUsed),
-			APIKeyType:  types.StringValue(k.Type),
-		})
+		cfg.APIKeys = append(cfg.APIKeys, newAPIKeyModel(k))
 		cfg.Fingerprints = append(cfg.Fingerprints, fp)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
