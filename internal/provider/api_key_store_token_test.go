@@ -229,7 +229,11 @@ ephemeral "circularo_api_key" "missing" {
 func TestFingerprintValidator(t *testing.T) {
 	t.Parallel()
 	token := strings.Repeat("aB3", 21) + "x"
-	check := fingerprintValidator().(stringCheck).check
+	validator, ok := fingerprintValidator().(stringCheck)
+	if !ok {
+		t.Fatalf("fingerprintValidator is a %T, want a stringCheck", fingerprintValidator())
+	}
+	check := validator.check
 	for _, tc := range []struct {
 		value, wantErr string
 	}{

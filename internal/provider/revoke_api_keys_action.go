@@ -192,12 +192,13 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 			name := fmt.Sprintf("%q (%s)", key.Description, fp)
 			// DeleteKey proves the revocation with a fresh list, and removes the key from the session's
 			// shared list, so that the data source and the resources read later in this run do not see it.
-			if errs[i] = a.data.session.DeleteKey(ctx, key.ID); errs[i] != nil {
+			errs[i] = a.data.session.DeleteKey(ctx, key.ID)
+			if errs[i] != nil {
 				send("Could not revoke the API key " + name)
-				return nil
+			} else {
+				send("Revoked the API key " + name)
 			}
-			send("Revoked the API key " + name)
-			return nil
+			return nil // the error is reported through errs, after every revocation has run
 		})
 	}
 	_ = g.Wait() // the goroutines report through errs
