@@ -106,20 +106,42 @@ func (u *usedKey) warning(verb string) testkit.Warning {
 	return recentUseWarning(u.description, client.Fingerprint(u.key.ID), *u.key.LastUsed, verb)
 }
 
-// reviewedPlan is the checks of one plan that revokes both keys: the actions, the one warning about
-// the used key (by its fresh use), and the API calls of the whole plan.
+// newKeyWarning is the warning of a plan that revokes a key made within revocation_warning_window and
+// never used.
+func newKeyWarning(description, fingerprint, verb string) testkit.Warning {
+	return testkit.Warning{Summary: summaryNewNeverUsed, Fragments: []string{
+		fmt.Sprintf("This plan %s the API key %q (%s)", verb, description, fingerprint),
+		"never used: its consumer may not have started yet",
+	}}
+}
+
+// fingerprintOfDescribed is the fingerprint of the test user's key described so on the mock ("" if none).
+func fingerprintOfDescribed(env *testEnv, description string) string {
+	for _, k := range env.mock.Keys(testUser) {
+		if k.Description == description {
+			return client.Fingerprint(k.ID)
+		}
+	}
+	return ""
+}
+
+// reviewedPlan is the checks of one plan that revokes both keys: the actions, the warning about the
+// used key (by its fresh use) and the one about the idle key (made by the test's first apply and never
+// used), and the API calls of the whole plan.
 func reviewedPlan(env *testEnv, obs *testkit.Observer, used *usedKey, action plancheck.ResourceActionType, verb string, calls map[string]int) []plancheck.PlanCheck {
 	return []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("circularo_api_key.used", action),
 		plancheck.ExpectResourceAction("circularo_api_key.idle", action),
-		testkit.LazyPlanCheck(func() plancheck.PlanCheck { return obs.ExpectWarnings(used.warning(verb)) }),
+		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+			return obs.ExpectWarnings(used.warning(verb), newKeyWarning("idle-key", fingerprintOfDescribed(env, "idle-key"), verb))
+		}),
 		testkit.ExpectAPICalls(env.mock, calls),
 	}
 }
 
 // Removing the resource blocks, the commonest way to revoke keys, warns about the key that an
-// integration used after the last apply, with and without refresh; a plan that revokes nothing still
-// calls no API.
+// integration used after the last apply, with and without refresh, and about the key just made and
+// never used; a plan that revokes nothing still calls no API.
 func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
@@ -351,7 +373,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	var diags diag.Diagnostics
 	// The state knows of no use: the review must not rely on it.
 	// The warning names Circularo's last use of the key (the state passes none).
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.ID), "This plan destroys recent", "remove it from the state", nil, &diags); !found {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.ID), "This plan destroys recent", "remove it from the state", nil, false, &diags); !found {
 		t.Error("review of recent: the key was reported gone")
 	}
 	want := "This plan destroys recent. The key was last used at " + recentUse.Format(time.RFC3339) + ", within the provider's revocation_warning_window (24h)"
@@ -360,11 +382,11 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	}
 
 	diags = nil
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.ID), "This plan destroys dormant", "remove it from the state", &recentUse, &diags); !found || len(diags) != 0 {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.ID), "This plan destroys dormant", "remove it from the state", &recentUse, false, &diags); !found || len(diags) != 0 {
 		t.Errorf("review of dormant: found %v, %q; want found and no diagnostic (Circularo's use, not the state's)", found, diagStrings(diags))
 	}
 	diags = nil
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint("revoked-already"), "This plan destroys gone", "remove it from the state", &recentUse, &diags); found || len(diags) != 0 {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint("revoked-already"), "This plan destroys gone", "remove it from the state", &recentUse, false, &diags); found || len(diags) != 0 {
 		t.Errorf("review of a key no longer there: found %v, %q; want not found and no diagnostic", found, diagStrings(diags))
 	}
 	if got := env.mock.Counts(); got["list_keys"] != 1 || got["login"] != 1 {
@@ -400,7 +422,7 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 			data := reviewData(t, env, loginCreds)
 			data.revocationWarningWindow = tc.window
 			var diags diag.Diagnostics
-			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", tc.stateLastUsed, &diags)
+			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", tc.stateLastUsed, false, &diags)
 			if !found {
 				t.Error("a key that could not be looked up was reported gone")
 			}
@@ -428,7 +450,7 @@ func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.ID})
 	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, &diags)
+	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, false, &diags)
 	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
 		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
