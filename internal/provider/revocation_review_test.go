@@ -18,6 +18,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -860,4 +861,72 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 		resource.TestStep{Config: k.config("", suffix, extra, k.used, k.idle)},
 	)
 	obs.UnitTest(t, resource.TestCase{Steps: steps, CheckDestroy: env.checkNoKeysLeft})
+}
+
+// With revocation_review = "error", `terraform plan -invoke` and `apply -invoke` of the revoke action
+// fail for a key used within the window and for one made within it and never used, and revoke
+// nothing; approve_revocation_of lets exactly the keys it names through. Needs Terraform 1.14+ (actions).
+func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
+		t.Fatal(err)
+	} else if why != "" {
+		t.Skip(why)
+	}
+	r := (&actionCLI{ctx: ctx}).newRun(t)
+	recent := r.addKey(mockKey("recently used", 200*day, ago(time.Hour)))
+	fresh := r.addKey(mockKey("handed out today", 3*time.Hour, nil))
+	stale := r.addKey(mockKey("stale", 200*day, ago(100*day)))
+	write := func(approved ...mockserver.Key) {
+		approvals := make([]string, 0, len(approved))
+		for _, k := range approved {
+			approvals = append(approvals, fmt.Sprintf("%q", fingerprintOf(k)))
+		}
+		r.writeConfig(r.env.providerBlock(`revocation_review = "error"`), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints          = [%q, %q, %q]
+    approve_revocation_of = [%s]
+  }
+}
+`, fingerprintOf(recent), fingerprintOf(fresh), fingerprintOf(stale), strings.Join(approvals, ", ")))
+	}
+	recentError := []string{"Error: " + summaryRecentlyUsed,
+		fmt.Sprintf(`revokes the API key "recently used" (%s). The key was last used at %s`, fingerprintOf(recent), recent.LastUsed.Format(time.RFC3339))}
+	freshError := []string{"Error: " + summaryNewNeverUsed,
+		fmt.Sprintf(`revokes the API key "handed out today" (%s). The key was made 3 hours ago and never used: its consumer may not have started yet.`, fingerprintOf(fresh))}
+
+	write()
+	plan := r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, append(recentError, freshError...)...)
+	wantInOutput(t, plan, `The provider's revocation_review is "error", so this plan fails.`,
+		fmt.Sprintf(`add %q to approve_revocation_of of the circularo_revoke_api_keys action`, fingerprintOf(fresh)))
+	wantNotInOutput(t, plan, fmt.Sprintf(`"stale" (%s). The key`, fingerprintOf(stale)))
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none: the review must stop the whole invocation", n)
+	}
+	r.wantRemaining("recently used", "handed out today", "stale")
+
+	// One approval lets that one key through: the plan still fails, for the other key only.
+	write(recent)
+	plan = r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, freshError...)
+	wantInOutput(t, plan, "Warning: "+summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "+fingerprintOf(recent))
+	wantNotInOutput(t, plan, "Error: "+summaryRecentlyUsed)
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none", n)
+	}
+
+	write(recent, fresh)
+	apply := r.mustSucceed(r.run("apply", revokeAction))
+	wantInOutput(t, apply, "This revocation is approved: approve_revocation_of names "+fingerprintOf(fresh))
+	wantCalls(t, apply, map[string]int{"delete_key": 3})
+	r.wantRemaining()
 }
