@@ -179,9 +179,9 @@ func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},
 			"revocation_warning_window": schema.StringAttribute{
-				MarkdownDescription: "A plan that destroys or replaces a key used more recently than this warns, naming " +
-					"the key, because something may still depend on it. Such as `24h` or `7d`; `0s` turns the warning off. " +
-					"Defaults to `24h`.",
+				MarkdownDescription: "A plan that revokes a key used more recently than this, or made more recently and " +
+					"never used, warns (or fails, with `revocation_review = \"error\"`), naming the key, because something " +
+					"may still depend on it. Such as `24h` or `7d`; `0s` turns the review off. Defaults to `24h`.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator()},
 			},
