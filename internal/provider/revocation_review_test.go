@@ -665,6 +665,14 @@ func approvedWarning(summary string, key mockserver.Key) testkit.Warning {
 	}}
 }
 
+// staleApproval is the warning of a plan whose approve_revocation_of names key, which is no longer the
+// resource's key (a replacement made a new one).
+func staleApproval(key mockserver.Key) testkit.Warning {
+	return testkit.Warning{Summary: "Approval of another API key's revocation", Fragments: []string{
+		fmt.Sprintf("names %s, which is not this key: it approves nothing", client.Fingerprint(key.ID)),
+	}}
+}
+
 // expectNothingRevoked checks, after a failed plan, that both keys are still there and that no
 // DELETE was sent; and that the plan saw the warnings in want (the approved revocations) among its
 // diagnostics.
@@ -857,8 +865,15 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 			},
 		},
 		// The new keys are made now and never used: in "warn" mode their destroy at the end of the test
-		// warns and goes ahead (in "error" mode it would need approvals of their own).
-		resource.TestStep{Config: k.config("", suffix, extra, k.used, k.idle)},
+		// warns and goes ahead (in "error" mode it would need approvals of their own). Their blocks still
+		// approve the old keys, which approves nothing: each plan says so.
+		resource.TestStep{
+			PreConfig: obs.Reset,
+			Config:    k.config("", suffix, extra, k.used, k.idle),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				obs.ExpectWarnings(staleApproval(k.used), staleApproval(k.idle)),
+			}},
+		},
 	)
 	obs.UnitTest(t, resource.TestCase{Steps: steps, CheckDestroy: env.checkNoKeysLeft})
 }
