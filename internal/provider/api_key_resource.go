@@ -52,6 +52,8 @@ type apiKeyResourceModel struct {
 	APIKeyType  types.String      `tfsdk:"api_key_type"`
 	RotateAfter types.String      `tfsdk:"rotate_after"`
 	Keepers     types.Map         `tfsdk:"keepers"`
+	// ApproveRevocationOf approves the revocation of the key with this fingerprint (revocation.go).
+	ApproveRevocationOf types.String `tfsdk:"approve_revocation_of"`
 }
 
 func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -133,6 +135,18 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				ElementType:   types.StringType,
 				Optional:      true,
 				PlanModifiers: []planmodifier.Map{keepersRequireReplace()},
+			},
+			approveAttribute: schema.StringAttribute{
+				MarkdownDescription: "The fingerprint of this key (its `id`) to approve its revocation when the provider's " +
+					"`revocation_review = \"error\"` would stop it: the key was used within `revocation_warning_window`, " +
+					"or made within it and never used. The plan then warns instead of failing, and says that the " +
+					"revocation is approved. It names exactly one key: once a replacement has made a new key, the " +
+					"approval names the old one and approves nothing. A replacement or rotation reads it from the " +
+					"configuration, in the same plan; a destroy or a removed block has no configuration for the resource, " +
+					"so it reads it from the state: set it, apply (an in-place update that calls no API), then destroy " +
+					"or remove the block. Setting or removing it never creates or revokes a key.",
+				Optional:   true,
+				Validators: []validator.String{fingerprintValidator()},
 			},
 		},
 	}
@@ -412,7 +426,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		// too). The state here may predate the key's last use: with -refresh=false always, and for a
 		// removed block Terraform 1.11 plans the destroy before it refreshes the key (1.15 and OpenTofu
 		// 1.12 refresh first). Hence the review asks Circularo, not state.LastUsed.
-		r.reviewRevocation(ctx, state, "destroys the API key %q (%s), which revokes it", &resp.Diagnostics)
+		// The approval comes from the state: a destroy has no configuration for the resource.
+		r.reviewRevocation(ctx, state, "destroys the API key %q (%s), which revokes it", state.ApproveRevocationOf, &resp.Diagnostics)
 		return
 	}
 	var plan apiKeyResourceModel
@@ -447,22 +462,33 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	if replacing {
 		r.reviewRevocation(ctx, state, "replaces the API key %q (%s): the new key has a new token value, and the old one is revoked "+
-			"(unless lifecycle { destroy = false } makes Terraform forget it instead, leaving it valid)", &resp.Diagnostics)
+			"(unless lifecycle { destroy = false } makes Terraform forget it instead, leaving it valid)", plan.ApproveRevocationOf, &resp.Diagnostics)
+		return
+	}
+	if a := plan.ApproveRevocationOf; !a.IsNull() && !a.IsUnknown() && a.ValueString() != state.ID.ValueString() {
+		resp.Diagnostics.AddAttributeWarning(path.Root(approveAttribute), "Approval of another API key's revocation",
+			fmt.Sprintf("%s of the API key %q (%s) names %s, which is not this key: it approves nothing. An approval "+
+				"names one key, so after a replacement it names the old one. Remove it, or set it to %s to approve "+
+				"this key's revocation.", approveAttribute, state.Description.ValueString(), state.ID.ValueString(),
+				a.ValueString(), state.ID.ValueString()))
 	}
 }
 
 // reviewRevocation is called for every plan that revokes the key in state. what is the action: a
-// format with verbs for the key's description and fingerprint. The review itself (providerData's
-// reviewRevocation) judges the key's use by Circularo's shared list, not by the state's last_used.
-func (r *apiKeyResource) reviewRevocation(ctx context.Context, state apiKeyResourceModel, what string, diags *diag.Diagnostics) {
+// format with verbs for the key's description and fingerprint; approval is approve_revocation_of as the
+// plan has it (the configuration's, or the state's for a destroy), which approves this revocation when it
+// names this key. The review itself (providerData's reviewRevocation) judges the key's use by
+// Circularo's shared list, not by the state's last_used, and decides warning or error.
+func (r *apiKeyResource) reviewRevocation(ctx context.Context, state apiKeyResourceModel, what string, approval types.String, diags *diag.Diagnostics) {
 	action := fmt.Sprintf("This plan "+what, state.Description.ValueString(), state.ID.ValueString())
 	var stateLastUsed *time.Time
 	if t, d := state.LastUsed.ValueRFC3339Time(); !state.LastUsed.IsNull() && !state.LastUsed.IsUnknown() && !d.HasError() {
 		stateLastUsed = &t
 	}
+	approved := !approval.IsNull() && !approval.IsUnknown() && approval.ValueString() == state.ID.ValueString()
 	r.data.reviewRevocation(ctx, state.ID.ValueString(), action,
 		"stop managing it without revoking it: remove it from the state (a removed block with "+
-			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, diags)
+			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, approved, diags)
 }
 
 // refreshedAtKey names the private state entry where Read records when it refreshed the key. Rotation

@@ -105,9 +105,9 @@ func TestAPIKeysDataSource_filters(t *testing.T) {
 		filters []string
 		want    []mockserver.Key
 	}{
-		"unused for 90 days, never used counts as unused": {
+		"unused for 90 days: a never used key counts from its creation (the 2-day-old one is not stale)": {
 			filters: []string{`unused_for = "90d"`},
-			want:    []mockserver.Key{k.legacyCI, k.zapier, k.fresh},
+			want:    []mockserver.Key{k.legacyCI, k.zapier},
 		},
 		"unused for hours and minutes": {
 			filters: []string{`unused_for = "36h30m"`},

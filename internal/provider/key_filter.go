@@ -47,7 +47,9 @@ func keyFilterAttributes() map[string]keyFilterAttribute {
 		},
 		"unused_for": {
 			description: "Only keys not used for at least this long, such as `90d`, `2160h` or `36h30m` " +
-				"(units: `w`, `d`, `h`, `m`, `s`). A key that was never used counts as unused.",
+				"(units: `w`, `d`, `h`, `m`, `s`). A key that was never used has been unused since it was created: " +
+				"it matches once it was created at least this long ago, so a key made yesterday for an integration " +
+				"that has not started yet is not listed as unused for `90d`.",
 			validators: []validator.String{durationValidator()},
 		},
 		"older_than": {
@@ -79,7 +81,7 @@ func listKeyFilterAttributes() map[string]listschema.Attribute {
 type keyFilter struct {
 	description *regexp.Regexp
 	keyType     string
-	lastUsedBy  time.Time // keys used after this are excluded; zero when unused_for is unset
+	lastUsedBy  time.Time // keys used (or, never used, created) after this are excluded; zero when unused_for is unset
 	createdBy   time.Time // keys created after this are excluded; zero when older_than is unset
 }
 
@@ -117,13 +119,23 @@ func (f keyFilter) matches(k client.APIKey) bool {
 	if f.keyType != "" && k.Type != f.keyType {
 		return false
 	}
-	if !f.lastUsedBy.IsZero() && k.LastUsed != nil && k.LastUsed.After(f.lastUsedBy) {
+	if !f.lastUsedBy.IsZero() && unusedSince(k).After(f.lastUsedBy) {
 		return false
 	}
 	if !f.createdBy.IsZero() && k.Created.After(f.createdBy) {
 		return false
 	}
 	return true
+}
+
+// unusedSince is when the key's current stretch without use began: its last use, or, for a key never
+// used, its creation. "Unused for 90 days" promises a key that has existed for 90 days without a use; a
+// key handed out yesterday to an integration that has not deployed yet is not stale.
+func unusedSince(k client.APIKey) time.Time {
+	if k.LastUsed != nil {
+		return *k.LastUsed
+	}
+	return k.Created
 }
 
 // apply returns the matching keys sorted by creation time, then fingerprint, so that the list is

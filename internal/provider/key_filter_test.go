@@ -49,8 +49,10 @@ func TestKeyFilter(t *testing.T) {
 		{"description_regex is unanchored", keyFilterModel{DescriptionRegex: types.StringValue("eplo")}, []string{"ci-deploy"}},
 		{"api_key_type", keyFilterModel{APIKeyType: types.StringValue("other")}, []string{"backup"}},
 		{"api_key_type matches whole types", keyFilterModel{APIKeyType: types.StringValue("gen")}, []string{}},
-		{"unused_for: never used keys count as unused; used exactly 90d ago is unused",
-			keyFilterModel{UnusedFor: types.StringValue("90d")}, append(slices.Clone(sameAge), "used 90d ago", "ci-test")},
+		{"unused_for: a never used key counts from its creation (ci-old, not the 10-day-old ci-test); used exactly 90d ago is unused",
+			keyFilterModel{UnusedFor: types.StringValue("90d")}, append(slices.Clone(sameAge), "used 90d ago")},
+		{"unused_for shorter than a never used key's age", keyFilterModel{UnusedFor: types.StringValue("10d")},
+			append(slices.Clone(sameAge), "used 90d ago", "used 90d-1s ago", "ci-test")},
 		{"older_than: created exactly 365d ago is old enough", keyFilterModel{OlderThan: types.StringValue("365d")},
 			append(slices.Clone(sameAge), "used 90d ago")},
 		{"older_than in hours", keyFilterModel{OlderThan: types.StringValue("9000h")}, sameAge}, // 375 days
@@ -77,6 +79,37 @@ func TestKeyFilter(t *testing.T) {
 				if got == nil {
 					t.Error("apply returned nil: the data source would store a null list")
 				}
+			}
+		})
+	}
+}
+
+// TestKeyFilter_neverUsedBoundary: a key that was never used matches unused_for = d from the moment it
+// is d old, and not a second before; a use after the creation counts from the use.
+func TestKeyFilter_neverUsedBoundary(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	const d = 90 * 24 * time.Hour
+	usedAt := now.Add(-d + time.Second)
+	for _, tc := range []struct {
+		name string
+		key  client.APIKey
+		want bool
+	}{
+		{"never used, created exactly 90d ago", client.APIKey{Created: now.Add(-d)}, true},
+		{"never used, created 90d-1s ago", client.APIKey{Created: now.Add(-d + time.Second)}, false},
+		{"never used, created an hour ago", client.APIKey{Created: now.Add(-time.Hour)}, false},
+		{"never used, created 400d ago", client.APIKey{Created: now.Add(-400 * 24 * time.Hour)}, true},
+		{"created 400d ago, used 90d-1s ago", client.APIKey{Created: now.Add(-400 * 24 * time.Hour), LastUsed: &usedAt}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := newKeyFilter(keyFilterModel{UnusedFor: types.StringValue("90d")}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.matches(tc.key); got != tc.want {
+				t.Errorf("unused_for = 90d matches %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -91,7 +91,10 @@ func newWithOptions(version string, opts options) func() provider.Provider {
 type providerData struct {
 	session                 *client.Session
 	revocationWarningWindow time.Duration
-	now                     func() time.Time
+	// revocationReviewErrors: revocation_review = "error", the review's findings fail the plan unless
+	// the revocation is approved (see reviewRevocation).
+	revocationReviewErrors bool
+	now                    func() time.Time
 }
 
 type providerModel struct {
@@ -105,6 +108,7 @@ type providerModel struct {
 	RequestTimeout          types.String `tfsdk:"request_timeout"`
 	MaxRetries              types.Int64  `tfsdk:"max_retries"`
 	RevocationWarningWindow types.String `tfsdk:"revocation_warning_window"`
+	RevocationReview        types.String `tfsdk:"revocation_review"`
 }
 
 func (p *circularoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -175,11 +179,23 @@ func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},
 			"revocation_warning_window": schema.StringAttribute{
-				MarkdownDescription: "A plan that destroys or replaces a key used more recently than this warns, naming " +
-					"the key, because something may still depend on it. Such as `24h` or `7d`; `0s` turns the warning off. " +
-					"Defaults to `24h`.",
+				MarkdownDescription: "A plan that revokes a key used more recently than this, or made more recently and " +
+					"never used, warns (or fails, with `revocation_review = \"error\"`), naming the key, because something " +
+					"may still depend on it. Such as `24h` or `7d`; `0s` turns the review off. Defaults to `24h`.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator()},
+			},
+			"revocation_review": schema.StringAttribute{
+				MarkdownDescription: "What a plan does when it revokes a key that was used within " +
+					"`revocation_warning_window`, or made within it and never used: `warn` (the default) shows a " +
+					"warning naming the key; `error` makes the same text an error that fails the plan, on every path " +
+					"that revokes a key (destroy, replacement, rotation, a removed block, the " +
+					"`circularo_revoke_api_keys` action). To let one such revocation proceed, name the key's " +
+					"fingerprint in `approve_revocation_of` of the resource or the action that revokes it: the " +
+					"approval is in the configuration and the plan, and approves that one key only. " +
+					"`revocation_warning_window = \"0s\"` turns the review off in both modes.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(revocationReviewWarn, revocationReviewError)},
 			},
 		},
 	}
@@ -219,7 +235,8 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		"url": settings.url, "api_path": settings.apiPath, "auth": settings.authMode(),
 	})
 
-	data := &providerData{session: session, revocationWarningWindow: settings.revocationWarningWindow, now: p.opts.now}
+	data := &providerData{session: session, revocationWarningWindow: settings.revocationWarningWindow,
+		revocationReviewErrors: settings.revocationReviewErrors, now: p.opts.now}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
@@ -233,6 +250,7 @@ type settings struct {
 	requestTimeout          time.Duration
 	maxRetries              int
 	revocationWarningWindow time.Duration
+	revocationReviewErrors  bool
 }
 
 func (s settings) authMode() string {
@@ -302,6 +320,11 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 	}
 	s.requestTimeout = durationSetting(cfg.RequestTimeout, "request_timeout", s.requestTimeout, resp)
 	s.revocationWarningWindow = durationSetting(cfg.RevocationWarningWindow, "revocation_warning_window", s.revocationWarningWindow, resp)
+	if cfg.RevocationReview.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("revocation_review"), "Unknown value for revocation_review",
+			"The provider cannot be configured with a value known only after apply.")
+	}
+	s.revocationReviewErrors = cfg.RevocationReview.ValueString() == revocationReviewError
 	if s.requestTimeout == 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
 			"request_timeout must be longer than zero, such as 30s.")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -106,20 +109,42 @@ func (u *usedKey) warning(verb string) testkit.Warning {
 	return recentUseWarning(u.description, client.Fingerprint(u.key.ID), *u.key.LastUsed, verb)
 }
 
-// reviewedPlan is the checks of one plan that revokes both keys: the actions, the one warning about
-// the used key (by its fresh use), and the API calls of the whole plan.
+// newKeyWarning is the warning of a plan that revokes a key made within revocation_warning_window and
+// never used.
+func newKeyWarning(description, fingerprint, verb string) testkit.Warning {
+	return testkit.Warning{Summary: summaryNewNeverUsed, Fragments: []string{
+		fmt.Sprintf("This plan %s the API key %q (%s)", verb, description, fingerprint),
+		"never used: its consumer may not have started yet",
+	}}
+}
+
+// fingerprintOfDescribed is the fingerprint of the test user's key described so on the mock ("" if none).
+func fingerprintOfDescribed(env *testEnv, description string) string {
+	for _, k := range env.mock.Keys(testUser) {
+		if k.Description == description {
+			return client.Fingerprint(k.ID)
+		}
+	}
+	return ""
+}
+
+// reviewedPlan is the checks of one plan that revokes both keys: the actions, the warning about the
+// used key (by its fresh use) and the one about the idle key (made by the test's first apply and never
+// used), and the API calls of the whole plan.
 func reviewedPlan(env *testEnv, obs *testkit.Observer, used *usedKey, action plancheck.ResourceActionType, verb string, calls map[string]int) []plancheck.PlanCheck {
 	return []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("circularo_api_key.used", action),
 		plancheck.ExpectResourceAction("circularo_api_key.idle", action),
-		testkit.LazyPlanCheck(func() plancheck.PlanCheck { return obs.ExpectWarnings(used.warning(verb)) }),
+		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+			return obs.ExpectWarnings(used.warning(verb), newKeyWarning("idle-key", fingerprintOfDescribed(env, "idle-key"), verb))
+		}),
 		testkit.ExpectAPICalls(env.mock, calls),
 	}
 }
 
 // Removing the resource blocks, the commonest way to revoke keys, warns about the key that an
-// integration used after the last apply, with and without refresh; a plan that revokes nothing still
-// calls no API.
+// integration used after the last apply, with and without refresh, and about the key just made and
+// never used; a plan that revokes nothing still calls no API.
 func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
@@ -351,7 +376,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	var diags diag.Diagnostics
 	// The state knows of no use: the review must not rely on it.
 	// The warning names Circularo's last use of the key (the state passes none).
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.ID), "This plan destroys recent", "remove it from the state", nil, &diags); !found {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.ID), "This plan destroys recent", "remove it from the state", nil, false, &diags); !found {
 		t.Error("review of recent: the key was reported gone")
 	}
 	want := "This plan destroys recent. The key was last used at " + recentUse.Format(time.RFC3339) + ", within the provider's revocation_warning_window (24h)"
@@ -360,11 +385,11 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	}
 
 	diags = nil
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.ID), "This plan destroys dormant", "remove it from the state", &recentUse, &diags); !found || len(diags) != 0 {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.ID), "This plan destroys dormant", "remove it from the state", &recentUse, false, &diags); !found || len(diags) != 0 {
 		t.Errorf("review of dormant: found %v, %q; want found and no diagnostic (Circularo's use, not the state's)", found, diagStrings(diags))
 	}
 	diags = nil
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint("revoked-already"), "This plan destroys gone", "remove it from the state", &recentUse, &diags); found || len(diags) != 0 {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint("revoked-already"), "This plan destroys gone", "remove it from the state", &recentUse, false, &diags); found || len(diags) != 0 {
 		t.Errorf("review of a key no longer there: found %v, %q; want not found and no diagnostic", found, diagStrings(diags))
 	}
 	if got := env.mock.Counts(); got["list_keys"] != 1 || got["login"] != 1 {
@@ -400,7 +425,7 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 			data := reviewData(t, env, loginCreds)
 			data.revocationWarningWindow = tc.window
 			var diags diag.Diagnostics
-			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", tc.stateLastUsed, &diags)
+			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", tc.stateLastUsed, false, &diags)
 			if !found {
 				t.Error("a key that could not be looked up was reported gone")
 			}
@@ -428,11 +453,495 @@ func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.ID})
 	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, &diags)
+	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, false, &diags)
 	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
 		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
 	if n := env.mock.Count("total"); n != 0 {
 		t.Errorf("the guard made %d API calls, want none", n)
 	}
+}
+
+// The review's decisions, one key each, at the window's boundaries: what is a finding (a use within
+// revocation_warning_window, or a key made within it and never used), and what a finding becomes in
+// each revocation_review mode, approved or not.
+func TestReviewRevocation_decisions(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	now := clock.Now()
+	window := defaultRevocationWarningWindow
+	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
+	const (
+		none  = diag.Severity(0)
+		warn  = diag.SeverityWarning
+		fails = diag.SeverityError
+	)
+	for _, tc := range []struct {
+		name     string
+		age      time.Duration // since the key was created
+		lastUsed *time.Time
+		errors   bool // revocation_review = "error"
+		approved bool
+		window   time.Duration
+		want     diag.Severity
+		summary  string
+		fragment string
+	}{
+		{"used an hour ago, warn", 100 * day, at(time.Hour), false, false, window, warn, summaryRecentlyUsed, "last used at " + at(time.Hour).Format(time.RFC3339)},
+		{"used an hour ago, error", 100 * day, at(time.Hour), true, false, window, fails, summaryRecentlyUsed, `revocation_review is "error", so this plan fails`},
+		{"used an hour ago, error, approved", 100 * day, at(time.Hour), true, true, window, warn, summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "},
+		{"used an hour ago, warn, approved", 100 * day, at(time.Hour), false, true, window, warn, summaryRecentlyUsed, "This revocation is approved"},
+		{"used exactly the window ago, error", 100 * day, at(window), true, false, window, fails, summaryRecentlyUsed, "within the provider's revocation_warning_window (24h)"},
+		{"used the window and a second ago, error", 100 * day, at(window + time.Second), true, false, window, none, "", ""},
+		{"made 3 hours ago, never used, warn", 3 * time.Hour, nil, false, false, window, warn, summaryNewNeverUsed, "The key was made 3 hours ago and never used: its consumer may not have started yet"},
+		{"made 3 hours ago, never used, error", 3 * time.Hour, nil, true, false, window, fails, summaryNewNeverUsed, "made 3 hours ago and never used"},
+		{"made 3 hours ago, never used, error, approved", 3 * time.Hour, nil, true, true, window, warn, summaryNewNeverUsed, "This revocation is approved"},
+		{"made exactly the window ago, never used, error", window, nil, true, false, window, fails, summaryNewNeverUsed, "made 24 hours ago and never used"},
+		{"made the window and a second ago, never used, error", window + time.Second, nil, true, false, window, none, "", ""},
+		{"made 3 hours ago, used 2 hours ago: a use, not a new key", 3 * time.Hour, at(2 * time.Hour), false, false, window, warn, summaryRecentlyUsed, "last used at"},
+		{"used 30 days ago, error", 100 * day, at(30 * day), true, false, window, none, "", ""},
+		{"window 0s turns the review off, error", 3 * time.Hour, nil, true, false, 0, none, "", ""},
+	} {
+		key := env.mock.AddKey(testUser, mockserver.Key{Description: tc.name, Created: now.Add(-tc.age), LastUsed: tc.lastUsed})
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			review := func(errors bool) diag.Diagnostics {
+				data := reviewData(t, env, loginCreds)
+				data.revocationWarningWindow, data.revocationReviewErrors = tc.window, errors
+				var diags diag.Diagnostics
+				if found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k",
+					"remove it from the state", nil, tc.approved, &diags); !found {
+					t.Error("the key was reported gone")
+				}
+				return diags
+			}
+			diags := review(tc.errors)
+			if tc.want == none {
+				if len(diags) != 0 {
+					t.Errorf("got %q, want no diagnostic", diagStrings(diags))
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Severity() != tc.want || diags[0].Summary() != tc.summary ||
+				!strings.HasPrefix(diags[0].Detail(), "This plan destroys k. ") || !strings.Contains(diags[0].Detail(), tc.fragment) {
+				t.Fatalf("got %q, want one %v %q with %q", diagStrings(diags), tc.want, tc.summary, tc.fragment)
+			}
+			if tc.want == fails {
+				// The error is the review's text, then the ways on: approve this key, or keep it.
+				warned := review(false)
+				if len(warned) != 1 || !strings.HasPrefix(diags[0].Detail(), warned[0].Detail()+" ") {
+					t.Errorf("the error %q does not start with the warning's text %q", diags[0].Detail(), diagStrings(warned))
+				}
+				for _, f := range []string{`set approve_revocation_of to "` + client.Fingerprint(key.ID) + `"`, "To keep the key, remove it from the state."} {
+					if !strings.Contains(diags[0].Detail(), f) {
+						t.Errorf("the error does not say %q: %s", f, diags[0].Detail())
+					}
+				}
+			}
+		})
+	}
+}
+
+// With revocation_review = "error", a key whose use could not be checked (the list unreadable) is not
+// let through unless approved.
+func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
+	t.Parallel()
+	for _, approved := range []bool{false, true} {
+		t.Run(fmt.Sprintf("approved=%v", approved), func(t *testing.T) {
+			t.Parallel()
+			env := newEnv(t)
+			key := env.mock.AddKey(testUser, mockKey("k", 100*day, nil))
+			env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
+			data := reviewData(t, env, loginCreds)
+			data.revocationReviewErrors = true
+			var diags diag.Diagnostics
+			data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", nil, approved, &diags)
+			want := diag.SeverityError
+			if approved {
+				want = diag.SeverityWarning
+			}
+			if len(diags) != 1 || diags[0].Severity() != want || diags[0].Summary() != summaryUseNotChecked {
+				t.Errorf("got %q, want one %v %q", diagStrings(diags), want, summaryUseNotChecked)
+			}
+		})
+	}
+}
+
+// An approval never lets the provider revoke its own token.
+func TestReviewRevocation_selfRevocationCannotBeApproved(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
+	data := reviewData(t, env, client.Credentials{Token: self.ID})
+	var diags diag.Diagnostics
+	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, true, &diags)
+	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
+		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
+	}
+}
+
+func TestFormatAge(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		0:                            "0 seconds",
+		time.Second:                  "1 second",
+		59 * time.Second:             "59 seconds",
+		time.Minute:                  "1 minute",
+		3*time.Hour + 59*time.Minute: "3 hours",
+		47 * time.Hour:               "47 hours",
+		48 * time.Hour:               "2 days",
+		-time.Second:                 "0 seconds", // a clock skew between Circularo and the provider
+	} {
+		if got := formatAge(d); got != want {
+			t.Errorf("formatAge(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// ruleKeys are the two keys of the revocation_review = "error" tests, seeded on the mock so that their
+// fingerprints are known when the steps are written: "used-key", which the test uses after adopting it,
+// and "idle-key", made created ago and never used (a finding when created is within the window).
+type ruleKeys struct {
+	env        *testEnv
+	used, idle mockserver.Key
+}
+
+func newRuleKeys(env *testEnv, clock *testkit.Clock, usedAge, idleAge time.Duration) *ruleKeys {
+	now := clock.Now()
+	return &ruleKeys{
+		env:  env,
+		used: env.mock.AddKey(testUser, mockserver.Key{Description: "used-key", Created: now.Add(-usedAge)}),
+		idle: env.mock.AddKey(testUser, mockserver.Key{Description: "idle-key", Created: now.Add(-idleAge)}),
+	}
+}
+
+// config adopts both keys (import blocks by fingerprint, store_token = false) with the provider's
+// revocation_review = mode ("" for the default), a description suffix, extra attributes in each block,
+// and approve_revocation_of naming its own key's fingerprint in the blocks of the keys in approve.
+func (k *ruleKeys) config(mode, suffix, extra string, approve ...mockserver.Key) string {
+	var providerExtra []string
+	if mode != "" {
+		providerExtra = append(providerExtra, fmt.Sprintf("revocation_review = %q", mode))
+	}
+	block := func(name string, key mockserver.Key) string {
+		approval := ""
+		if slices.ContainsFunc(approve, func(a mockserver.Key) bool { return a.ID == key.ID }) {
+			approval = fmt.Sprintf("approve_revocation_of = %q", client.Fingerprint(key.ID))
+		}
+		return fmt.Sprintf(`
+import {
+  to = circularo_api_key.%[1]s
+  id = %[2]q
+}
+
+resource "circularo_api_key" "%[1]s" {
+  description = "%[3]s%[4]s"
+  store_token = false
+  %[5]s
+  %[6]s
+}
+`, name, client.Fingerprint(key.ID), key.Description, suffix, extra, approval)
+	}
+	return k.env.providerBlock(providerExtra...) + block("used", k.used) + block("idle", k.idle)
+}
+
+// findingError matches the plan's error about key (the summary, then the key's fingerprint and the
+// error mode's sentence in the detail, which the CLI wraps).
+func findingError(summary string, key mockserver.Key) string {
+	return regexp.QuoteMeta("Error: "+summary) + `.*` + regexp.QuoteMeta(client.Fingerprint(key.ID)) + `.*revocation_review\s+is\s+"error"`
+}
+
+// bothFindingsError matches a plan that fails for both keys, in either order.
+func bothFindingsError(used, idle string) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)(` + used + `.*` + idle + `|` + idle + `.*` + used + `)`)
+}
+
+// approvedWarning is the warning that replaces the error of an approved revocation.
+func approvedWarning(summary string, key mockserver.Key) testkit.Warning {
+	return testkit.Warning{Summary: summary, Fragments: []string{
+		fmt.Sprintf("the API key %q (%s)", key.Description, client.Fingerprint(key.ID)),
+		"This revocation is approved: approve_revocation_of names " + client.Fingerprint(key.ID),
+	}}
+}
+
+// staleApproval is the warning of a plan whose approve_revocation_of names key, which is no longer the
+// resource's key (a replacement made a new one).
+func staleApproval(key mockserver.Key) testkit.Warning {
+	return testkit.Warning{Summary: "Approval of another API key's revocation", Fragments: []string{
+		fmt.Sprintf("names %s, which is not this key: it approves nothing", client.Fingerprint(key.ID)),
+	}}
+}
+
+// expectNothingRevoked checks, after a failed plan, that both keys are still there and that no
+// DELETE was sent; and that the plan saw the warnings in want (the approved revocations) among its
+// diagnostics.
+func (k *ruleKeys) expectNothingRevoked(t *testing.T, obs *testkit.Observer, want ...testkit.Warning) {
+	t.Helper()
+	if !k.env.mock.KeyExists(k.used.ID) || !k.env.mock.KeyExists(k.idle.ID) {
+		t.Error("a plan that failed the review revoked a key")
+	}
+	if n := k.env.mock.Count("delete_key"); n != 0 {
+		t.Errorf("%d DELETE calls, want none", n)
+	}
+	got := obs.Warnings()
+	for _, w := range want {
+		if !slices.ContainsFunc(got, w.Matches) {
+			t.Errorf("no warning %q with %q among:\n%s", w.Summary, w.Fragments, strings.Join(got, "\n"))
+		}
+	}
+	obs.Reset()
+}
+
+// With revocation_review = "error", destroying the resources (plan -destroy) or removing their blocks
+// fails the plan for a key used within the window and for one made within it and never used, and
+// revokes nothing. approve_revocation_of, applied to the state first (these plans have no
+// configuration for the resource), lets exactly the key it names through: with the used key approved,
+// the plan still fails for the idle one; with both approved, it revokes both, with warnings that say so.
+func TestAPIKeyResource_errorModeDestroyNeedsApproval(t *testing.T) {
+	t.Parallel()
+	testErrorModeApprovalFromState(t, true)
+}
+
+func TestAPIKeyResource_errorModeRemovalNeedsApproval(t *testing.T) {
+	t.Parallel()
+	testErrorModeApprovalFromState(t, false)
+}
+
+func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
+	t.Helper()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	k := newRuleKeys(env, clock, 100*day, 3*time.Hour)
+	const mode = revocationReviewError
+	// The revoking plan: plan -destroy of cfg, or cfg without the resource blocks.
+	revoking := func(cfg string) resource.TestStep {
+		if destroy {
+			return resource.TestStep{Config: cfg, Destroy: true}
+		}
+		return resource.TestStep{Config: env.providerBlock(fmt.Sprintf("revocation_review = %q", mode))}
+	}
+	failing := func(cfg string, pre func(), want *regexp.Regexp) resource.TestStep {
+		s := revoking(cfg)
+		s.PreConfig, s.PlanOnly, s.ExpectError = pre, true, want
+		return s
+	}
+	usedError := findingError(summaryRecentlyUsed, k.used)
+	idleError := findingError(summaryNewNeverUsed, k.idle)
+	final := revoking(k.config(mode, "", "", k.used, k.idle))
+	final.PreConfig = func() { k.expectNothingRevoked(t, obs) }
+	final.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction("circularo_api_key.used", plancheck.ResourceActionDestroy),
+		plancheck.ExpectResourceAction("circularo_api_key.idle", plancheck.ResourceActionDestroy),
+		obs.ExpectWarnings(approvedWarning(summaryRecentlyUsed, k.used), approvedWarning(summaryNewNeverUsed, k.idle)),
+	}}
+	obs.UnitTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: k.config(mode, "", "")}, // adoption revokes nothing
+			failing(k.config(mode, "", ""), func() {
+				clock.Advance(time.Hour) // the idle key is now 4 hours old
+				used := &usedKey{env: env, description: "used-key"}
+				used.setLastUsed(t, clock.Now().Add(-time.Hour))
+				obs.Reset()
+				env.mock.ResetCounts()
+			}, bothFindingsError(usedError, idleError)),
+			{
+				// The approval of the used key goes into the state: an in-place update that calls no API
+				// but the refresh's list.
+				PreConfig: func() { k.expectNothingRevoked(t, obs) },
+				Config:    k.config(mode, "", "", k.used),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("circularo_api_key.used", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("circularo_api_key.idle", plancheck.ResourceActionNoop),
+				}},
+			},
+			failing(k.config(mode, "", "", k.used), func() { k.expectNothingRevoked(t, obs) },
+				regexp.MustCompile(`(?s)`+idleError)),
+			{
+				PreConfig: func() { k.expectNothingRevoked(t, obs, approvedWarning(summaryRecentlyUsed, k.used)) },
+				Config:    k.config(mode, "", "", k.used, k.idle),
+			},
+			final,
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if keys := env.mock.Keys(testUser); len(keys) != 0 {
+				return fmt.Errorf("%d keys left, want both revoked", len(keys))
+			}
+			return nil
+		},
+	})
+}
+
+// With revocation_review = "error", a replacement (a new description) and a rotation that falls due
+// fail the plan for the keys used within the window, and revoke nothing. The approval is read from the
+// configuration in the same plan: approving the used key leaves the plan failing for the other one;
+// approving both replaces both. In "warn" mode (the last step, and the destroy at the end), the same
+// findings are warnings.
+func TestAPIKeyResource_errorModeReplacementNeedsApproval(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	k := newRuleKeys(env, clock, 100*day, 3*time.Hour)
+	testErrorModeApprovalFromConfig(t, env, obs, k, nil, " renamed", "", func() {
+		used := &usedKey{env: env, description: "used-key"}
+		used.setLastUsed(t, clock.Now().Add(-time.Hour))
+	}, findingError(summaryNewNeverUsed, k.idle), approvedWarning(summaryNewNeverUsed, k.idle), nil)
+}
+
+func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	// Both keys are 29 days old: rotate_after = "30d" is due after two more days.
+	k := newRuleKeys(env, clock, 29*day, 29*day)
+	const rotate = `rotate_after = "30d"`
+	adoptAndFallDue := []resource.TestStep{
+		{Config: k.config(revocationReviewError, "", rotate)},
+		{
+			// Two days later, a refresh records that both keys are due (a refresh-only apply).
+			PreConfig:          func() { clock.Advance(2 * day) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+		},
+	}
+	testErrorModeApprovalFromConfig(t, env, obs, k, adoptAndFallDue, "", rotate, func() {
+		for _, d := range []string{"used-key", "idle-key"} {
+			key := &usedKey{env: env, description: d}
+			key.setLastUsed(t, clock.Now().Add(-time.Hour))
+		}
+	}, findingError(summaryRecentlyUsed, k.idle), approvedWarning(summaryRecentlyUsed, k.idle),
+		[]testkit.Warning{
+			rotationWarning("used-key", client.Fingerprint(k.used.ID), k.used.Created.Add(30*day)),
+			rotationWarning("idle-key", client.Fingerprint(k.idle.ID), k.idle.Created.Add(30*day)),
+		})
+}
+
+// testErrorModeApprovalFromConfig runs the steps that adopt the keys (the first step adopts them when
+// adopt is nil), makes both keys findings (use), then plans with suffix and extra in error mode: without
+// approval, with the used key approved, and with both approved (applied). idleError and idleApproved
+// are the idle key's error and approved warning; also are the plan's other warnings (a rotation's).
+func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Observer, k *ruleKeys, adopt []resource.TestStep,
+	suffix, extra string, use func(), idleError string, idleApproved testkit.Warning, also []testkit.Warning) {
+	t.Helper()
+	const mode = revocationReviewError
+	if adopt == nil {
+		adopt = []resource.TestStep{{Config: k.config(mode, "", extra)}}
+	}
+	usedError := findingError(summaryRecentlyUsed, k.used)
+	usedApproved := approvedWarning(summaryRecentlyUsed, k.used)
+	steps := append(adopt,
+		resource.TestStep{
+			PreConfig: func() {
+				use()
+				obs.Reset()
+				env.mock.ResetCounts()
+			},
+			Config:      k.config(mode, suffix, extra),
+			PlanOnly:    true,
+			ExpectError: bothFindingsError(usedError, idleError),
+		},
+		resource.TestStep{
+			PreConfig:   func() { k.expectNothingRevoked(t, obs) },
+			Config:      k.config(mode, suffix, extra, k.used),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)` + idleError),
+		},
+		resource.TestStep{
+			PreConfig: func() { k.expectNothingRevoked(t, obs, usedApproved) },
+			Config:    k.config(mode, suffix, extra, k.used, k.idle),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("circularo_api_key.used", plancheck.ResourceActionDestroyBeforeCreate),
+				plancheck.ExpectResourceAction("circularo_api_key.idle", plancheck.ResourceActionDestroyBeforeCreate),
+				obs.ExpectWarnings(append([]testkit.Warning{usedApproved, idleApproved}, also...)...),
+			}},
+			Check: func(*terraform.State) error {
+				if env.mock.KeyExists(k.used.ID) || env.mock.KeyExists(k.idle.ID) {
+					return fmt.Errorf("the approved revocations did not happen")
+				}
+				return nil
+			},
+		},
+		// The new keys are made now and never used: in "warn" mode their destroy at the end of the test
+		// warns and goes ahead (in "error" mode it would need approvals of their own). Their blocks still
+		// approve the old keys, which approves nothing: each plan says so.
+		resource.TestStep{
+			PreConfig: obs.Reset,
+			Config:    k.config("", suffix, extra, k.used, k.idle),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				obs.ExpectWarnings(staleApproval(k.used), staleApproval(k.idle)),
+			}},
+		},
+	)
+	obs.UnitTest(t, resource.TestCase{Steps: steps, CheckDestroy: env.checkNoKeysLeft})
+}
+
+// With revocation_review = "error", `terraform plan -invoke` and `apply -invoke` of the revoke action
+// fail for a key used within the window and for one made within it and never used, and revoke
+// nothing; approve_revocation_of lets exactly the keys it names through. Needs Terraform 1.14+ (actions).
+func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
+		t.Fatal(err)
+	} else if why != "" {
+		t.Skip(why)
+	}
+	r := (&actionCLI{ctx: ctx}).newRun(t)
+	recent := r.addKey(mockKey("recently used", 200*day, ago(time.Hour)))
+	fresh := r.addKey(mockKey("handed out today", 3*time.Hour, nil))
+	stale := r.addKey(mockKey("stale", 200*day, ago(100*day)))
+	write := func(approved ...mockserver.Key) {
+		approvals := make([]string, 0, len(approved))
+		for _, k := range approved {
+			approvals = append(approvals, fmt.Sprintf("%q", fingerprintOf(k)))
+		}
+		r.writeConfig(r.env.providerBlock(`revocation_review = "error"`), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints          = [%q, %q, %q]
+    approve_revocation_of = [%s]
+  }
+}
+`, fingerprintOf(recent), fingerprintOf(fresh), fingerprintOf(stale), strings.Join(approvals, ", ")))
+	}
+	recentError := []string{"Error: " + summaryRecentlyUsed,
+		fmt.Sprintf(`revokes the API key "recently used" (%s). The key was last used at %s`, fingerprintOf(recent), recent.LastUsed.Format(time.RFC3339))}
+	freshError := []string{"Error: " + summaryNewNeverUsed,
+		fmt.Sprintf(`revokes the API key "handed out today" (%s). The key was made 3 hours ago and never used: its consumer may not have started yet.`, fingerprintOf(fresh))}
+
+	write()
+	plan := r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, append(recentError, freshError...)...)
+	wantInOutput(t, plan, `The provider's revocation_review is "error", so this plan fails.`,
+		fmt.Sprintf(`add %q to approve_revocation_of of the circularo_revoke_api_keys action`, fingerprintOf(fresh)))
+	wantNotInOutput(t, plan, fmt.Sprintf(`"stale" (%s). The key`, fingerprintOf(stale)))
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none: the review must stop the whole invocation", n)
+	}
+	r.wantRemaining("recently used", "handed out today", "stale")
+
+	// One approval lets that one key through: the plan still fails, for the other key only.
+	write(recent)
+	plan = r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, freshError...)
+	wantInOutput(t, plan, "Warning: "+summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "+fingerprintOf(recent))
+	wantNotInOutput(t, plan, "Error: "+summaryRecentlyUsed)
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none", n)
+	}
+
+	write(recent, fresh)
+	apply := r.mustSucceed(r.run("apply", revokeAction))
+	wantInOutput(t, apply, "This revocation is approved: approve_revocation_of names "+fingerprintOf(fresh))
+	wantCalls(t, apply, map[string]int{"delete_key": 3})
+	r.wantRemaining()
 }

@@ -45,6 +45,8 @@ type revokeAPIKeysAction struct {
 
 type revokeAPIKeysActionModel struct {
 	Fingerprints types.Set `tfsdk:"fingerprints"`
+	// ApproveRevocationOf lists the fingerprints whose revocation is approved (revocation.go).
+	ApproveRevocationOf types.Set `tfsdk:"approve_revocation_of"`
 }
 
 func (a *revokeAPIKeysAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
@@ -55,8 +57,10 @@ func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Revokes the API keys named by their fingerprints (`DELETE /api/key/<token>` for each), " +
 			"and puts nothing into the state. `terraform plan -invoke=action.circularo_revoke_api_keys.<name>` is the " +
-			"review: it fails when a key is the token the provider authenticates with, and warns for each key used " +
-			"within the provider's `revocation_warning_window` and for each fingerprint that matches no key. " +
+			"review: it fails when a key is the token the provider authenticates with, reviews each key as every " +
+			"revocation is reviewed (a key used within the provider's `revocation_warning_window`, or made within it " +
+			"and never used, warns; with `revocation_review = \"error\"` it fails unless `approve_revocation_of` " +
+			"names it), and warns for each fingerprint that matches no key. " +
 			"`terraform apply -invoke=...` revokes the keys, one progress message per key. A key that is already " +
 			"gone counts as revoked, so after a partial failure the same invocation can simply be run again. " +
 			"The action is for keys that Terraform does not manage: a key that a `circularo_api_key` resource owns is " +
@@ -69,6 +73,16 @@ func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, 
 					"revealing it. An empty set revokes nothing.",
 				ElementType: types.StringType,
 				Required:    true,
+				Validators:  []validator.Set{fingerprintsValidator{}},
+			},
+			approveAttribute: schema.SetAttribute{
+				MarkdownDescription: "Fingerprints of keys whose revocation is approved when the provider's " +
+					"`revocation_review = \"error\"` would stop it (a key used within `revocation_warning_window`, or made " +
+					"within it and never used): the plan then warns instead of failing, and says that the revocation is " +
+					"approved. Each fingerprint approves that one key only; one that `fingerprints` does not list approves " +
+					"nothing. Write them out as literals, so that the approval is what a reviewer reads in the configuration.",
+				ElementType: types.StringType,
+				Optional:    true,
 				Validators:  []validator.Set{fingerprintsValidator{}},
 			},
 		},
@@ -115,6 +129,7 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 				"fingerprints known at plan time (for example from the circularo_api_keys data source) to have them reviewed.")
 		return
 	}
+	approvals := a.approvals(ctx, req.Config, &resp.Diagnostics)
 	keys, err := a.data.session.ListKeys(ctx)
 	if err != nil {
 		// The invocation needs the list too (to find each key's token): a plan that cannot list cannot review.
@@ -128,13 +143,27 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 			what = fmt.Sprintf("the API key %q (%s)", key.Description, fp)
 		}
 		if stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
-			"remove its fingerprint from the action's fingerprints", nil, &resp.Diagnostics); !stillThere {
+			"remove its fingerprint from the action's fingerprints", nil, slices.Contains(approvals, fp), &resp.Diagnostics); !stillThere {
 			resp.Diagnostics.AddAttributeWarning(path.Root("fingerprints"), summaryNoSuchKey,
 				fmt.Sprintf("No API key of the authenticated user has the fingerprint %s: the action has nothing to revoke "+
 					"for it. It may have been revoked already, or belong to another user; check the fingerprints, "+
 					"for example against the circularo_api_keys data source.", fp))
 		}
 	}
+}
+
+// approvals reads approve_revocation_of: the known fingerprints whose revocation is approved (an
+// unknown one approves nothing).
+func (a *revokeAPIKeysAction) approvals(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) []string {
+	var set types.Set
+	diags.Append(cfg.GetAttribute(ctx, path.Root(approveAttribute), &set)...)
+	var out []string
+	for _, e := range set.Elements() {
+		if s, ok := e.(basetypes.StringValue); ok && !s.IsNull() && !s.IsUnknown() {
+			out = append(out, s.ValueString())
+		}
+	}
+	return out
 }
 
 // revokeParallelism is how many revocations the action runs at once: Terraform's default -parallelism.

@@ -41,23 +41,19 @@ func TestRevokeAPIKeysAction_validatesFingerprints(t *testing.T) {
 		{"token value", strs(token), "looks like an API key's token"},
 		{"null element", []tftypes.Value{tftypes.NewValue(tftypes.String, nil)}, "null element"},
 	}
-	server, ok := newServer(newWithOptions("test", options{})())().(tfprotov6.ActionServer)
+	protocolServer, schemas := protocolSchemas(t, options{})
+	server, ok := protocolServer.(tfprotov6.ActionServer)
 	if !ok {
 		t.Fatal("the provider's server does not serve actions")
 	}
+	actionSchema := schemas.ActionSchemas["circularo_revoke_api_keys"].Schema
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			setType := tftypes.Set{ElementType: tftypes.String}
-			cfg, err := tfprotov6.NewDynamicValue(
-				tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
-				tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
-					map[string]tftypes.Value{"fingerprints": tftypes.NewValue(setType, tc.elements)}))
-			if err != nil {
-				t.Fatal(err)
-			}
+			// Every other attribute null, as Terraform sends a configuration that sets fingerprints only.
+			cfg := protocolConfig(t, actionSchema, map[string]any{"fingerprints": tc.elements})
 			resp, err := server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{
-				ActionType: "circularo_revoke_api_keys", Config: &cfg,
+				ActionType: "circularo_revoke_api_keys", Config: cfg,
 			})
 			if err != nil {
 				t.Fatal(err)

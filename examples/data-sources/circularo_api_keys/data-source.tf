@@ -1,4 +1,4 @@
-# Every API key nobody used for 90 days (never-used keys count as unused).
+# Every API key nobody used for 90 days (a key never used counts from its creation).
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
 }
