@@ -49,10 +49,11 @@ func TestRevokeAPIKeysAction_validatesFingerprints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			setType := tftypes.Set{ElementType: tftypes.String}
-			cfg, err := tfprotov6.NewDynamicValue(
-				tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
-				tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType}},
-					map[string]tftypes.Value{"fingerprints": tftypes.NewValue(setType, tc.elements)}))
+			objType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"fingerprints": setType, "require_existing": tftypes.Bool}}
+			cfg, err := tfprotov6.NewDynamicValue(objType, tftypes.NewValue(objType, map[string]tftypes.Value{
+				"fingerprints":     tftypes.NewValue(setType, tc.elements),
+				"require_existing": tftypes.NewValue(tftypes.Bool, nil),
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,6 +123,9 @@ func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Run("later reads in the same apply see the revocations", cli.testSameRunView)
 	t.Run("a server that hides keys from a DELETE without a session", cli.testServerThatHidesKeys)
 	t.Run("a server that answers a DELETE and keeps the key", cli.testServerThatKeepsKeys)
+	t.Run("a leaked key revoked by its value, which no file or log holds", cli.testRevokeLeakedKeyByValue)
+	t.Run("a leaked value that is no key of this account fails the plan", cli.testLeakedValueOfAnotherAccount)
+	t.Run("the provider's own token given by value is never revoked", cli.testLeakedValueIsTheProvidersToken)
 }
 
 // actionRun is one test's mock, working directory and the secrets its output must never show.
@@ -178,9 +182,9 @@ func (r *actionRun) run(args ...string) commandResult {
 	r.t.Helper()
 	before := r.env.mock.Counts()
 	var res commandResult
-	if len(args) == 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
-		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1])
-		res.command = "terraform " + args[0] + " -invoke=" + args[1]
+	if len(args) >= 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
+		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1], args[2:]...)
+		res.command = "terraform " + args[0] + " -invoke=" + args[1] + " " + strings.Join(args[2:], " ")
 	} else {
 		res.out, res.err = r.wd.Run(r.cli.ctx, append(args, "-no-color")...)
 		res.command = "terraform " + strings.Join(args, " ")
