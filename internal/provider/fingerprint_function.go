@@ -39,8 +39,9 @@ func (f *fingerprintFunction) Definition(_ context.Context, _ function.Definitio
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name: "value",
-				MarkdownDescription: "The API key's value (its token). Pass it from a `sensitive` variable rather than " +
-					"a literal in the configuration.",
+				MarkdownDescription: "The API key's value (its token). Read it from a file outside the configuration " +
+					"with `file()`, never a literal; a `sensitive` variable works too, but Terraform writes every variable " +
+					"that is not ephemeral into a saved plan (see the guide \"Revoking a leaked API key\").",
 			},
 		},
 		Return: function.StringReturn{},

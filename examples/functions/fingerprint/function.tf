@@ -1,17 +1,17 @@
-# The value of a key that leaked, from a sensitive variable (TF_VAR_leaked_key), never a literal.
-variable "leaked_key" {
-  type      = string
-  sensitive = true
+# The value of a key that leaked, read from a file outside the configuration: only its fingerprint
+# enters the plan. (A variable would do too, but Terraform writes every variable that is not
+# ephemeral into a saved plan.)
+variable "leaked_key_file" {
+  type = string
 }
 
 locals {
-  # A fingerprint reveals nothing usable about the value: nonsensitive() is safe.
-  leaked_fingerprint = nonsensitive(provider::circularo::fingerprint(var.leaked_key))
+  leaked_fingerprint = provider::circularo::fingerprint(trimspace(file(var.leaked_key_file)))
 }
 
 data "circularo_api_keys" "all" {}
 
-# Is the leaked key one of this account's keys?
+# Is the leaked key still one of this account's keys?
 check "leaked_key_is_gone" {
   assert {
     condition     = !contains(data.circularo_api_keys.all.fingerprints, local.leaked_fingerprint)
