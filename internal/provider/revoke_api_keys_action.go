@@ -44,6 +44,12 @@ type revokeAPIKeysAction struct {
 	data *providerData
 }
 
+// revokeAPIKeysActionModel has no attribute for key values, on purpose: a key given by value comes in
+// through provider::circularo::fingerprint. Tried with framework v1.19.0 and Terraform 1.16.4 (issue 23):
+// action attributes cannot be Sensitive; the framework rejects any non-null WriteOnly one in
+// ValidateActionConfig; and past that, Terraform stores a non-ephemeral write-only value in a saved plan
+// (shown by `terraform show -json`), while an ephemeral one reaches the review but arrives null in the
+// invocation, since -invoke applies the config from the plan, where ephemeral values are removed.
 type revokeAPIKeysActionModel struct {
 	Fingerprints    types.Set  `tfsdk:"fingerprints"`
 	RequireExisting types.Bool `tfsdk:"require_existing"`
