@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -33,6 +34,7 @@ var (
 	_ provider.ProviderWithEphemeralResources = (*circularoProvider)(nil)
 	_ provider.ProviderWithActions            = (*circularoProvider)(nil)
 	_ provider.ProviderWithListResources      = (*circularoProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*circularoProvider)(nil)
 )
 
 // Environment variables read when the matching attribute is not set.
@@ -406,6 +408,11 @@ func (p *circularoProvider) Actions(_ context.Context) []func() action.Action {
 // ListResources are served to Terraform 1.14 and later (terraform query); older CLIs never ask for them.
 func (p *circularoProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{NewAPIKeyListResource}
+}
+
+// Functions are served to Terraform 1.8 and later and OpenTofu 1.7 and later.
+func (p *circularoProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{NewFingerprintFunction}
 }
 
 // configuredData extracts the provider's data in a resource's or data source's Configure. It is nil

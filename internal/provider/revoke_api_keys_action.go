@@ -31,6 +31,7 @@ const (
 	summaryRevokeFailed   = "Could not revoke every API key"
 	summaryUnreviewedKeys = "Revocations not reviewed"
 	summaryInvalidFPrint  = "Invalid fingerprint"
+	summaryNotThisAccount = "No API key of this account has this fingerprint"
 )
 
 // NewRevokeAPIKeysAction returns the circularo_revoke_api_keys action.
@@ -43,8 +44,15 @@ type revokeAPIKeysAction struct {
 	data *providerData
 }
 
+// revokeAPIKeysActionModel has no attribute for key values, on purpose: a key given by value comes in
+// through provider::circularo::fingerprint. Tried with framework v1.19.0 and Terraform 1.16.4 (issue 23):
+// action attributes cannot be Sensitive; the framework rejects any non-null WriteOnly one in
+// ValidateActionConfig; and past that, Terraform stores a non-ephemeral write-only value in a saved plan
+// (shown by `terraform show -json`), while an ephemeral one reaches the review but arrives null in the
+// invocation, since -invoke applies the config from the plan, where ephemeral values are removed.
 type revokeAPIKeysActionModel struct {
-	Fingerprints types.Set `tfsdk:"fingerprints"`
+	Fingerprints    types.Set  `tfsdk:"fingerprints"`
+	RequireExisting types.Bool `tfsdk:"require_existing"`
 	// ApproveRevocationOf lists the fingerprints whose revocation is approved (revocation.go).
 	ApproveRevocationOf types.Set `tfsdk:"approve_revocation_of"`
 }
@@ -70,7 +78,9 @@ func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, 
 			"fingerprints": schema.SetAttribute{
 				MarkdownDescription: "Fingerprints of the keys to revoke (`sha256:` followed by 16 hex digits), such as " +
 					"`data.circularo_api_keys.stale.fingerprints`. Never key values: a fingerprint names a key without " +
-					"revealing it. An empty set revokes nothing.",
+					"revealing it. For a key whose value you hold (one that leaked), use " +
+					"`provider::circularo::fingerprint(value)`, which computes the fingerprint locally, so that only the " +
+					"fingerprint enters the plan (see the guide \"Revoking a leaked API key\"). An empty set revokes nothing.",
 				ElementType: types.StringType,
 				Required:    true,
 				Validators:  []validator.Set{fingerprintsValidator{}},
@@ -84,6 +94,14 @@ func (a *revokeAPIKeysAction) Schema(_ context.Context, _ action.SchemaRequest, 
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators:  []validator.Set{fingerprintsValidator{}},
+			},
+			"require_existing": schema.BoolAttribute{
+				MarkdownDescription: "When `true`, a fingerprint that matches no key of the authenticated user fails the " +
+					"plan instead of warning. Set it when you revoke a leaked key by its value: a fingerprint computed " +
+					"from a value that matches nothing means the key belongs to another account (revoke it there) or is " +
+					"revoked already, and nothing would be revoked. Defaults to `false`, so that an invocation that " +
+					"failed halfway can be run again.",
+				Optional: true,
 			},
 		},
 	}
@@ -144,6 +162,14 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 		}
 		if stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
 			"remove its fingerprint from the action's fingerprints", nil, slices.Contains(approvals, fp), &resp.Diagnostics); !stillThere {
+			if requireExisting(ctx, req.Config, &resp.Diagnostics) {
+				resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summaryNotThisAccount,
+					fmt.Sprintf("No API key of the authenticated user has the fingerprint %s, and require_existing is set: "+
+						"the action would revoke nothing for it. The key may belong to another account: revoke it "+
+						"there, with that account's credentials. Or it is revoked already: the circularo_api_keys data "+
+						"source no longer lists it.", fp))
+				continue
+			}
 			resp.Diagnostics.AddAttributeWarning(path.Root("fingerprints"), summaryNoSuchKey,
 				fmt.Sprintf("No API key of the authenticated user has the fingerprint %s: the action has nothing to revoke "+
 					"for it. It may have been revoked already, or belong to another user; check the fingerprints, "+
@@ -164,6 +190,13 @@ func (a *revokeAPIKeysAction) approvals(ctx context.Context, cfg tfsdk.Config, d
 		}
 	}
 	return out
+}
+
+// requireExisting reads require_existing (null is false).
+func requireExisting(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) bool {
+	var v types.Bool
+	diags.Append(cfg.GetAttribute(ctx, path.Root("require_existing"), &v)...)
+	return v.ValueBool()
 }
 
 // revokeParallelism is how many revocations the action runs at once: Terraform's default -parallelism.

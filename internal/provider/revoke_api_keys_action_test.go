@@ -118,6 +118,9 @@ func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Run("later reads in the same apply see the revocations", cli.testSameRunView)
 	t.Run("a server that hides keys from a DELETE without a session", cli.testServerThatHidesKeys)
 	t.Run("a server that answers a DELETE and keeps the key", cli.testServerThatKeepsKeys)
+	t.Run("a leaked key revoked by its value, which no file or log holds", cli.testRevokeLeakedKeyByValue)
+	t.Run("a leaked value that is no key of this account fails the plan", cli.testLeakedValueOfAnotherAccount)
+	t.Run("the provider's own token given by value is never revoked", cli.testLeakedValueIsTheProvidersToken)
 }
 
 // actionRun is one test's mock, working directory and the secrets its output must never show.
@@ -174,9 +177,9 @@ func (r *actionRun) run(args ...string) commandResult {
 	r.t.Helper()
 	before := r.env.mock.Counts()
 	var res commandResult
-	if len(args) == 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
-		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1])
-		res.command = "terraform " + args[0] + " -invoke=" + args[1]
+	if len(args) >= 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
+		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1], args[2:]...)
+		res.command = "terraform " + args[0] + " -invoke=" + args[1] + " " + strings.Join(args[2:], " ")
 	} else {
 		res.out, res.err = r.wd.Run(r.cli.ctx, append(args, "-no-color")...)
 		res.command = "terraform " + strings.Join(args, " ")
