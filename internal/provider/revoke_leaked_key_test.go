@@ -63,7 +63,7 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 		t.Error("the saved plan file does not hold the fingerprint: the check above proves nothing")
 	}
 	planJSON := r.mustSucceed(r.run("show", "-json", "leak.tfplan")) // run fails the test if it shows a value
-	wantInOutput(t, planJSON, `"config_values":{"fingerprints":["`+fp+`"],"require_existing":true}`)
+	wantInOutput(t, planJSON, `"fingerprints":["`+fp+`"],"require_existing":true}`)
 
 	apply := r.mustSucceed(r.run("apply", "-input=false", "leak.tfplan"))
 	wantInOutput(t, apply, `Revoked the API key "leaked-ci" (`+fp+`)`)
