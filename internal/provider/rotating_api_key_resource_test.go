@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -413,4 +414,69 @@ resource "circularo_rotating_api_key" "deploy" {
 	if n := env.mock.Count("total"); n != 0 {
 		t.Errorf("the refused configuration made %d API calls, want none", n)
 	}
+}
+
+// With store_token = false, the ephemeral circularo_api_key hands the new key on in the apply that
+// rotates it (its fingerprint, the rotating key's id, is unknown until then), while neither key's
+// value is in the state.
+func TestRotatingAPIKeyResource_handsNewKeyToEphemeralConsumer(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	r := &rotation{env: env}
+	factories := env.factories()
+	factories["echo"] = echoprovider.NewProviderServer()
+	cfg := rotatingKey(env, "store_token = false") + `
+ephemeral "circularo_api_key" "deploy" {
+  fingerprint = circularo_rotating_api_key.deploy.id
+}
+
+provider "echo" {
+  data = ephemeral.circularo_api_key.deploy.token
+}
+
+# echo takes its data when it is created: replace it whenever the key rotates, as a consumer that
+# follows the key would be updated.
+resource "echo" "consumer" {
+  lifecycle {
+    replace_triggered_by = [circularo_rotating_api_key.deploy.id]
+  }
+}
+`
+	consumerHolds := func(current func() (mockserver.Key, error)) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data"), knownvalue.StringFunc(func(v string) error {
+			k, err := current()
+			if err != nil || v != k.ID {
+				return fmt.Errorf("the consumer does not hold the current key's value (%v)", err)
+			}
+			return nil
+		}))
+	}
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg,
+				Check:             r.recordFirst(t),
+				ConfigStateChecks: []statecheck.StateCheck{consumerHolds(func() (mockserver.Key, error) { return onlyKey(t, env), nil })},
+			},
+			{
+				PreConfig: func() { clock.Advance(31 * day) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("token"), knownvalue.Null()),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					r.stateIs(true),
+					consumerHolds(r.currentKey),
+					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("token"), knownvalue.Null()),
+				},
+			},
+		},
+	})
 }
