@@ -89,7 +89,7 @@ func (r *rotatingAPIKeyResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"token": schema.StringAttribute{
 				MarkdownDescription: "The current key's secret value when `store_token` is `true` (kept in the state: protect " +
 					"the state accordingly); null when it is `false`. Unknown in the plan of a rotation and known in its " +
-					"apply, so that resources using it get the new key in the same apply. Sensitive.",
+					"apply, so that resources using it get the new key in the same apply.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{tokenFollowsStoreToken{}},
