@@ -3,12 +3,12 @@
 # is already older than rotate_after (then that plan rotates it, with the overlap). The description
 # must be the key's own, or the plan rotates it. store_token = false keeps the value out of the state.
 import {
-  to = circularo_rotating_api_key.partner_feed
+  to = circularo_rotating_api_key.legacy_feed
   id = "sha256:718518ad8d06ff47"
 }
 
-resource "circularo_rotating_api_key" "partner_feed" {
-  description  = "partner-feed"
+resource "circularo_rotating_api_key" "legacy_feed" {
+  description  = "legacy-feed"
   rotate_after = "90d"
   overlap      = "7d"
   store_token  = false
