@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,7 +176,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 					clock.Advance(6 * day)
 					env.mock.ResetCounts()
 				},
-				Config:    cfg,
+				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), testkit.ExpectAPICalls(env.mock, oneListCall)},
 				},
@@ -480,6 +481,67 @@ resource "echo" "consumer" {
 					r.stateIs(true),
 					consumerHolds(r.currentKey),
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("token"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
+
+// A new description during the overlap rotates the key at once (Circularo cannot change a key) and
+// revokes the previous key in the same apply, reviewed, so that no more than two keys are valid.
+func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	r := &rotation{env: env}
+	renamed := strings.Replace(rotatingKey(env, ""), `"deploy-bot"`, `"deploy-bot v2"`, 1)
+	var second mockserver.Key
+	obs.UnitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
+			{
+				PreConfig: func() { clock.Advance(31 * day) },
+				Config:    rotatingKey(env, ""),
+				Check: func(*terraform.State) (err error) {
+					second, err = r.currentKey()
+					return err
+				},
+			},
+			{
+				PreConfig: func() {
+					clock.Advance(day)
+					obs.Reset()
+				},
+				Config: renamed,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(rotatingAddress, tfjsonpath.New("id")),
+						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+							return plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"),
+								knownvalue.StringExact(fingerprintOf(second)))
+						}),
+						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+							return obs.ExpectWarnings(testkit.Warning{Summary: summaryRotationWithOverlap, Fragments: []string{
+								fmt.Sprintf("The API key %q (%s) has a new description or keepers", "deploy-bot", fingerprintOf(second)),
+								fmt.Sprintf("the previous key %s, whose overlap lasts until", fingerprintOf(r.first)),
+								"is revoked now",
+							}})
+						}),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("description"), knownvalue.StringExact("deploy-bot v2")),
+					testkit.Check(func() error {
+						keys := env.mock.Keys(testUser)
+						if len(keys) != 2 || env.mock.KeyExists(r.first.ID) || !env.mock.KeyExists(second.ID) {
+							return fmt.Errorf("%d keys, the first exists: %v, the second: %v; want 2, the first revoked and the second kept",
+								len(keys), env.mock.KeyExists(r.first.ID), env.mock.KeyExists(second.ID))
+						}
+						return nil
+					}),
 				},
 			},
 		},
