@@ -547,3 +547,51 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 		},
 	})
 }
+
+// The end of the overlap is decided in the plan: a plan made inside the overlap that updates the key
+// in place, applied after previous_revoke_at, still only updates (deciding again at apply time would
+// fail with "inconsistent final plan"), and the next refreshed plan revokes the previous key.
+func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	r := &rotation{env: env}
+	shorter := strings.Replace(rotatingKey(env, ""), `"30d"`, `"29d"`, 1)
+	obs.UnitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
+			{PreConfig: func() { clock.Advance(31 * day) }, Config: rotatingKey(env, "")},
+			{
+				PreConfig: func() {
+					clock.Advance(5 * day)
+					obs.SetJumpAtApply(func() { clock.Advance(5 * day) }) // the overlap ends 7 days after the rotation
+				},
+				Config: shorter,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
+						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+							return plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"),
+								knownvalue.StringExact(fingerprintOf(r.first)))
+						}),
+					},
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.Null()),
+					},
+				},
+				ExpectNonEmptyPlan: true,
+				Check: func(*terraform.State) error {
+					if !obs.Jumped() {
+						return fmt.Errorf("the clock did not move between plan and apply: the test proves nothing")
+					}
+					return r.stateIs(true)()
+				},
+			},
+			{Config: shorter, ConfigStateChecks: []statecheck.StateCheck{r.stateIs(false)}},
+		},
+	})
+}
