@@ -407,6 +407,10 @@ func (r *rotatingAPIKeyResource) Update(ctx context.Context, req resource.Update
 	if !requireConfigured(r.data, &resp.Diagnostics) {
 		return
 	}
+	// Terraform stores the private state with the resource: a refresh time kept past this apply would
+	// be taken by a later plan with -refresh=false as its own, and date previous_revoke_at in the past.
+	// Only a Read of the run that plans may record one.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, refreshedAtKey, nil)...)
 	if state.hasPrevious() && !plan.PreviousID.Equal(state.PreviousID) {
 		if !r.revokeByFingerprint(ctx, state.PreviousID.ValueString(), fmt.Sprintf("Could not revoke the previous API key "+
 			"%q (%s)", state.Description.ValueString(), state.PreviousID.ValueString()), &resp.Diagnostics) {

@@ -510,11 +510,27 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 				},
 			},
 			{
-				PreConfig: func() {
-					clock.Advance(day)
-					obs.Reset()
+				// Planned without a refresh (the step's first plan), the overlap of the previous key is unknown
+				// until the apply creates the new key: the refresh time of the rotation's plan is not reused.
+				PreConfig: func() { clock.Advance(day) },
+				Config:    renamed,
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectUnknownValue(rotatingAddress, tfjsonpath.New("previous_revoke_at")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+							return plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_revoke_at"),
+								knownvalue.StringExact(clock.Now().Add(7*day).Format(time.RFC3339)))
+						}),
+					},
 				},
-				Config: renamed,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				PreConfig: func() { obs.Reset() },
+				Config:    renamed,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
