@@ -318,20 +318,29 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		addClientError(&resp.Diagnostics, r.data, "Could not list API keys to import one", err)
 		return
 	}
-	match := func(k client.APIKey) bool { return k.ID == req.ID }
-	what := "token value"
-	if client.IsFingerprint(req.ID) {
-		match = func(k client.APIKey) bool { return k.Fingerprint() == req.ID }
-		what = "fingerprint " + req.ID
-	}
-	key, found := findKey(keys, match)
+	key, found := findKeyByImportID(keys, req.ID, &resp.Diagnostics)
 	if !found {
-		resp.Diagnostics.AddError("No API key to import",
-			fmt.Sprintf("The authenticated user has no API key with the %s given as import ID. Use a fingerprint "+
-				"(sha256: and 16 hex digits) from the circularo_api_keys data source, or the key's token value.", what))
 		return
 	}
 	r.setImported(ctx, key, resp)
+}
+
+// findKeyByImportID finds the key that an import ID names: a fingerprint, or the key's token value.
+// When none matches, it adds an error that never shows the ID (it may be a secret).
+func findKeyByImportID(keys []client.APIKey, id string, diags *diag.Diagnostics) (client.APIKey, bool) {
+	match := func(k client.APIKey) bool { return k.ID == id }
+	what := "token value"
+	if client.IsFingerprint(id) {
+		match = func(k client.APIKey) bool { return k.Fingerprint() == id }
+		what = "fingerprint " + id
+	}
+	key, found := findKey(keys, match)
+	if !found {
+		diags.AddError("No API key to import",
+			fmt.Sprintf("The authenticated user has no API key with the %s given as import ID. Use a fingerprint "+
+				"(sha256: and 16 hex digits) from the circularo_api_keys data source, or the key's token value.", what))
+	}
+	return key, found
 }
 
 // importByIdentity adopts the key whose fingerprint the import block's identity names.
@@ -527,20 +536,30 @@ func rotationDue(ctx context.Context, state apiKeyResourceModel, rotateAfter typ
 	if diags.HasError() {
 		return false, time.Time{}, diags
 	}
-	raw, diags := private.GetKey(ctx, refreshedAtKey)
-	if diags.HasError() || raw == nil {
+	refreshedAt, ok, diags := readRefreshedAt(ctx, private)
+	if !ok {
 		return false, time.Time{}, diags
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return false, time.Time{}, nil
-	}
-	refreshedAt, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return false, time.Time{}, nil
 	}
 	dueAt := created.Add(age)
 	return !refreshedAt.Before(dueAt), dueAt, nil
+}
+
+// readRefreshedAt returns the refresh time that Read recorded; ok is false when there is no
+// readable record (a key not refreshed since it was created, or a plan with -refresh=false).
+func readRefreshedAt(ctx context.Context, private privateState) (refreshedAt time.Time, ok bool, diags diag.Diagnostics) {
+	raw, diags := private.GetKey(ctx, refreshedAtKey)
+	if diags.HasError() || raw == nil {
+		return time.Time{}, false, diags
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return time.Time{}, false, nil
+	}
+	refreshedAt, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false, nil
+	}
+	return refreshedAt, true, nil
 }
 
 // keepersForceReplacement: a change of keepers replaces the key, but setting keepers where there

@@ -389,7 +389,7 @@ func nonEmpty(values ...string) []string {
 }
 
 func (p *circularoProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewAPIKeyResource}
+	return []func() resource.Resource{NewAPIKeyResource, NewRotatingAPIKeyResource}
 }
 
 func (p *circularoProvider) DataSources(_ context.Context) []func() datasource.DataSource {
