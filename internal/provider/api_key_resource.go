@@ -494,10 +494,9 @@ func (r *apiKeyResource) reviewRevocation(ctx context.Context, state apiKeyResou
 	if t, d := state.LastUsed.ValueRFC3339Time(); !state.LastUsed.IsNull() && !state.LastUsed.IsUnknown() && !d.HasError() {
 		stateLastUsed = &t
 	}
-	approved := !approval.IsNull() && !approval.IsUnknown() && approval.ValueString() == state.ID.ValueString()
 	r.data.reviewRevocation(ctx, state.ID.ValueString(), action,
 		"stop managing it without revoking it: remove it from the state (a removed block with "+
-			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, approved, diags)
+			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, approves(approval, state.ID.ValueString()), diags)
 }
 
 // refreshedAtKey names the private state entry where Read records when it refreshed the key. Rotation

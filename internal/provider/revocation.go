@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 )
@@ -135,6 +136,12 @@ func (d *providerData) report(summary, text, fingerprint, keepInstead string, ap
 	default:
 		diags.AddWarning(summary, text)
 	}
+}
+
+// approves: approval (a resource's approve_revocation_of) names the key with this fingerprint. An
+// unknown or null approval approves nothing.
+func approves(approval types.String, fingerprint string) bool {
+	return !approval.IsNull() && !approval.IsUnknown() && approval.ValueString() == fingerprint
 }
 
 // usedWithinWindow: lastUsed is within revocation_warning_window of now (a zero window warns never).

@@ -135,6 +135,17 @@ func (r *rotatingAPIKeyResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 			"previous_last_used": computedTime("When the previous key was last used (RFC 3339, UTC), as of the last " +
 				"refresh: a use after the rotation means a consumer has not switched to the new key yet."),
+			approveAttribute: schema.StringAttribute{
+				MarkdownDescription: "The fingerprint of the current key (`id`) or of the previous key (`previous_id`) to " +
+					"approve that key's revocation when the provider's `revocation_review = \"error\"` would stop it (the key " +
+					"was used within `revocation_warning_window`, or made within it and never used): the plan then warns " +
+					"instead of failing, and says that the revocation is approved. It names exactly one key. A rotation " +
+					"or the end of an overlap reads it from the configuration, in the same plan; a destroy or a removed " +
+					"block reads it from the state: set it, apply (an in-place update that calls no API), then destroy. " +
+					"Setting or removing it never creates or revokes a key.",
+				Optional:   true,
+				Validators: []validator.String{fingerprintValidator()},
+			},
 			"previous_revoke_at": computedTime("When the overlap ends (RFC 3339, UTC): the first plan at or after this " +
 				"time revokes the previous key."),
 		},
@@ -253,11 +264,11 @@ func (r *rotatingAPIKeyResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	if req.Plan.Raw.IsNull() {
 		if !state.ID.IsNull() {
-			r.review(ctx, state.ID, state.LastUsed, fmt.Sprintf("This plan destroys the rotating API key %q (%s), "+
+			r.review(ctx, state.ID, state.LastUsed, state.ApproveRevocationOf, fmt.Sprintf("This plan destroys the rotating API key %q (%s), "+
 				"which revokes it", state.Description.ValueString(), state.ID.ValueString()), &resp.Diagnostics)
 		}
 		if state.hasPrevious() {
-			r.review(ctx, state.PreviousID, state.PreviousLastUsed, fmt.Sprintf("This plan destroys the rotating API "+
+			r.review(ctx, state.PreviousID, state.PreviousLastUsed, state.ApproveRevocationOf, fmt.Sprintf("This plan destroys the rotating API "+
 				"key %q, which revokes its previous key (%s) too", state.Description.ValueString(),
 				state.PreviousID.ValueString()), &resp.Diagnostics)
 		}
@@ -310,9 +321,9 @@ func (r *rotatingAPIKeyResource) ModifyPlan(ctx context.Context, req resource.Mo
 		if state.hasPrevious() && !overlapEnded {
 			why += fmt.Sprintf("; the previous key %s, whose overlap lasts until %s, is revoked now, so that at most "+
 				"two keys are valid at once", state.PreviousID.ValueString(), state.PreviousRevokeAt.ValueString())
-			r.reviewPrevious(ctx, state, "is revoked by this rotation before its overlap ends", &resp.Diagnostics)
+			r.reviewPrevious(ctx, state, plan.ApproveRevocationOf, "is revoked by this rotation before its overlap ends", &resp.Diagnostics)
 		} else if state.hasPrevious() {
-			r.reviewPrevious(ctx, state, "is revoked: its overlap ended", &resp.Diagnostics)
+			r.reviewPrevious(ctx, state, plan.ApproveRevocationOf, "is revoked: its overlap ended", &resp.Diagnostics)
 		}
 		plan.newCurrent()
 		plan.PreviousID, plan.PreviousLastUsed = state.ID, state.LastUsed
@@ -333,7 +344,7 @@ func (r *rotatingAPIKeyResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	if overlapEnded {
-		r.reviewPrevious(ctx, state, "is revoked: its overlap ended", &resp.Diagnostics)
+		r.reviewPrevious(ctx, state, plan.ApproveRevocationOf, "is revoked: its overlap ended", &resp.Diagnostics)
 		resp.Diagnostics.AddWarning(summaryOverlapEnded,
 			fmt.Sprintf("The overlap of the previous key %s of the API key %q ended at %s: this plan revokes it. The "+
 				"current key %s stays.", state.PreviousID.ValueString(), state.Description.ValueString(),
@@ -375,23 +386,25 @@ func (m *rotatingAPIKeyResourceModel) hasPrevious() bool {
 }
 
 // reviewPrevious reviews the revocation of the previous key: a use within revocation_warning_window
-// means a consumer has not switched to the current key yet.
-func (r *rotatingAPIKeyResource) reviewPrevious(ctx context.Context, state rotatingAPIKeyResourceModel, what string, diags *diag.Diagnostics) {
-	r.review(ctx, state.PreviousID, state.PreviousLastUsed, fmt.Sprintf("This plan revokes the previous key (%s) of "+
+// means a consumer has not switched to the current key yet. approval is approve_revocation_of as the plan
+// has it.
+func (r *rotatingAPIKeyResource) reviewPrevious(ctx context.Context, state rotatingAPIKeyResourceModel, approval types.String, what string, diags *diag.Diagnostics) {
+	r.review(ctx, state.PreviousID, state.PreviousLastUsed, approval, fmt.Sprintf("This plan revokes the previous key (%s) of "+
 		"the rotating API key %q, which %s. The current key is %s: a use of the previous key since the rotation means "+
 		"a consumer has not switched to the current key yet", state.PreviousID.ValueString(), state.Description.ValueString(),
 		what, state.ID.ValueString()), diags)
 }
 
-// review runs the provider's review of one revocation (revocation.go) for the key with this fingerprint.
-func (r *rotatingAPIKeyResource) review(ctx context.Context, fingerprint types.String, lastUsed timetypes.RFC3339, action string, diags *diag.Diagnostics) {
+// review runs the provider's review of one revocation (revocation.go) for the key with this fingerprint;
+// approval (approve_revocation_of) approves it when it names that key.
+func (r *rotatingAPIKeyResource) review(ctx context.Context, fingerprint types.String, lastUsed timetypes.RFC3339, approval types.String, action string, diags *diag.Diagnostics) {
 	var stateLastUsed *time.Time
 	if t, d := lastUsed.ValueRFC3339Time(); !lastUsed.IsNull() && !lastUsed.IsUnknown() && !d.HasError() {
 		stateLastUsed = &t
 	}
 	r.data.reviewRevocation(ctx, fingerprint.ValueString(), action,
 		"stop managing it without revoking it: remove the resource from the state (a removed block with "+
-			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, diags)
+			"lifecycle { destroy = false }, or terraform state rm)", stateLastUsed, approves(approval, fingerprint.ValueString()), diags)
 }
 
 // Update revokes the previous key when the plan drops or replaces it, then creates the new current key

@@ -611,3 +611,88 @@ func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T
 		},
 	})
 }
+
+// With revocation_review = "error", the end of an overlap is a revocation like any other: a previous
+// key used within the window fails the plan, naming it, and nothing is revoked; approve_revocation_of
+// naming that key lets exactly its revocation through, with a warning that says it is approved.
+func TestRotatingAPIKeyResource_overlapEndFollowsRevocationReview(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock))
+	obs := newObserver(env)
+	adopted := env.mock.AddKey(testUser, mockserver.Key{Description: "deploy-bot", Created: clock.Now().Add(-day)})
+	fp := fingerprintOf(adopted)
+	cfg := func(approval string) string {
+		return env.providerBlock(`revocation_review = "error"`) + fmt.Sprintf(`
+import {
+  to = %[1]s
+  id = %[2]q
+}
+
+resource "circularo_rotating_api_key" "deploy" {
+  description  = "deploy-bot"
+  rotate_after = "30d"
+  overlap      = "7d"
+  store_token  = false
+  %[3]s
+}
+`, rotatingAddress, fp, approval)
+	}
+	approved := cfg(fmt.Sprintf("approve_revocation_of = %q", fp))
+	obs.UnitTest(t, resource.TestCase{
+		CheckDestroy: env.checkNoKeysLeft,
+		Steps: []resource.TestStep{
+			{Config: cfg("")},
+			{
+				// The rotation revokes nothing: the adopted key becomes the previous one.
+				PreConfig: func() { clock.Advance(30 * day) },
+				Config:    cfg(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.StringExact(fp)),
+				},
+			},
+			{
+				// After the overlap a consumer still used the previous key an hour ago: the plan fails.
+				PreConfig: func() {
+					clock.Advance(8 * day)
+					usedAt := clock.Now().Add(-time.Hour)
+					env.mock.SetKeyLastUsed(adopted.ID, &usedAt)
+					env.mock.ResetCounts()
+				},
+				Config: cfg(""),
+				ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta("Error: "+summaryRecentlyUsed) + `.*` +
+					regexp.QuoteMeta(fp) + `.*revocation_review\s+is\s+"error"`),
+			},
+			{
+				PreConfig: func() {
+					if !env.mock.KeyExists(adopted.ID) || env.mock.Count("delete_key") != 0 {
+						t.Error("the plan that failed the review revoked the previous key")
+					}
+					obs.Reset()
+				},
+				Config: approved,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.Null()),
+						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
+							return obs.ExpectWarnings(
+								testkit.Warning{Summary: summaryRecentlyUsed, Fragments: []string{
+									"This revocation is approved: approve_revocation_of names " + fp,
+								}},
+								testkit.Warning{Summary: summaryOverlapEnded, Fragments: []string{fp}},
+							)
+						}),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					testkit.Check(func() error {
+						if env.mock.KeyExists(adopted.ID) {
+							return fmt.Errorf("the approved revocation left the previous key")
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
