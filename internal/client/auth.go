@@ -144,6 +144,9 @@ func (a *authenticator) unlock(ctx context.Context, token string) error {
 		step, usedHere := a.steps.claim(ctx, earliest)
 		start := totpStepStart(step)
 		if start.After(deadline) {
+			if fail.Last == nil {
+				fail.Last = fmt.Errorf("other logins of this account on this machine hold the time steps up to %d", step-1)
+			}
 			break
 		}
 		if wait := start.Sub(a.now()); wait > 0 {

@@ -206,7 +206,7 @@ func sleepUntil(ctx context.Context, now func() time.Time, t time.Time) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(t) {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d { // the deadline is on the real clock
 		return fmt.Errorf("waiting %s for the next TOTP time step would outlast the operation's deadline: %w",
 			d.Round(time.Second), context.DeadlineExceeded)
 	}

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -263,4 +264,49 @@ func TestSession_TOTPStepRecordThatCannotBeUsedIsSkipped(t *testing.T) {
 	if !slices.ContainsFunc(log.all(), func(e string) bool { return strings.Contains(e, "cannot be used") }) {
 		t.Errorf("the unusable record is not in the debug log: %q", log.all())
 	}
+}
+
+// The wait is bounded: a login never waits past the 4th time step after the one it began in, even
+// when the record says that other logins of this machine hold every step up to there.
+func TestSession_TOTPWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	c := newMFAClock()
+	mock, url := setup(t, mockserver.Options{Now: c.Now, RejectReusedTOTP: true})
+	dir := t.TempDir()
+	record := fmt.Sprintf(`{"last_step": %d, "refuses_reused_codes": true}`, c.step()+4)
+	name := client.StepRecordName(url+"/api/v1", "", clientMFAUser)
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(record), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := client.NewSession(newAPIClient(t, url), mfaCredentials(), c.Now)
+	s.SetTOTPOptions(client.TOTPOptions{StepDir: dir, WaitUntil: c.waitUntil})
+
+	_, err := s.WhoAmI(context.Background())
+	if !errors.Is(err, client.ErrTOTPCodeReused) || !strings.Contains(err.Error(), "hold the time steps") {
+		t.Fatalf("a login behind 4 claimed steps: %v, want ErrTOTPCodeReused naming the held steps", err)
+	}
+	if !c.Now().Equal(clientNow) {
+		t.Errorf("the login waited %s before giving up, want no wait", c.Now().Sub(clientNow))
+	}
+	wantRouteCount(t, mock, "unlock", 0)
+}
+
+// The real wait (no WaitUntil given) honours the context: a wait that would outlast its deadline
+// fails at once instead of sleeping into it.
+func TestSession_TOTPWaitHonoursTheDeadline(t *testing.T) {
+	t.Parallel()
+	mock, url := setup(t, mockserver.Options{RejectReusedTOTP: true})
+	wantUnlocked(t, newSession(t, url, mfaCredentials()))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	began := time.Now()
+	_, err := newSession(t, url, mfaCredentials()).WhoAmI(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, client.ErrUnlockFailed) {
+		t.Fatalf("a wait past the deadline: %v, want ErrUnlockFailed and DeadlineExceeded", err)
+	}
+	if waited := time.Since(began); waited > time.Second {
+		t.Errorf("the login gave up after %s, want at once", waited)
+	}
+	wantRouteCount(t, mock, "unlock_reused", 1)
 }
