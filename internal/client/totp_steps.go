@@ -177,7 +177,9 @@ func (f *stepFile) update(ctx context.Context, fn func(*stepState)) error {
 	if !locked {
 		return fmt.Errorf("the lock %s is still held after %s", lock.Path(), stepLockTimeout)
 	}
-	defer lock.Unlock()
+	// Unlock closes the lock file too; a failure to unlock leaves nothing to do: the lock goes with the
+	// file handle at the latest when this process exits.
+	defer func() { _ = lock.Unlock() }()
 
 	var st stepState
 	raw, err := os.ReadFile(f.path)
