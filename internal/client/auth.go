@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -29,8 +32,9 @@ type authenticator struct {
 	now    func() time.Time // for TOTP codes
 
 	mu     sync.Mutex
-	token  string   // the token in use; empty until the first call needs one
-	opened []string // sessions logged into and not logged out yet
+	steps  *totpSteps // chooses the time steps of TOTP codes; nil until the first unlock or SetTOTPOptions
+	token  string     // the token in use; empty until the first call needs one
+	opened []string   // sessions logged into and not logged out yet
 }
 
 func (a *authenticator) usesGivenToken() bool { return a.creds.Token != "" }
@@ -110,23 +114,144 @@ func (a *authenticator) loginAndUnlock(ctx context.Context) (string, error) {
 	return res.Token, nil
 }
 
+// unlock sends TOTP codes until the session unlocks, each of a time step of its own (totp_steps.go).
+// A server that follows RFC 6238 section 5.2 refuses a code of a step that another login of the
+// account used already: the provider processes of one Terraform run (one per phase and per provider
+// configuration) often log in within one step. A refused code is therefore followed by the code of
+// the next step, up to maxTOTPCodes codes and never past maxTOTPStepsAhead steps. Two refusals of
+// steps that no login of this machine had used mean a wrong code (the secret or the clock): the
+// login gives up then, rather than let a wrong secret count failed attempts against the account.
 func (a *authenticator) unlock(ctx context.Context, token string) error {
 	if a.creds.TOTPSecret == "" {
 		return ErrMFARequired
 	}
-	code, err := totp.GenerateCode(a.creds.TOTPSecret, a.now())
-	if err != nil {
+	if _, err := totp.GenerateCode(a.creds.TOTPSecret, a.now()); err != nil {
 		// The library's error would not say which value is wrong; the secret itself is never shown.
 		return fmt.Errorf("%w: the TOTP secret is not valid base32", ErrUnlockFailed)
 	}
-	res, err := a.client.unlock(ctx, token, factor{Factor: "totp", Password: code})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnlockFailed, err)
+	if a.steps == nil {
+		a.steps = newTOTPSteps(a.client, a.creds, a.now, TOTPOptions{})
 	}
-	if !res.IsUnlocked {
-		return fmt.Errorf("%w: the server answered that the session is still locked", ErrUnlockFailed)
+	began := a.now()
+	deadline := totpStepStart(totpStep(began) + maxTOTPStepsAhead)
+	var (
+		fail     = &UnlockError{}
+		earliest int64 // the earliest step of the next code
+		wrong    int   // refusals that nothing explains but a wrong code
+		why      = "another login of this account on this machine used the current time step, and the server refuses a reused code"
+	)
+	for fail.Codes < maxTOTPCodes {
+		step, usedHere := a.steps.claim(ctx, earliest)
+		start := totpStepStart(step)
+		if start.After(deadline) {
+			if fail.Last == nil {
+				fail.Last = fmt.Errorf("other logins of this account on this machine hold the time steps up to %d", step-1)
+			}
+			break
+		}
+		if wait := start.Sub(a.now()); wait > 0 {
+			a.steps.notice(ctx, "Waiting for the next TOTP time step before unlocking the MFA session", map[string]any{
+				"username": a.creds.Username, "wait": wait.Round(time.Second).String(), "reason": why,
+			})
+			if err := a.steps.waitUntil(ctx, start); err != nil {
+				fail.Last = err
+				return fail
+			}
+			fail.Waited = a.now().Sub(began)
+		}
+		code, err := totp.GenerateCodeCustom(a.creds.TOTPSecret, start, totp.ValidateOpts{
+			Period: uint(totpPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: the TOTP secret is not valid base32", ErrUnlockFailed)
+		}
+		fail.Codes++
+		res, err := a.client.unlock(ctx, token, factor{Factor: "totp", Password: code})
+		if err == nil && res.IsUnlocked {
+			if fail.Codes > 1 {
+				// A code refused, and a code of a later step taken: the first was refused as reused.
+				a.steps.learnStrict(ctx)
+			}
+			return nil
+		}
+		if err == nil {
+			err = errStillLocked
+		}
+		fail.Last = err
+		switch {
+		case refusedAsAccount(err):
+			fail.Kind = ErrAccountLocked
+			return fail
+		case !refusedCode(err):
+			return fail // a transport or server failure: the client retried what it could
+		case usedHere || saidReused(err):
+			fail.Kind = ErrTOTPCodeReused
+			a.steps.learnStrict(ctx)
+			why = fmt.Sprintf("the server refused the code of time step %d as already used (RFC 6238 section 5.2)", step)
+		default:
+			wrong++
+			fail.Kind = ErrTOTPCodeReused
+			why = fmt.Sprintf("the server refused the code of time step %d, which no login of this machine had used: "+
+				"a login elsewhere may have used it, so the code of the next step is tried once", step)
+			if wrong >= 2 {
+				fail.Kind = ErrTOTPCodeRejected
+				return fail
+			}
+		}
+		earliest = step + 1
 	}
-	return nil
+	if fail.Kind == nil {
+		fail.Kind = ErrTOTPCodeReused
+	}
+	return fail
+}
+
+// refusedCode tells an answer that refuses the code (401, 400, 422, or a session still locked) from
+// one that refuses the call itself.
+func refusedCode(err error) bool {
+	if errors.Is(err, errStillLocked) || errors.Is(err, ErrLocked) {
+		return true
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Cause != nil {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusUnauthorized, http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// errStillLocked is an unlock answered with success that leaves the session locked: the code was refused.
+var errStillLocked = errors.New("the server answered that the session is still locked")
+
+// refusedAsAccount tells an unlock refused for the account (403 that is not a locked session, 423
+// Locked): a locked or disabled account, which more codes would only keep locked.
+func refusedAsAccount(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || errors.Is(err, ErrLocked) {
+		return false
+	}
+	return apiErr.StatusCode == http.StatusForbidden || apiErr.StatusCode == http.StatusLocked
+}
+
+// saidReused tells that the server's answer says the code was used already. Servers word it in many
+// ways, and many say only "invalid code": this is a hint, the steps that this machine used are the rule.
+func saidReused(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.anyServerError(func(se ServerError) bool {
+		text := strings.ToLower(se.Code + " " + se.Message)
+		for _, phrase := range []string{"already used", "already been used", "reused", "replay", "used before"} {
+			if strings.Contains(text, phrase) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // forget must be called with mu held.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Every error the client returns is one of the types below, or wraps one of the sentinels. Callers
@@ -43,6 +44,16 @@ var (
 	ErrMFARequired = errors.New("the account requires multi-factor authentication")
 	// ErrUnlockFailed is returned when the login worked, but unlocking the session with the TOTP code did not.
 	ErrUnlockFailed = errors.New("unlocking the session with a TOTP code failed")
+	// ErrTOTPCodeReused is returned, as an *UnlockError, when the server refused TOTP codes as already
+	// used (RFC 6238 section 5.2) and the provider gave up within its bound of time steps: other logins
+	// of the account, on this machine or another, take the codes at the same time.
+	ErrTOTPCodeReused = errors.New("the server refused the TOTP code as already used")
+	// ErrTOTPCodeRejected is returned, as an *UnlockError, when the server refused the codes of two time
+	// steps that no login of this machine had used: the code itself is wrong (the secret or the clock).
+	ErrTOTPCodeRejected = errors.New("the server refused the TOTP codes of distinct time steps")
+	// ErrAccountLocked is returned, as an *UnlockError, when the server refused the unlock itself (403
+	// or 423) rather than the code: the account is locked or disabled, and more codes would not help.
+	ErrAccountLocked = errors.New("the server refuses to unlock the account")
 	// ErrGivenToken is returned when a new session is asked of a Session that has a token but no
 	// username and password.
 	ErrGivenToken = errors.New("a new session needs username and password, and only a token is configured")
@@ -68,6 +79,45 @@ type AuthError struct {
 
 func (e *AuthError) Error() string { return fmt.Sprintf("log in as %q: %v", e.Username, e.Err) }
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// UnlockError is an unlock with TOTP codes that failed. It matches ErrUnlockFailed, its Kind
+// (ErrTOTPCodeReused, ErrTOTPCodeRejected, ErrAccountLocked, or nil when the failure was of none of
+// these kinds) and the server's last answer (an *APIError, usually).
+type UnlockError struct {
+	Kind   error
+	Codes  int           // how many codes were sent, each of a distinct time step
+	Waited time.Duration // how long the login waited for new time steps
+	Last   error         // the server's answer to the last code
+}
+
+func (e *UnlockError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrUnlockFailed.Error())
+	if e.Kind != nil {
+		b.WriteString(": " + e.Kind.Error())
+	}
+	switch {
+	case e.Codes > 1:
+		fmt.Fprintf(&b, " (%d codes of distinct 30-second time steps tried, %s waited)", e.Codes, e.Waited.Round(time.Second))
+	case e.Waited > 0:
+		fmt.Fprintf(&b, " (%s waited for a fresh time step)", e.Waited.Round(time.Second))
+	}
+	if e.Last != nil {
+		b.WriteString(": " + e.Last.Error())
+	}
+	return b.String()
+}
+
+func (e *UnlockError) Unwrap() []error {
+	errs := []error{ErrUnlockFailed}
+	if e.Kind != nil {
+		errs = append(errs, e.Kind)
+	}
+	if e.Last != nil {
+		errs = append(errs, e.Last)
+	}
+	return errs
+}
 
 // RevocationError is a revocation that was not proven: the key is still listed after the DELETEs
 // that were tried (ErrNotRevoked), or the list that would prove it could not be read

@@ -74,3 +74,6 @@ func (s *Session) OpenSessions() int {
 	defer s.auth.mu.Unlock()
 	return len(s.auth.opened)
 }
+
+// StepRecordName is the file name of an account's record of TOTP time steps.
+var StepRecordName = stepRecordName

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -129,22 +130,45 @@ func (s *Server) unlock(r *http.Request, body []byte) reply {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return badBody()
 	}
-	valid := false
+	step, valid := int64(0), false
 	for _, f := range req.Factors {
-		if f.Factor == "totp" {
-			valid, _ = totp.ValidateCustom(f.Password, p.user.TOTPSecret, s.opts.Now(), totp.ValidateOpts{
-				Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
-			})
+		if f.Factor == "totp" && !valid {
+			step, valid = s.totpStepOf(f.Password, p.user.TOTPSecret)
 		}
 	}
 	if !valid {
 		return apiError(http.StatusUnauthorized, "login.invalidFactor", "Invalid verification code")
+	}
+	if s.opts.RejectReusedTOTP {
+		// RFC 6238 section 5.2: once a code of a time step was accepted, no code of that step or an
+		// earlier one is accepted again for the user.
+		if last, used := s.totpSteps[p.user.Name]; used && step <= last {
+			s.counts["unlock_reused"]++
+			return apiError(http.StatusUnauthorized, "login.factorReused", "Verification code has already been used")
+		}
+		s.totpSteps[p.user.Name] = step
 	}
 	p.sess.unlocked = true
 	return ok(map[string]any{
 		"isUnlocked": true,
 		"factors":    []any{map[string]any{"factor": "totp", "unlocked": true}},
 	})
+}
+
+// totpStepOf returns the time step whose code code is, among the steps next to the mock's clock (one
+// step of skew either way, for clocks that differ a little), and whether there is one.
+func (s *Server) totpStepOf(code, secret string) (int64, bool) {
+	const period = 30
+	now := s.opts.Now().Unix() / period
+	for _, step := range []int64{now, now - 1, now + 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*period, 0), totp.ValidateOpts{
+			Period: period, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+		})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
 }
 
 func (s *Server) logout(r *http.Request, _ []byte) reply {

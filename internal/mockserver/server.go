@@ -56,6 +56,11 @@ type Options struct {
 	// DeleteKeepsKeys makes every DELETE /api/key/<value> of an existing key answer 200 and keep the
 	// key, as a broken server or a proxy that swallows the method would; it counts as "delete_key_kept".
 	DeleteKeepsKeys bool
+	// RejectReusedTOTP makes POST /login/unlock refuse a TOTP code of a time step that was already
+	// accepted for the user, as RFC 6238 section 5.2 asks of a verifier: 401 "Verification code has
+	// already been used", counted as "unlock_reused". Without it, a valid code unlocks any number of
+	// sessions, as a lenient server does.
+	RejectReusedTOTP bool
 }
 
 // Server is the fake Circularo API. It is an http.Handler.
@@ -69,7 +74,9 @@ type Server struct {
 	sessions map[string]*session   // by session token; logout deletes
 	counts   map[string]int
 	faults   Faults
-	rng      *mrand.Rand
+	// totpSteps is the last TOTP time step accepted per user (RejectReusedTOTP).
+	totpSteps map[string]int64
+	rng       *mrand.Rand
 }
 
 type storedKey struct {
@@ -116,6 +123,8 @@ func New(opts Options) *Server {
 		keys:     map[string]*storedKey{},
 		sessions: map[string]*session{},
 		counts:   map[string]int{},
+
+		totpSteps: map[string]int64{},
 	}
 	s.SetFaults(Faults{})
 	s.routes()
@@ -252,7 +261,8 @@ func (s *Server) SetKeyLastUsed(value string, t *time.Time) bool {
 // "delete_key_without_token" (token-less DELETEs refused under Options.DeleteRequiresToken),
 // "delete_key_hidden" and "delete_key_kept" (DELETEs answered without revoking under
 // Options.DeleteHidesKeysWithoutToken and Options.DeleteKeepsKeys),
-// "throttled" and "server_error" (injected 429 and 5xx answers, from rates or FailNext).
+// "throttled" and "server_error" (injected 429 and 5xx answers, from rates or FailNext),
+// "unlock_reused" (codes of an accepted time step refused under Options.RejectReusedTOTP).
 func (s *Server) Count(route string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

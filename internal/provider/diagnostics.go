@@ -38,6 +38,22 @@ func hint(data *providerData, err error) string {
 		return "circularo_session logs in with the provider's username and password (and totp_secret), but the " +
 			"provider is configured with token (or CIRCULARO_TOKEN). Configure username and password instead, or " +
 			"pass that token itself to the tool that needs one."
+	case errors.Is(err, client.ErrTOTPCodeReused):
+		return "The server accepts each TOTP code once (RFC 6238), and other logins of this user took the codes of " +
+			"every time step the provider tried: on such servers MFA allows one login per 30 seconds per account. " +
+			"Other Terraform runs, CI jobs or people may be logging in as this user at the same time. Run them one " +
+			"after the other or give each its own user, and for CI use an API token (token or CIRCULARO_TOKEN), " +
+			"which needs no second factor."
+	case errors.Is(err, client.ErrTOTPCodeRejected):
+		return "The server refused the codes of two time steps that no other login of this machine had used, so " +
+			"the code itself is wrong: check that totp_secret (or CIRCULARO_TOTP_SECRET) is the account's base32 " +
+			"TOTP secret and that this machine's clock is correct (within 30 seconds), or authenticate with an API " +
+			"token instead (token or CIRCULARO_TOKEN)."
+	case errors.Is(err, client.ErrAccountLocked):
+		return "The server refused to unlock the account itself, not the code: it may be locked after too many " +
+			"failed codes, or disabled. The provider stopped trying so as not to prolong a lock. Ask your Circularo " +
+			"administrator to unlock the account, then check totp_secret (or CIRCULARO_TOTP_SECRET); an API token " +
+			"(token or CIRCULARO_TOKEN) needs no second factor."
 	case errors.Is(err, client.ErrUnlockFailed):
 		return "The login worked but the second factor did not: check that totp_secret (or CIRCULARO_TOTP_SECRET) " +
 			"is the account's base32 TOTP secret and that this machine's clock is correct, or authenticate with an " +

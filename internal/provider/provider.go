@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -65,6 +66,12 @@ type options struct {
 	// retryWait bounds the backoff between retries (zero: the client's defaults), so that fault
 	// tests need not wait seconds per retry. A Retry-After header is still honoured as sent.
 	retryWaitMin, retryWaitMax time.Duration
+	// totpStepDir holds the per-account records of TOTP time steps that the provider processes of the
+	// machine share (empty: <user cache dir>/terraform-provider-circularo/totp-steps, or none when
+	// there is no cache directory); waitUntil waits for a time step (nil: a timer on the real clock),
+	// so that tests on a fake clock move it instead.
+	totpStepDir string
+	waitUntil   func(ctx context.Context, t time.Time) error
 }
 
 type circularoProvider struct {
@@ -83,6 +90,12 @@ func newWithOptions(version string, opts options) func() provider.Provider {
 	}
 	if opts.lookupEnv == nil {
 		opts.lookupEnv = os.LookupEnv
+	}
+	if opts.totpStepDir == "" {
+		// No cache directory (no $HOME): each process then knows only its own TOTP steps.
+		if dir, err := os.UserCacheDir(); err == nil {
+			opts.totpStepDir = filepath.Join(dir, "terraform-provider-circularo", "totp-steps")
+		}
 	}
 	return func() provider.Provider {
 		return &circularoProvider{version: version, opts: opts}
@@ -232,6 +245,13 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	session := client.NewSession(c, settings.creds, p.opts.now)
+	session.SetTOTPOptions(client.TOTPOptions{
+		StepDir:   p.opts.totpStepDir,
+		WaitUntil: p.opts.waitUntil,
+		Notice: func(ctx context.Context, msg string, fields map[string]any) {
+			tflog.Info(ctx, msg, fields) // a wait of up to a minute: visible at TF_LOG=INFO
+		},
+	})
 	p.opts.sessions.register(session)
 	tflog.Debug(ctx, "Configured the Circularo provider", map[string]any{
 		"url": settings.url, "api_path": settings.apiPath, "auth": settings.authMode(),

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"answer DELETE /api/key/<key> without ?token= with 404 and keep the key, as a server that hides keys from strangers")
 	deleteKeepsKeys := fs.Bool("delete-keeps-keys", false,
 		"answer every DELETE /api/key/<key> with 200 and keep the key, as a broken server or proxy would")
+	rejectReusedTOTP := fs.Bool("reject-reused-totp", false,
+		"refuse a TOTP code of a time step already accepted for the user, as RFC 6238 section 5.2 asks (401)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,7 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := mockserver.New(mockserver.Options{APIPath: *apiPath, SessionTTL: *sessionTTL,
 		ErrorShape: shape, DeleteRequiresToken: *deleteRequiresToken,
-		DeleteHidesKeysWithoutToken: *deleteHidesKeys, DeleteKeepsKeys: *deleteKeepsKeys})
+		DeleteHidesKeysWithoutToken: *deleteHidesKeys, DeleteKeepsKeys: *deleteKeepsKeys,
+		RejectReusedTOTP: *rejectReusedTOTP})
 	if err := srv.ApplySeed(seed); err != nil {
 		return err
 	}

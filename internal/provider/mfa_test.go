@@ -1,0 +1,156 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+)
+
+// The tests of MFA against a server that refuses a reused TOTP code (RFC 6238 section 5.2). The
+// provider runs in-process on the test's fake clock, which a wait for a time step moves instead of
+// sleeping; the measurement with real processes and the real clock is scripts/mfa-timing.sh.
+
+// mfaFactories serves the provider on clock, with a step record of the test's own (not the user's
+// cache directory), and logs out its sessions when the test ends.
+func mfaFactories(t *testing.T, env *testEnv, clock *testkit.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
+	t.Helper()
+	opts := env.options()
+	opts.totpStepDir = t.TempDir()
+	var mu sync.Mutex // moving the clock to t is one step, however many logins wait at once
+	opts.waitUntil = func(ctx context.Context, at time.Time) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if d := at.Sub(clock.Now()); d > 0 {
+			clock.Advance(d)
+		}
+		return ctx.Err()
+	}
+	return map[string]func() (tfprotov6.ProviderServer, error){"circularo": serverFactoryClosingSessions(t, opts)}
+}
+
+// twoConfigurationsOfOneUser configures the MFA user twice (the default provider and an alias), each
+// owning a key, as a configuration that manages two environments with one user would.
+func (e *testEnv) twoConfigurationsOfOneUser() string {
+	var b strings.Builder
+	for _, alias := range []string{"", `alias = "second"`} {
+		fmt.Fprintf(&b, `
+provider "circularo" {
+  %s
+  url         = %q
+  username    = %q
+  password    = %q
+  totp_secret = %q
+}
+`, alias, e.url, mfaTestUser, mfaTestPassword, mfaTestSecret)
+	}
+	b.WriteString(`
+resource "circularo_api_key" "first" {
+  description = "first configuration"
+}
+
+resource "circularo_api_key" "second" {
+  provider    = circularo.second
+  description = "second configuration"
+}
+`)
+	return b.String()
+}
+
+func TestProvider_mfaTwoConfigurationsOfOneUserAgainstAServerRefusingReusedCodes(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock()
+	env := newEnv(t, testkit.WithClock(clock), testkit.WithUsers(mfaTestAccount()),
+		testkit.WithMockOptions(mockserver.Options{RejectReusedTOTP: true}))
+	start := clock.Now()
+
+	// The config step runs plan -out, then apply of that saved plan (and the plans after it); the
+	// test ends with destroy. Each command's provider logs in and unlocks, within one time step of
+	// the fake clock unless a login waits.
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: mfaFactories(t, env, clock),
+		Steps: []resource.TestStep{{
+			Config: env.twoConfigurationsOfOneUser(),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("circularo_api_key.first", tfjsonpath.New("description"), knownvalue.StringExact("first configuration")),
+				statecheck.ExpectKnownValue("circularo_api_key.second", tfjsonpath.New("description"), knownvalue.StringExact("second configuration")),
+			},
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if keys := env.mock.Keys(mfaTestUser); len(keys) != 0 {
+				return fmt.Errorf("%d keys of the MFA user are left after destroy", len(keys))
+			}
+			return nil
+		},
+	})
+
+	unlocks, reused := env.mock.Count("unlock"), env.mock.Count("unlock_reused")
+	steps := int(clock.Now().Unix()/30 - start.Unix()/30) // time steps that the fake clock went through
+	t.Logf("%d logins, %d unlocks (%d codes refused as reused), %d time steps of the fake clock", env.mock.Count("login"), unlocks, reused, steps)
+	if unlocks < 3 {
+		t.Errorf("%d unlocks: the test did not log in once per command", unlocks)
+	}
+	// The first refusal teaches the machine's record that the server refuses reused codes; after it,
+	// every login waits for a step that no other login took, instead of having its code refused.
+	if reused > 1 {
+		t.Errorf("%d codes were refused as reused, want at most 1: the step record did not keep the logins apart", reused)
+	}
+	if unlocked := unlocks - reused; steps < unlocked-1 {
+		t.Errorf("%d unlocks succeeded within %d time steps: a server refusing reused codes cannot allow that", unlocked, steps)
+	}
+}
+
+func TestProvider_mfaAccountLockedSaysSo(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, testkit.WithUsers(mfaTestAccount()), testkit.WithHandler(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/login/unlock") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusLocked)
+				_, _ = w.Write([]byte(`{"code":"account.locked","message":"Account locked after too many failed attempts"}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}))
+	expectErrorWithout([]string{mfaTestPassword, mfaTestSecret},
+		words("the server refuses to unlock the account"),
+		words("Account locked after too many failed attempts"),
+		words("Ask your Circularo administrator to unlock the account"),
+	).run(t, env, env.mfaConfig(fmt.Sprintf("totp_secret = %q", mfaTestSecret)))
+}
+
+// Each kind of failed unlock has a hint of its own that says what to do; only a wrong code blames the
+// secret or the clock.
+func TestHint_unlockFailures(t *testing.T) {
+	t.Parallel()
+	for kind, want := range map[error][]string{
+		client.ErrTOTPCodeReused:   {"one login per 30 seconds per account", "API token (token or CIRCULARO_TOKEN)"},
+		client.ErrTOTPCodeRejected: {"check that totp_secret (or CIRCULARO_TOTP_SECRET)", "clock is correct"},
+		client.ErrAccountLocked:    {"Ask your Circularo administrator", "stopped trying"},
+	} {
+		got := hint(nil, &client.AuthError{Username: mfaTestUser, Err: &client.UnlockError{Kind: kind, Codes: 2}})
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("the hint for %v does not say %q: %s", kind, w, got)
+			}
+		}
+		if blamesSecret := strings.Contains(got, "clock is correct"); blamesSecret != (kind == client.ErrTOTPCodeRejected) {
+			t.Errorf("the hint for %v blames the secret or clock: %t, want %t: %s", kind, blamesSecret, kind == client.ErrTOTPCodeRejected, got)
+		}
+	}
+}
