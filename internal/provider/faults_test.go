@@ -19,7 +19,7 @@ import (
 func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv,
+		"circularo": NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv, TOTPStepDir: e.kit.TOTPStepDir,
 			RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond}),
 	}
 	resource.UnitTest(t, tc)

@@ -25,12 +25,11 @@ import (
 // provider runs in-process on the test's fake clock, which a wait for a time step moves instead of
 // sleeping; the measurement with real processes and the real clock is scripts/mfa-timing.sh.
 
-// mfaFactories serves the provider on clock, with a step record of the test's own (not the user's
+// mfaFactories serves the provider on clock, with the environment's step record (not the user's
 // cache directory), and logs out its sessions when the test ends.
 func mfaFactories(t *testing.T, env *testEnv, clock *testkit.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	opts := env.options()
-	opts.totpStepDir = t.TempDir()
 	var mu sync.Mutex // moving the clock to t is one step, however many logins wait at once
 	opts.waitUntil = func(ctx context.Context, at time.Time) error {
 		mu.Lock()

@@ -49,14 +49,15 @@ func (e *testEnv) setEnv(t *testing.T, name, value string) {
 	e.kit.Setenv(t, name, value)
 }
 
-// options are the provider options of the environment: its clock and its environment lookup.
+// options are the provider options of the environment: its clock, its environment lookup and its
+// directory of TOTP step records.
 func (e *testEnv) options() options {
-	return options{now: e.kit.Now, lookupEnv: e.kit.LookupEnv}
+	return options{now: e.kit.Now, lookupEnv: e.kit.LookupEnv, totpStepDir: e.kit.TOTPStepDir}
 }
 
 // server serves the provider through NewTestServer, the test constructor, as Serve serves it.
 func (e *testEnv) server() testkit.ServerFactory {
-	return NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv})
+	return NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv, TOTPStepDir: e.kit.TOTPStepDir})
 }
 
 // factories serves the provider in-process to the terraform CLI that the test framework runs.

@@ -87,6 +87,7 @@ type TestOptions struct {
 	HTTPClient *http.Client                // nil: the client's default
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries (zero: the client's defaults).
 	RetryWaitMin, RetryWaitMax time.Duration
+	TOTPStepDir                string // the TOTP step records (empty: the user's cache directory)
 }
 
 // NewTestServer is the test constructor beside New, in the spirit of terraform-provider-time's
@@ -95,7 +96,7 @@ type TestOptions struct {
 func NewTestServer(o TestOptions) func() (tfprotov6.ProviderServer, error) {
 	server := newServer(newWithOptions("test", options{
 		now: o.Now, lookupEnv: o.LookupEnv, httpClient: o.HTTPClient,
-		retryWaitMin: o.RetryWaitMin, retryWaitMax: o.RetryWaitMax,
+		retryWaitMin: o.RetryWaitMin, retryWaitMax: o.RetryWaitMax, totpStepDir: o.TOTPStepDir,
 	})())
 	return func() (tfprotov6.ProviderServer, error) { return server(), nil }
 }

@@ -25,6 +25,9 @@ type Env struct {
 	Mock *mockserver.Server
 	URL  string
 	Now  func() time.Time // the provider's clock: the mock's, when WithClock is given
+	// TOTPStepDir is a directory of the test's own for the provider's TOTP step records, so that no
+	// test writes into the user's cache directory or shares a record with another test.
+	TOTPStepDir string
 
 	mu          sync.Mutex
 	providerEnv map[string]string
@@ -102,7 +105,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &Env{Mock: mock, URL: srv.URL, Now: s.now, providerEnv: s.providerEnv}
+	return &Env{Mock: mock, URL: srv.URL, Now: s.now, TOTPStepDir: t.TempDir(), providerEnv: s.providerEnv}
 }
 
 // LookupEnv is the provider's environment lookup (os.LookupEnv in production).
