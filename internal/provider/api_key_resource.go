@@ -402,6 +402,9 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.State.Raw.IsNull() || r.data == nil {
 		return // a create revokes nothing and has nothing to rotate
 	}
+	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return // a provider block with settings known only after apply cannot review a revocation
+	}
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {

@@ -375,3 +375,84 @@ data "circularo_api_keys" "as_integration" {
 }
 `, url)
 }
+
+// A provider block fed by the ephemeral circularo_api_key of a key created in the same configuration:
+//   - the first plan fails with one error, on what uses the block, that names token; not with a
+//     second one about missing credentials (CIRCULARO_USERNAME and CIRCULARO_PASSWORD are set);
+//   - once the key exists (apply -target first) the block works;
+//   - a destroy plan that sees the key as gone configures the block with an unknown token and needs
+//     no credentials from it. That is what made TestSecrets_traceLogWithStoreTokenFalse flaky: in a
+//     destroy plan Terraform (1.11 to 1.16) orders the ephemeral resource after nothing but its
+//     provider, so when the key's own destroy is planned first, the ephemeral resource reads the key
+//     as unknown. `terraform state rm` of the key makes that order certain, with -refresh=false so
+//     that no refresh reads the data source (a read needs the credentials, and fails as it should).
+func TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
+		t.Fatal(err)
+	} else if !v.AtLeast(1, 10) {
+		t.Skipf("%s has no ephemeral resources", v)
+	}
+	env := newEnv(t)
+	wd := testkit.Workdir(t)
+	wd.Env = append(wd.Env, envUsername+"="+testUser, envPassword+"="+testPassword)
+	config := fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+
+provider "circularo" {
+  url = %q
+}
+
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+`, terraformcli.ProviderSource(), env.url) + integrationConsumer(env.url)
+	if err := wd.WriteConfig(config); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		t.Helper()
+		return wd.Run(ctx, append(args, "-no-color", "-input=false")...)
+	}
+	mustRun := func(args ...string) {
+		t.Helper()
+		if out, err := run(args...); err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+
+	out, err := run("plan")
+	if err == nil {
+		t.Fatalf("the first plan succeeded:\n%s", out)
+	}
+	if n := strings.Count(out, "Error: "); n != 1 || !strings.Contains(out, "Error: "+summaryUnknownProviderConfig) {
+		t.Errorf("the first plan gave %d errors, want only %q:\n%s", n, summaryUnknownProviderConfig, out)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), "sets token from a value known only after apply") { // the CLI wraps lines
+		t.Errorf("the error does not name token:\n%s", out)
+	}
+
+	mustRun("apply", "-auto-approve", "-target=circularo_api_key.integration")
+	mustRun("apply", "-auto-approve")
+	integration := keyByDescription(t, env.mock, "integration")
+	if integration.LastUsed == nil {
+		t.Error("the integration key was never used: the aliased provider did not authenticate with it")
+	}
+
+	if out, err := wd.Run(ctx, "state", "rm", "circularo_api_key.integration"); err != nil {
+		t.Fatalf("terraform state rm: %v\n%s", err, out)
+	}
+	mustRun("destroy", "-auto-approve", "-refresh=false")
+	if out, err := wd.Run(ctx, "state", "list"); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("the destroy left %q in the state (err %v)", out, err)
+	}
+}

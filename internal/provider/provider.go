@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -89,6 +91,9 @@ func newWithOptions(version string, opts options) func() provider.Provider {
 
 // providerData is what Configure hands to every resource, data source and ephemeral resource.
 type providerData struct {
+	// unknown names the provider block's attributes that are known only after apply; session is then
+	// nil, and requireConfigured reports them to every operation that needs the API.
+	unknown                 []string
 	session                 *client.Session
 	revocationWarningWindow time.Duration
 	now                     func() time.Time
@@ -196,6 +201,17 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if len(settings.unknown) > 0 {
+		// Terraform configures every provider block in every plan, a destroy plan included, where the
+		// block may serve nothing that calls Circularo. A value known only after apply (the ephemeral
+		// circularo_api_key of a key this configuration creates, replaces or, in a destroy plan, is
+		// planning to destroy) is therefore no error here: the first operation that needs the API
+		// reports it, once, through requireConfigured.
+		tflog.Debug(ctx, "Circularo provider configuration has values known only after apply", map[string]any{"unknown": settings.unknown})
+		data := &providerData{unknown: settings.unknown, now: p.opts.now}
+		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ActionData, resp.ListResourceData = data, data, data, data, data
+		return
+	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(settings.creds.Password, settings.creds.Token, settings.creds.TOTPSecret)...)
 
 	c, err := client.New(client.Config{
@@ -228,6 +244,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 type settings struct {
+	unknown                 []string // attributes known only after apply: the rest is not checked
 	url, apiPath            string
 	creds                   client.Credentials
 	requestTimeout          time.Duration
@@ -248,11 +265,10 @@ func (s settings) authMode() string {
 // resolveSettings merges configuration, environment and defaults, and reports every problem with the
 // attribute it concerns and the environment variable that can set it. lookupEnv reads the environment.
 func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), resp *provider.ConfigureResponse) settings {
+	var unknown []string
 	str := func(v types.String, attr, env string) string {
 		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
-				fmt.Sprintf("The provider cannot be configured with a value known only after apply. Set %s to a "+
-					"literal, a variable, or use the %s environment variable.", attr, env))
+			unknown = append(unknown, attr)
 			return ""
 		}
 		if !v.IsNull() {
@@ -285,6 +301,18 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 	case cfg.Token.IsNull() && loginInConfig:
 		s.creds.Token = ""
 	}
+	for attr, v := range map[string]interface{ IsUnknown() bool }{
+		"request_timeout": cfg.RequestTimeout, "max_retries": cfg.MaxRetries, "revocation_warning_window": cfg.RevocationWarningWindow,
+	} {
+		if v.IsUnknown() {
+			unknown = append(unknown, attr)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		s.unknown = unknown
+		return s
+	}
 	if s.url == "" {
 		s.url = client.DefaultURL
 	}
@@ -306,10 +334,7 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
 			"request_timeout must be longer than zero, such as 30s.")
 	}
-	if cfg.MaxRetries.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown value for max_retries",
-			"The provider cannot be configured with a value known only after apply.")
-	} else if !cfg.MaxRetries.IsNull() {
+	if !cfg.MaxRetries.IsNull() {
 		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 	checkAuthentication(s.creds, resp)
@@ -317,11 +342,6 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 }
 
 func durationSetting(v types.String, attr string, def time.Duration, resp *provider.ConfigureResponse) time.Duration {
-	if v.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
-			"The provider cannot be configured with a value known only after apply.")
-		return def
-	}
 	if v.IsNull() {
 		return def
 	}
@@ -400,12 +420,31 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
-// requireConfigured reports an error when an operation runs on an unconfigured provider.
+// requireConfigured reports an error when an operation runs on an unconfigured provider, or on a
+// provider block whose settings are known only after apply (one error, naming them).
 func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
 	if data == nil {
 		diags.AddError("Provider not configured",
 			"The circularo provider was not configured before this operation; this is a bug in the provider.")
 		return false
 	}
+	if len(data.unknown) > 0 {
+		diags.AddError(summaryUnknownProviderConfig, unknownProviderConfigDetail(data.unknown))
+		return false
+	}
 	return true
+}
+
+// summaryUnknownProviderConfig is the one error of an operation whose provider block has settings
+// known only after apply.
+const summaryUnknownProviderConfig = "Provider configuration known only after apply"
+
+func unknownProviderConfigDetail(attrs []string) string {
+	return fmt.Sprintf("The circularo provider block that this uses sets %s from a value known only after apply, so "+
+		"it cannot call Circularo in this plan. A typical cause is token = ephemeral.circularo_api_key.<name>.token "+
+		"for a key that this configuration creates or replaces in the same run (a new key, a new description, a due "+
+		"rotate_after, a change of keepers). Give the provider block values known at plan time: a session from the "+
+		"ephemeral circularo_session, a key created by another configuration (a variable or the CIRCULARO_TOKEN "+
+		"environment variable), or create the key first with terraform apply -target=<the key's address>; every "+
+		"later replacement of that key makes the value unknown again.", strings.Join(attrs, ", "))
 }
