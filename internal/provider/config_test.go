@@ -700,3 +700,26 @@ func TestProviderConfig_unknownValuesFailOnlyWhatUsesTheProvider(t *testing.T) {
 		})
 	}
 }
+
+// Neither url nor CIRCULARO_URL: the provider uses the public sandbox, and says so, since the
+// credentials then go to a host that the configuration does not name. Either one silences it.
+func TestProviderConfig_urlNotSetWarnsOfTheSandbox(t *testing.T) {
+	t.Parallel()
+	rpc, diags := planProviderConfig(t, nil, withLogin(map[string]any{"url": nil}))
+	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityWarning || diags[0].Summary != summaryURLNotSet ||
+		!strings.Contains(diags[0].Detail, "https://sandbox.circularo.com") {
+		t.Errorf("%s diagnostics:\n%s\nwant one warning %q that names the sandbox", rpc, formatDiagnostics(diagnosticsOf(diags)), summaryURLNotSet)
+	}
+	for name, tc := range map[string]struct {
+		env    map[string]string
+		config map[string]any
+	}{
+		"url set":           {config: withLogin(map[string]any{"url": "https://sandbox.circularo.com"})},
+		"CIRCULARO_URL set": {env: map[string]string{envURL: "https://example.circularo.com"}, config: withLogin(map[string]any{"url": nil})},
+	} {
+		rpc, diags := planProviderConfig(t, tc.env, tc.config)
+		if len(diags) != 0 {
+			t.Errorf("%s: %s diagnostics:\n%s\nwant none", name, rpc, formatDiagnostics(diagnosticsOf(diags)))
+		}
+	}
+}

@@ -212,6 +212,16 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ActionData, resp.ListResourceData = data, data, data, data, data
 		return
 	}
+	if settings.urlDefaulted {
+		// Decided: warn. An unset url sends the credentials to the public sandbox, a host the user did not
+		// name; a production user who forgot CIRCULARO_URL in one job would otherwise see plans of
+		// "no keys" or create keys in the wrong place without a word. A sandbox user silences it by
+		// setting url to the sandbox's URL.
+		resp.Diagnostics.AddAttributeWarning(path.Root("url"), summaryURLNotSet, fmt.Sprintf("Neither url nor %s is "+
+			"set, so the provider logs in to, and manages the API keys of, the public sandbox %s. Set url (or %s) to "+
+			"your Circularo host; to use the sandbox, set it to %s, which also silences this warning.",
+			envURL, client.DefaultURL, envURL, client.DefaultURL))
+	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(settings.creds.Password, settings.creds.Token, settings.creds.TOTPSecret)...)
 
 	c, err := client.New(client.Config{
@@ -246,6 +256,7 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 type settings struct {
 	unknown                 []string // attributes known only after apply: the rest is not checked
 	url, apiPath            string
+	urlDefaulted            bool // neither url nor CIRCULARO_URL is set: url is the public sandbox
 	creds                   client.Credentials
 	requestTimeout          time.Duration
 	maxRetries              int
@@ -314,7 +325,7 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 		return s
 	}
 	if s.url == "" {
-		s.url = client.DefaultURL
+		s.url, s.urlDefaulted = client.DefaultURL, true
 	}
 	if s.apiPath == "" {
 		s.apiPath = client.DefaultAPIPath
@@ -434,6 +445,9 @@ func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
 	}
 	return true
 }
+
+// summaryURLNotSet is the warning of a provider block that leaves url to its default, the sandbox.
+const summaryURLNotSet = "Circularo URL not set: using the public sandbox"
 
 // summaryUnknownProviderConfig is the one error of an operation whose provider block has settings
 // known only after apply.
