@@ -69,6 +69,8 @@ export PATH="$work/bin:$PATH"
 readonly seed_user=platform-bot@example.com seed_password=examples-password
 readonly seed_totp=JBSWY3DPEHPK3PXP
 # reporting-export, a key of the seed user: the token that examples/provider/provider-token.tf reads.
+# legacy-reporting, a stale key of the seed user: the one that the audit keeps.
+readonly legacy_reporting=sha256:61d40f921326f86f
 readonly seed_token=ExamplesReportingExport00000000000000000000000000000000000000000
 
 ran=0 skipped=0 failed=0
@@ -78,7 +80,8 @@ ok_list=() skip_list=()
 # mock, and runs each STEP (a CLI command line; apply and destroy get -auto-approve). ENV holds
 # NAME=VALUE words that replace the default credentials ("-" for none). MIN is the oldest Terraform
 # (major.minor) that the unit needs; an older CLI skips it and says so. A STEP "plan-empty" is a plan
-# that must show no change; a STEP ending in "!fails" must fail.
+# that must show no change, "state-empty" a state that must hold no managed resource; a STEP ending in "!fails"
+# must fail.
 unit() {
 	local name=$1 dir=$2 files=$3 min=$4 envs=$5
 	shift 6
@@ -132,15 +135,22 @@ EOT
 		esac
 		read -ra args <<<"$step"
 		case "${args[0]}" in
-		apply | destroy) args+=(-auto-approve) ;;
-		plan-empty) args=(plan -detailed-exitcode "${args[@]:1}") ;;
+		apply | destroy) args+=(-auto-approve -no-color) ;;
+		plan-empty) args=(plan -detailed-exitcode "${args[@]:1}" -no-color) ;;
+		state-empty) args=(state list) ;;
+		state) ;; # its flags go before the address
+		*) args+=(-no-color) ;;
 		esac
 		if out=$(cd "$copy" && env -u CIRCULARO_TOKEN -u CIRCULARO_TOTP_SECRET -u CIRCULARO_TENANT -u CIRCULARO_API_PATH \
-			"${env_args[@]}" "$cli" "${args[@]}" -no-color 2>&1); then
+			"${env_args[@]}" "$cli" "${args[@]}" 2>&1); then
 			[ -z "$want_fail" ] || {
 				status="FAIL: '$step' succeeded, want a failure"
 				break
 			}
+			if [ "${args[0]} ${args[1]:-}" = "state list" ] && [ "$step" = state-empty ] && awk '/./ && !/^data\./ { f = 1 } END { exit !f }' <<<"$out"; then
+				status="FAIL: 'state-empty': the state holds managed resources"
+				break
+			fi
 		else
 			[ -n "$want_fail" ] || {
 				status="FAIL: '$step'"
@@ -180,7 +190,8 @@ unit action examples/actions/circularo_revoke_api_keys '*' 1.14 - -- \
 	"plan -invoke=action.circularo_revoke_api_keys.stale" "apply -invoke=action.circularo_revoke_api_keys.stale"
 unit demo examples/demo '*' 1.11 - -- "apply" "plan -var revoke_stale=true" "apply -var revoke_stale=true"
 unit audit-stale-keys examples/workflows/audit-stale-keys '*' 1.11 - -- \
-	"apply" "plan -destroy" "apply -destroy" "plan"
+	"apply" "plan -destroy" "state rm circularo_api_key.stale[\"$legacy_reporting\"]" \
+	"apply -destroy -var keep=[\"$legacy_reporting\"]" "apply -var keep=[\"$legacy_reporting\"]" "state-empty"
 unit rotate-keys examples/workflows/rotate-keys '*' 1.11 - -- \
 	"apply" "plan-empty" "apply -var reporting_key_generation=2"
 unit decommission-integration examples/workflows/decommission-integration '*' 1.16 - -- \
@@ -190,6 +201,8 @@ unit adopt-keys-in-module examples/workflows/adopt-keys-in-module '*' 1.16 - -- 
 # Not run, on purpose (keep this list short; each says why):
 #   - templates/guides/rotating-api-keys.md.tmpl, the ```terraform block with aws_secretsmanager_secret_version:
 #     it needs the hashicorp/aws provider and an AWS account (no network here);
+#   - templates/index.md.tmpl, the ```hcl block with provider_installation: a CLI configuration, not a
+#     Terraform one (this script runs every unit through the same dev_overrides block);
 #   - examples/resources/circularo_api_key/import.sh: the `terraform import` command of the same key that
 #     import-by-string-id.tf adopts (the resource unit runs that import);
 #   - the ephemeral examples are planned, not applied: their provisioners run the reader's own scripts
