@@ -14,7 +14,8 @@ import (
 // The provider page's version table (templates/index.md.tmpl, between the markers below) is the one
 // record of which Terraform and OpenTofu each feature needs. README.md carries the same table. Every
 // other claim of a minimum version ("Terraform 1.14 and later", "1.12+", "or later", a
-// required_version) in README.md, CHANGELOG.md, templates/ and examples/ must agree with it: a claim
+// required_version) in README.md, CHANGELOG.md, templates/, examples/ and the generated docs/ (where the
+// schema descriptions land) must agree with it: a claim
 // in a sentence that names a feature of the table must be that feature's minimum, any other claim the
 // provider's own minimum.
 
@@ -36,8 +37,8 @@ type versionRow struct {
 var featureKeywords = []string{
 	"",             // the provider
 	`\bidentity\b`, // resource identity
-	`terraform query|list resource|-generate-config-out|tfquery`,                   // the list resource
-	`\baction\b|-invoke|circularo_revoke_api_keys`,                                 // the action
+	`terraform query|list resource|-generate-config-out|tfquery|list-resources/`,   // the list resource
+	`\baction\b|-invoke|revoke_api_keys`,                                           // the action
 	`before_destroy|\bcaller\b`,                                                    // the action on before_destroy
 	`inside (a )?modules?|(in|of) modules|adopt-keys-in-module|module that adopts`, // import blocks in modules
 	`destroy = false`, // lifecycle { destroy = false }
@@ -113,7 +114,7 @@ func TestVersionClaimsAgreeWithTheProviderPage(t *testing.T) {
 	for _, f := range []string{"README.md", "CHANGELOG.md"} {
 		files = append(files, filepath.Join(root, f))
 	}
-	for _, dir := range []string{"templates", "examples"} {
+	for _, dir := range []string{"templates", "examples", "docs"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".tmpl") || strings.HasSuffix(path, ".tf") ||
 				strings.HasSuffix(path, ".hcl") || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".sh")) {
@@ -132,7 +133,8 @@ func TestVersionClaimsAgreeWithTheProviderPage(t *testing.T) {
 			for _, m := range minimumClaim.FindAllStringSubmatch(s.text, -1) {
 				claims++
 				product, version := m[1], m[3]
-				if allowed := allowedVersions(table, s.text, product); !slices.Contains(allowed, version) {
+				// The file's path names the feature of a page about one (docs/actions/revoke_api_keys.md).
+				if allowed := allowedVersions(table, s.text+" "+filepath.ToSlash(rel), product); !slices.Contains(allowed, version) {
 					t.Errorf("%s:%d: %q claims %s %s; the provider page's table says %s for what this sentence names:\n    %s",
 						rel, s.line, m[0], product, version, strings.Join(allowed, " or "), s.text)
 				}
