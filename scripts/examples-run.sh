@@ -70,7 +70,7 @@ readonly seed_user=platform-bot@example.com seed_password=examples-password
 readonly seed_totp=JBSWY3DPEHPK3PXP
 # reporting-export, a key of the seed user: the token that examples/provider/provider-token.tf reads.
 # legacy-reporting, a stale key of the seed user: the one that the audit keeps.
-readonly legacy_reporting=sha256:61d40f921326f86f
+readonly legacy_reporting=sha256:718518ad8d06ff47
 readonly seed_token=ExamplesReportingExport00000000000000000000000000000000000000000
 
 ran=0 skipped=0 failed=0

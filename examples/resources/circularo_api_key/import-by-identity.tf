@@ -6,7 +6,7 @@
 import {
   to = circularo_api_key.old_zapier
   identity = {
-    fingerprint = "sha256:67ed1a5fcdf9ec8f"
+    fingerprint = "sha256:246b2ab95b93dfde"
   }
 }
 

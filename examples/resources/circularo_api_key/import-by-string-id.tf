@@ -4,7 +4,7 @@
 # state: a key adopted to be reviewed and revoked needs none.
 import {
   to = circularo_api_key.legacy_reporting
-  id = "sha256:61d40f921326f86f"
+  id = "sha256:718518ad8d06ff47"
 }
 
 resource "circularo_api_key" "legacy_reporting" {

@@ -22,7 +22,7 @@ module "zapier" {
   source    = "./modules/adopted-keys"
   import_by = "identity"
   keys = {
-    "sha256:67ed1a5fcdf9ec8f" = "old-zapier"
+    "sha256:246b2ab95b93dfde" = "old-zapier"
   }
 }
 
@@ -31,6 +31,6 @@ module "reporting" {
   source    = "./modules/adopted-keys"
   import_by = "id"
   keys = {
-    "sha256:61d40f921326f86f" = "legacy-reporting"
+    "sha256:718518ad8d06ff47" = "legacy-reporting"
   }
 }

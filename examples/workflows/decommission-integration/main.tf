@@ -30,8 +30,8 @@ variable "integrations" {
   description = "Each integration's keys, by fingerprint (as the circularo_api_keys data source lists them)."
   type        = map(set(string))
   default = {
-    zapier    = ["sha256:67ed1a5fcdf9ec8f"]
-    reporting = ["sha256:61d40f921326f86f"]
+    zapier    = ["sha256:246b2ab95b93dfde"]
+    reporting = ["sha256:718518ad8d06ff47"]
   }
 }
 
