@@ -198,15 +198,32 @@ unit decommission-integration examples/workflows/decommission-integration '*' 1.
 	"apply" "apply -invoke=action.circularo_revoke_api_keys.integration -target=terraform_data.integration[\"zapier\"]"
 unit adopt-keys-in-module examples/workflows/adopt-keys-in-module '*' 1.16 - -- "apply" "plan-empty"
 
-# Not run, on purpose (keep this list short; each says why):
-#   - templates/guides/rotating-api-keys.md.tmpl, the ```terraform block with aws_secretsmanager_secret_version:
-#     it needs the hashicorp/aws provider and an AWS account (no network here);
-#   - templates/index.md.tmpl, the ```hcl block with provider_installation: a CLI configuration, not a
-#     Terraform one (this script runs every unit through the same dev_overrides block);
-#   - examples/resources/circularo_api_key/import.sh: the `terraform import` command of the same key that
-#     import-by-string-id.tf adopts (the resource unit runs that import);
-#   - the ephemeral examples are planned, not applied: their provisioners run the reader's own scripts
-#     (./export-key-audit.sh, ./store-ci-secret.sh); getting-started applies the same pattern.
+# Not run, on purpose (keep this list short; each says why). Every ```hcl or ```terraform block written
+# into templates/ must be one of these (FILE|a word of the block); any other belongs in examples/, shown
+# with tffile, where a unit above runs it.
+not_run=(
+	# needs the hashicorp/aws provider and an AWS account (no network here)
+	"templates/guides/rotating-api-keys.md.tmpl|aws_secretsmanager_secret_version"
+	# a CLI configuration, not a Terraform one: every unit above runs through the same dev_overrides block
+	"templates/index.md.tmpl|provider_installation"
+)
+# Also not run: examples/resources/circularo_api_key/import.sh, the `terraform import` command of the key
+# that import-by-string-id.tf adopts (the resource unit runs that import), and the applies of the
+# ephemeral examples, whose provisioners run the reader's own scripts (./export-key-audit.sh,
+# ./store-ci-secret.sh): they are planned, and getting-started applies the same pattern.
+while IFS= read -r block; do
+	file=${block%%|*} text=${block#*|} listed=
+	for entry in "${not_run[@]}"; do
+		if [ "${entry%%|*}" = "$file" ] && [[ $text == *"${entry#*|}"* ]]; then listed=1; fi
+	done
+	if [ -z "$listed" ]; then
+		echo "examples-run: FAIL: $file has an HCL block that nothing runs: move it to examples/ (tffile) or list it in not_run with a reason" >&2
+		failed=$((failed + 1))
+	fi
+done < <(find templates -name '*.tmpl' -exec awk '
+	/^```(hcl|terraform)[[:space:]]*$/ { inside = 1; text = ""; next }
+	inside && /^```/ { inside = 0; gsub(/\|/, " ", text); print FILENAME "|" text; next }
+	inside { text = text " " $0 }' {} +)
 
 echo "examples-run: $ran units run as written, $skipped skipped for the CLI ($cli_version), $failed failed"
 [ ${#skip_list[@]} -eq 0 ] || echo "examples-run: skipped for $cli_version: ${skip_list[*]}"
