@@ -303,6 +303,8 @@ func mustBinary(t *testing.T) string {
 
 // With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
 // provider, no key value and no password appear in the TRACE log of Terraform and the provider.
+// Its closing destroy used to fail now and then ("Unknown value for token"): the destroy plan's race
+// that TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration makes certain.
 //
 // Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
 func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
