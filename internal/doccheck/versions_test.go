@@ -204,8 +204,8 @@ func (r versionRow) version(product string) string {
 
 func less(a, b string) bool {
 	var am, an, bm, bn int
-	fmt.Sscanf(a, "%d.%d", &am, &an)
-	fmt.Sscanf(b, "%d.%d", &bm, &bn)
+	_, _ = fmt.Sscanf(a, "%d.%d", &am, &an) // both are checked to be such versions
+	_, _ = fmt.Sscanf(b, "%d.%d", &bm, &bn)
 	return am < bm || am == bm && an < bn
 }
 
