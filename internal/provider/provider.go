@@ -126,7 +126,8 @@ func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Base URL of your Circularo host, such as `https://example.circularo.com`. "+
-					"Defaults to the `%s` environment variable, then to `%s`.", envURL, client.DefaultURL),
+					"Defaults to the `%s` environment variable, then to `%s`, the public sandbox: the provider then warns "+
+					"in every plan, since your credentials go to a host the configuration does not name.", envURL, client.DefaultURL),
 				Optional:   true,
 				Validators: []validator.String{baseURLValidator()},
 			},
