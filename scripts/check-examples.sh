@@ -3,7 +3,9 @@
 #   1. `terraform fmt -check -recursive -diff examples/`;
 #   2. `terraform validate` in every directory under examples/ that holds .tf files, against the provider
 #      built from this tree through a dev_overrides CLI configuration (so no `terraform init`, except
-#      `init -backend=false` to install the local modules of a configuration that calls some).
+#      `init -backend=false` to install the local modules of a configuration that calls some);
+#   3. every example run as written against the mock Circularo server (scripts/examples-run.sh): planned,
+#      and applied where its page says to apply.
 #
 # Usage: scripts/check-examples.sh [CLI]
 #   CLI: the terraform or tofu binary; default $TF_ACC_TERRAFORM_PATH, else what scripts/ensure-cli.sh finds.
@@ -115,3 +117,4 @@ if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
 echo "check-examples: $count example directories formatted and valid ($cli_version, dev_overrides for $host/circularo/circularo)"
+scripts/examples-run.sh "$cli"

@@ -7,7 +7,7 @@
 # Credentials come from CIRCULARO_URL, CIRCULARO_USERNAME and CIRCULARO_PASSWORD.
 
 terraform {
-  required_version = ">= 1.7"
+  required_version = ">= 1.11" # the provider's minimum (import blocks with for_each need 1.7)
   required_providers {
     circularo = {
       source = "circularo/circularo"

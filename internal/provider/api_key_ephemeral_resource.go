@@ -39,12 +39,16 @@ func (e *apiKeyEphemeralResource) Metadata(_ context.Context, req ephemeral.Meta
 
 func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads the value of an existing API key at run time, without storing it (Terraform 1.10 or " +
-			"later, OpenTofu 1.11 or later). It creates nothing: in plan and in apply alike it lists the keys once per " +
-			"provider run (shared with every other reader) and returns the one with the given fingerprint. Hand its " +
-			"`token` to a consumer that never stores it: a provider block, a write-only argument (such as a secret " +
-			"store's `*_wo` argument), another ephemeral resource. With `store_token = false` on the " +
-			"`circularo_api_key` resource, the key's value then exists only where it is used.",
+		MarkdownDescription: "Reads the value of an existing API key at run time, without storing it (Terraform 1.11 or " +
+			"later, OpenTofu 1.12 or later, as the whole provider). It creates nothing: in plan and in apply alike it lists " +
+			"the keys once per provider run (shared with every other reader) and returns the one with the given " +
+			"fingerprint. Hand its `token` to a consumer that never stores it: a write-only argument (such as a secret " +
+			"store's `*_wo` argument), a provisioner's environment, another ephemeral resource, or a provider block. A " +
+			"provider block is configured in every plan, so feed it a key known at plan time (one that another " +
+			"configuration manages): the key of a `circularo_api_key` in the same configuration is unknown until its " +
+			"first apply and again at every replacement, and a plan that needs that provider then fails with " +
+			"\"Provider configuration known only after apply\". With `store_token = false` on the `circularo_api_key` " +
+			"resource, the key's value exists only where it is used.",
 		Attributes: map[string]schema.Attribute{
 			"fingerprint": schema.StringAttribute{
 				MarkdownDescription: "The key's fingerprint (`sha256:` and 16 hex digits), such as the `id` of a " +

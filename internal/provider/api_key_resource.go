@@ -95,7 +95,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"refresh, and the `circularo_api_key` ephemeral resource reads the value when something needs it. " +
 					"Changing it is an in-place update that never creates or revokes a key: back to `true`, the value is " +
 					"read from Circularo's list of keys again. An import never stores the value: it records " +
-					"`store_token = false`, so a configuration with `true` shows an update that reads the value.",
+					"`store_token = false`, so a configuration with `true` shows an update that reads the value. Switching an " +
+					"existing key to `false` removes the value from the current state only: earlier state versions (a " +
+					"backend's history, backups) still hold it, so rotate the key after switching (a change of `keepers`).",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
@@ -123,7 +125,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"add `lifecycle { create_before_destroy = true }` so that the new key exists before the old one is " +
 					"revoked. The age is measured when Terraform refreshes the key, as every plan does unless " +
 					"`-refresh=false` is given. Changing `rotate_after` updates the state only; if the key is already older than " +
-					"the new value, that plan replaces it.",
+					"the new value, that plan replaces it. The same holds for a key adopted by import: a `rotate_after` that " +
+					"the key is already older than replaces, and so revokes, it in the adopting apply (the plan warns " +
+					"\"API key due for rotation\"); adopt first, and add `rotate_after` once you are ready to rotate.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator(), positiveDurationValidator()},
 			},
@@ -424,6 +428,9 @@ func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKe
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || r.data == nil {
 		return // a create revokes nothing and has nothing to rotate
+	}
+	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return // a provider block with settings known only after apply cannot review a revocation
 	}
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

@@ -304,31 +304,67 @@ func mustBinary(t *testing.T) string {
 // With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
 // provider, no key value and no password appear in the TRACE log of Terraform and the provider.
 //
-// Serial: traceLog sets TF_LOG and TF_ACC_LOG_PATH in the process's environment.
+// It runs the provider as Terraform runs it for a user, one process per provider block
+// (testkit.Workdir), not in-process: the test framework serves every provider block of a name from
+// one in-process server, so that the aliased block's Configure replaced the default block's settings,
+// and the closing destroy failed now and then, depending on which came first. One failure was
+// "Plan revokes the provider's own API key" (the default block reviewing with the aliased block's
+// token); the other, "Unknown value for token", was the destroy plan's race that
+// TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration makes certain.
 func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
-	logPath := traceLog(t)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
+		t.Fatal(err)
+	} else if !v.AtLeast(1, 10) {
+		t.Skipf("%s has no ephemeral resources", v)
+	}
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
 	env := newEnv(t)
 	adopted := env.mock.AddKey(testUser, mockKey("old-report", 400*day, nil))
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
+	wd := testkit.Workdir(t)
+	wd.Env = append(wd.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath, envUsername+"="+testUser, envPassword+"="+testPassword)
 	var secrets secretSet
 	secrets.add("the password", testPassword)
 	secrets.addKeys(env.mock)
-	keys := env.urlOnlyProviderBlock() + integrationKeys(adopted)
-	consumer := integrationConsumer(env.url)
-	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: ephemeralVersionChecks,
-		CheckDestroy:           env.checkNoKeysLeft,
-		Steps: []resource.TestStep{
-			{Config: keys, Check: secrets.recordKeys(env.mock)},
-			{
-				Config: keys + consumer,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.circularo_api_keys.as_integration", tfjsonpath.New("api_keys"), knownvalue.ListSizeExact(2)),
-				},
-			},
-		},
-	})
+	keys := fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource()) + env.urlOnlyProviderBlock() + integrationKeys(adopted)
+	consumer := integrationConsumer(env.url) + `
+output "keys_seen_by_the_integration_key" {
+  value = length(data.circularo_api_keys.as_integration.api_keys)
+}
+`
+	run := func(hcl string, args ...string) string {
+		t.Helper()
+		if hcl != "" {
+			if err := wd.WriteConfig(hcl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := wd.Run(ctx, append(args, "-input=false", "-no-color")...)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	run(keys, "apply", "-auto-approve")
+	secrets.addKeys(env.mock)
+	if out := run(keys+consumer, "apply", "-auto-approve"); !strings.Contains(out, "keys_seen_by_the_integration_key = 2") {
+		t.Errorf("the provider configured with the ephemeral token did not list the 2 keys:\n%s", out)
+	}
+	run("", "destroy", "-auto-approve")
+	if n := len(env.mock.Keys(testUser)); n != 0 || env.mock.Count("delete_key") == 0 {
+		t.Errorf("%d keys left after the destroy, %d DELETEs", n, env.mock.Count("delete_key"))
+	}
 	if n := len(secrets.list()); n != 3 {
 		t.Fatalf("%d secrets to look for, want the password and the 2 keys' values", n)
 	}
@@ -374,4 +410,85 @@ data "circularo_api_keys" "as_integration" {
   provider = circularo.as_integration
 }
 `, url)
+}
+
+// A provider block fed by the ephemeral circularo_api_key of a key created in the same configuration:
+//   - the first plan fails with one error, on what uses the block, that names token; not with a
+//     second one about missing credentials (CIRCULARO_USERNAME and CIRCULARO_PASSWORD are set);
+//   - once the key exists (apply -target first) the block works;
+//   - a destroy plan that sees the key as gone configures the block with an unknown token and needs
+//     no credentials from it. That is what made TestSecrets_traceLogWithStoreTokenFalse flaky: in a
+//     destroy plan Terraform (1.11 to 1.16) orders the ephemeral resource after nothing but its
+//     provider, so when the key's own destroy is planned first, the ephemeral resource reads the key
+//     as unknown. `terraform state rm` of the key makes that order certain, with -refresh=false so
+//     that no refresh reads the data source (a read needs the credentials, and fails as it should).
+func TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
+		t.Fatal(err)
+	} else if !v.AtLeast(1, 10) {
+		t.Skipf("%s has no ephemeral resources", v)
+	}
+	env := newEnv(t)
+	wd := testkit.Workdir(t)
+	wd.Env = append(wd.Env, envUsername+"="+testUser, envPassword+"="+testPassword)
+	config := fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+
+provider "circularo" {
+  url = %q
+}
+
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+`, terraformcli.ProviderSource(), env.url) + integrationConsumer(env.url)
+	if err := wd.WriteConfig(config); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		t.Helper()
+		return wd.Run(ctx, append(args, "-no-color", "-input=false")...)
+	}
+	mustRun := func(args ...string) {
+		t.Helper()
+		if out, err := run(args...); err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+
+	out, err := run("plan")
+	if err == nil {
+		t.Fatalf("the first plan succeeded:\n%s", out)
+	}
+	if n := strings.Count(out, "Error: "); n != 1 || !strings.Contains(out, "Error: "+summaryUnknownProviderConfig) {
+		t.Errorf("the first plan gave %d errors, want only %q:\n%s", n, summaryUnknownProviderConfig, out)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), "sets token from a value known only after apply") { // the CLI wraps lines
+		t.Errorf("the error does not name token:\n%s", out)
+	}
+
+	mustRun("apply", "-auto-approve", "-target=circularo_api_key.integration")
+	mustRun("apply", "-auto-approve")
+	integration := keyByDescription(t, env.mock, "integration")
+	if integration.LastUsed == nil {
+		t.Error("the integration key was never used: the aliased provider did not authenticate with it")
+	}
+
+	if out, err := wd.Run(ctx, "state", "rm", "circularo_api_key.integration"); err != nil {
+		t.Fatalf("terraform state rm: %v\n%s", err, out)
+	}
+	mustRun("destroy", "-auto-approve", "-refresh=false")
+	if out, err := wd.Run(ctx, "state", "list"); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("the destroy left %q in the state (err %v)", out, err)
+	}
 }

@@ -194,7 +194,6 @@ func TestProviderConfig_badInput(t *testing.T) {
 	const (
 		invalidURL      = "Invalid URL (absolute http:// or https://)"
 		invalidDuration = "Invalid duration (such as 90d, 36h30m or 30s)"
-		unknownAfter    = "The provider cannot be configured with a value known only after apply."
 	)
 	runConfigCases(t, []configCase{
 		{
@@ -222,13 +221,6 @@ func TestProviderConfig_badInput(t *testing.T) {
 			rpc:    configureProvider,
 			want: []diagnostic{errorAt("url", "Invalid Circularo URL",
 				`url (or CIRCULARO_URL): "ftp://example.circularo.com" is not an absolute http:// or https:// URL.`)},
-		},
-		{
-			name:   "url unknown",
-			config: withLogin(map[string]any{"url": unknownValue{}}),
-			rpc:    configureProvider,
-			want: []diagnostic{errorAt("url", "Unknown value for url", "The provider cannot be configured with a value "+
-				"known only after apply. Set url to a literal, a variable, or use the CIRCULARO_URL environment variable.")},
 		},
 		{
 			name:   "api_path without leading slash",
@@ -274,23 +266,11 @@ func TestProviderConfig_badInput(t *testing.T) {
 			want:   []diagnostic{errorAt("request_timeout", "Invalid request timeout", "request_timeout must be longer than zero, such as 30s.")},
 		},
 		{
-			name:   "request_timeout unknown",
-			config: withLogin(map[string]any{"request_timeout": unknownValue{}}),
-			rpc:    configureProvider,
-			want:   []diagnostic{errorAt("request_timeout", "Unknown value for request_timeout", unknownAfter)},
-		},
-		{
 			name:   "revocation_warning_window unknown unit",
 			config: withLogin(map[string]any{"revocation_warning_window": "1 day"}),
 			rpc:    validateProvider,
 			want: []diagnostic{errorAt("revocation_warning_window", invalidDuration,
 				`revocation_warning_window: "1 day" is not a duration: unknown unit " day" (use w, d, h, m, s, ms, us or ns).`)},
-		},
-		{
-			name:   "revocation_warning_window unknown",
-			config: withLogin(map[string]any{"revocation_warning_window": unknownValue{}}),
-			rpc:    configureProvider,
-			want:   []diagnostic{errorAt("revocation_warning_window", "Unknown value for revocation_warning_window", unknownAfter)},
 		},
 		{
 			name:   "max_retries too high",
@@ -303,12 +283,6 @@ func TestProviderConfig_badInput(t *testing.T) {
 			config: withLogin(map[string]any{"max_retries": int64(-1)}),
 			rpc:    validateProvider,
 			want:   []diagnostic{errorAt("max_retries", "Invalid Attribute Value", "Attribute max_retries value must be between 0 and 10, got: -1")},
-		},
-		{
-			name:   "max_retries unknown",
-			config: withLogin(map[string]any{"max_retries": unknownValue{}}),
-			rpc:    configureProvider,
-			want:   []diagnostic{errorAt("max_retries", "Unknown value for max_retries", unknownAfter)},
 		},
 	})
 }
@@ -666,6 +640,86 @@ func TestProvider_userAgent(t *testing.T) {
 	for _, m := range []string{"GET", "POST", "DELETE"} {
 		if !methods[m] {
 			t.Errorf("no %s request was seen: %v", m, agents)
+		}
+	}
+}
+
+// A provider block with a setting known only after apply is configured without an error (Terraform
+// configures every block in every plan, destroy plans included, where the block may serve nothing
+// that calls Circularo), and the first operation that needs the API fails with one error that names
+// the settings: not a second one about missing credentials.
+func TestProviderConfig_unknownValuesFailOnlyWhatUsesTheProvider(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		config map[string]any
+		env    map[string]string
+		want   []string
+	}{
+		{
+			// An ephemeral circularo_api_key of a key created in the same run, with a login in the
+			// environment for the default provider block.
+			name:   "token",
+			config: map[string]any{"url": "https://example.circularo.com", "token": unknownValue{}},
+			env:    map[string]string{envUsername: testUser, envPassword: testPassword},
+			want:   []string{"token"},
+		},
+		{name: "url", config: withLogin(map[string]any{"url": unknownValue{}}), want: []string{"url"}},
+		{
+			name:   "durations and retries",
+			config: withLogin(map[string]any{"request_timeout": unknownValue{}, "max_retries": unknownValue{}, "revocation_warning_window": unknownValue{}}),
+			want:   []string{"max_retries", "request_timeout", "revocation_warning_window"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rpc, diags := planProviderConfig(t, tc.env, tc.config)
+			expectDiagnostics(t, rpc, diags, nil)
+
+			lookupEnv := func(name string) (string, bool) { v, ok := tc.env[name]; return v, ok }
+			server, schemas := protocolSchemas(t, options{lookupEnv: lookupEnv})
+			configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
+				TerraformVersion: "1.11.4", Config: protocolConfig(t, schemas.Provider, tc.config)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ConfigureProvider", configured.Diagnostics, nil)
+			read, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
+				TypeName: "circularo_api_keys",
+				Config:   protocolConfig(t, schemas.DataSourceSchemas["circularo_api_keys"], nil),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ReadDataSource", read.Diagnostics,
+				[]diagnostic{errorAt("", summaryUnknownProviderConfig, unknownProviderConfigDetail(tc.want))})
+			if !strings.Contains(read.Diagnostics[0].Detail, "sets "+strings.Join(tc.want, ", ")+" from a value known only after apply") {
+				t.Errorf("the error does not name %v: %s", tc.want, read.Diagnostics[0].Detail)
+			}
+		})
+	}
+}
+
+// Neither url nor CIRCULARO_URL: the provider uses the public sandbox, and says so, since the
+// credentials then go to a host that the configuration does not name. Either one silences it.
+func TestProviderConfig_urlNotSetWarnsOfTheSandbox(t *testing.T) {
+	t.Parallel()
+	rpc, diags := planProviderConfig(t, nil, withLogin(map[string]any{"url": nil}))
+	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityWarning || diags[0].Summary != summaryURLNotSet ||
+		!strings.Contains(diags[0].Detail, "https://sandbox.circularo.com") {
+		t.Errorf("%s diagnostics:\n%s\nwant one warning %q that names the sandbox", rpc, formatDiagnostics(diagnosticsOf(diags)), summaryURLNotSet)
+	}
+	for name, tc := range map[string]struct {
+		env    map[string]string
+		config map[string]any
+	}{
+		"url set":           {config: withLogin(map[string]any{"url": "https://sandbox.circularo.com"})},
+		"CIRCULARO_URL set": {env: map[string]string{envURL: "https://example.circularo.com"}, config: withLogin(map[string]any{"url": nil})},
+	} {
+		rpc, diags := planProviderConfig(t, tc.env, tc.config)
+		if len(diags) != 0 {
+			t.Errorf("%s: %s diagnostics:\n%s\nwant none", name, rpc, formatDiagnostics(diagnosticsOf(diags)))
 		}
 	}
 }

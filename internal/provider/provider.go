@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -104,6 +106,9 @@ func newWithOptions(version string, opts options) func() provider.Provider {
 
 // providerData is what Configure hands to every resource, data source and ephemeral resource.
 type providerData struct {
+	// unknown names the provider block's attributes that are known only after apply; session is then
+	// nil, and requireConfigured reports them to every operation that needs the API.
+	unknown                 []string
 	session                 *client.Session
 	revocationWarningWindow time.Duration
 	// revocationReviewErrors: revocation_review = "error", the review's findings fail the plan unless
@@ -140,7 +145,8 @@ func (p *circularoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Base URL of your Circularo host, such as `https://example.circularo.com`. "+
-					"Defaults to the `%s` environment variable, then to `%s`.", envURL, client.DefaultURL),
+					"Defaults to the `%s` environment variable, then to `%s`, the public sandbox: the provider then warns "+
+					"in every plan, since your credentials go to a host the configuration does not name.", envURL, client.DefaultURL),
 				Optional:   true,
 				Validators: []validator.String{baseURLValidator()},
 			},
@@ -227,6 +233,27 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if len(settings.unknown) > 0 {
+		// Terraform configures every provider block in every plan, a destroy plan included, where the
+		// block may serve nothing that calls Circularo. A value known only after apply (the ephemeral
+		// circularo_api_key of a key this configuration creates, replaces or, in a destroy plan, is
+		// planning to destroy) is therefore no error here: the first operation that needs the API
+		// reports it, once, through requireConfigured.
+		tflog.Debug(ctx, "Circularo provider configuration has values known only after apply", map[string]any{"unknown": settings.unknown})
+		data := &providerData{unknown: settings.unknown, now: p.opts.now}
+		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ActionData, resp.ListResourceData = data, data, data, data, data
+		return
+	}
+	if settings.urlDefaulted {
+		// Decided: warn. An unset url sends the credentials to the public sandbox, a host the user did not
+		// name; a production user who forgot CIRCULARO_URL in one job would otherwise see plans of
+		// "no keys" or create keys in the wrong place without a word. A sandbox user silences it by
+		// setting url to the sandbox's URL.
+		resp.Diagnostics.AddAttributeWarning(path.Root("url"), summaryURLNotSet, fmt.Sprintf("Neither url nor %s is "+
+			"set, so the provider logs in to, and manages the API keys of, the public sandbox %s. Set url (or %s) to "+
+			"your Circularo host; to use the sandbox, set it to %s, which also silences this warning.",
+			envURL, client.DefaultURL, envURL, client.DefaultURL))
+	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(settings.creds.Password, settings.creds.Token, settings.creds.TOTPSecret)...)
 
 	c, err := client.New(client.Config{
@@ -267,7 +294,9 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 type settings struct {
+	unknown                 []string // attributes known only after apply: the rest is not checked
 	url, apiPath            string
+	urlDefaulted            bool // neither url nor CIRCULARO_URL is set: url is the public sandbox
 	creds                   client.Credentials
 	requestTimeout          time.Duration
 	maxRetries              int
@@ -288,11 +317,10 @@ func (s settings) authMode() string {
 // resolveSettings merges configuration, environment and defaults, and reports every problem with the
 // attribute it concerns and the environment variable that can set it. lookupEnv reads the environment.
 func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), resp *provider.ConfigureResponse) settings {
+	var unknown []string
 	str := func(v types.String, attr, env string) string {
 		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
-				fmt.Sprintf("The provider cannot be configured with a value known only after apply. Set %s to a "+
-					"literal, a variable, or use the %s environment variable.", attr, env))
+			unknown = append(unknown, attr)
 			return ""
 		}
 		if !v.IsNull() {
@@ -325,8 +353,20 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 	case cfg.Token.IsNull() && loginInConfig:
 		s.creds.Token = ""
 	}
+	for attr, v := range map[string]interface{ IsUnknown() bool }{
+		"request_timeout": cfg.RequestTimeout, "max_retries": cfg.MaxRetries, "revocation_warning_window": cfg.RevocationWarningWindow,
+	} {
+		if v.IsUnknown() {
+			unknown = append(unknown, attr)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		s.unknown = unknown
+		return s
+	}
 	if s.url == "" {
-		s.url = client.DefaultURL
+		s.url, s.urlDefaulted = client.DefaultURL, true
 	}
 	if s.apiPath == "" {
 		s.apiPath = client.DefaultAPIPath
@@ -351,10 +391,7 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
 			"request_timeout must be longer than zero, such as 30s.")
 	}
-	if cfg.MaxRetries.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown value for max_retries",
-			"The provider cannot be configured with a value known only after apply.")
-	} else if !cfg.MaxRetries.IsNull() {
+	if !cfg.MaxRetries.IsNull() {
 		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 	checkAuthentication(s.creds, resp)
@@ -362,11 +399,6 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 }
 
 func durationSetting(v types.String, attr string, def time.Duration, resp *provider.ConfigureResponse) time.Duration {
-	if v.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown value for "+attr,
-			"The provider cannot be configured with a value known only after apply.")
-		return def
-	}
 	if v.IsNull() {
 		return def
 	}
@@ -450,12 +482,34 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
-// requireConfigured reports an error when an operation runs on an unconfigured provider.
+// requireConfigured reports an error when an operation runs on an unconfigured provider, or on a
+// provider block whose settings are known only after apply (one error, naming them).
 func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
 	if data == nil {
 		diags.AddError("Provider not configured",
 			"The circularo provider was not configured before this operation; this is a bug in the provider.")
 		return false
 	}
+	if len(data.unknown) > 0 {
+		diags.AddError(summaryUnknownProviderConfig, unknownProviderConfigDetail(data.unknown))
+		return false
+	}
 	return true
+}
+
+// summaryURLNotSet is the warning of a provider block that leaves url to its default, the sandbox.
+const summaryURLNotSet = "Circularo URL not set: using the public sandbox"
+
+// summaryUnknownProviderConfig is the one error of an operation whose provider block has settings
+// known only after apply.
+const summaryUnknownProviderConfig = "Provider configuration known only after apply"
+
+func unknownProviderConfigDetail(attrs []string) string {
+	return fmt.Sprintf("The circularo provider block that this uses sets %s from a value known only after apply, so "+
+		"it cannot call Circularo in this plan. A typical cause is token = ephemeral.circularo_api_key.<name>.token "+
+		"for a key that this configuration creates or replaces in the same run (a new key, a new description, a due "+
+		"rotate_after, a change of keepers). Give the provider block values known at plan time: a session from the "+
+		"ephemeral circularo_session, a key created by another configuration (a variable or the CIRCULARO_TOKEN "+
+		"environment variable), or create the key first with terraform apply -target=<the key's address>; every "+
+		"later replacement of that key makes the value unknown again.", strings.Join(attrs, ", "))
 }

@@ -135,6 +135,9 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 	if a.data == nil {
 		return // validation before the provider is configured
 	}
+	if !requireConfigured(a.data, &resp.Diagnostics) {
+		return
+	}
 	fingerprints, known := a.config(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -35,7 +35,7 @@ func (e *sessionEphemeralResource) Metadata(_ context.Context, req ephemeral.Met
 
 func (e *sessionEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A short-lived Circularo session for another tool or provider (Terraform 1.10 or later). " +
+		MarkdownDescription: "A short-lived Circularo session for another tool or provider (Terraform 1.11 or later, as the whole provider). " +
 			"Opening it logs in with the provider's `username` and `password` (and `totp_secret`); Terraform closes " +
 			"it at the end of the run, which logs the session out. The token is never stored in the plan or the state. " +
 			"Needs username and password: a provider configured with `token` cannot open sessions.",

@@ -5,7 +5,7 @@
 # Credentials come from CIRCULARO_URL, CIRCULARO_USERNAME and CIRCULARO_PASSWORD.
 
 terraform {
-  required_version = ">= 1.4" # terraform_data
+  required_version = ">= 1.11" # the provider's minimum
   required_providers {
     circularo = {
       source = "circularo/circularo"
