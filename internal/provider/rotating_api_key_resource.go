@@ -257,6 +257,9 @@ func (r *rotatingAPIKeyResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if req.State.Raw.IsNull() || r.data == nil {
 		return // a create revokes nothing and has nothing to rotate
 	}
+	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return // a provider block with settings known only after apply cannot review a revocation
+	}
 	var state rotatingAPIKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
