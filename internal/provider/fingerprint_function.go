@@ -35,7 +35,8 @@ func (f *fingerprintFunction) Definition(_ context.Context, _ function.Definitio
 			"that of an `ephemeral` value is ephemeral. A fingerprint reveals nothing usable about the value, so " +
 			"`nonsensitive()` around the call is safe. A value with white space around it, an empty value and a " +
 			"value that is already a fingerprint are errors (a key's value is alphanumeric); the error never shows " +
-			"the value. Requires Terraform 1.8 or later, or OpenTofu 1.7 or later.",
+			"the value. It works wherever the provider does (provider-defined functions need Terraform 1.8 and OpenTofu 1.7, " +
+			"below the provider's own minimum).",
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name: "value",

@@ -1,5 +1,5 @@
 # Revoke an API key whose value has leaked (into a log, a ticket, a public repository), by its value,
-# and nothing else (Terraform 1.14 and later). The value stays out of every file Terraform writes:
+# and nothing else, with the circularo_revoke_api_keys action (Terraform 1.14 and later). The value stays out of every file Terraform writes:
 # it is read from a file outside this configuration, and only its fingerprint
 # (provider::circularo::fingerprint) enters the plan, the state, the API calls and the logs.
 #
