@@ -72,6 +72,9 @@ readonly seed_totp=JBSWY3DPEHPK3PXP
 # legacy-reporting, a stale key of the seed user: the one that the audit keeps.
 readonly legacy_reporting=sha256:718518ad8d06ff47
 readonly seed_token=ExamplesReportingExport00000000000000000000000000000000000000000
+# leaked-ci, a key of the seed user whose value the leaked-key examples read from a file.
+readonly leaked_key_file="$work/leaked-key.txt"
+printf 'LeakedCiKeyForTheLeakedKeyGuideExample00000000000000000000000000\n' >"$leaked_key_file"
 
 ran=0 skipped=0 failed=0
 ok_list=() skip_list=()
@@ -197,6 +200,18 @@ unit rotate-keys examples/workflows/rotate-keys '*' 1.11 - -- \
 unit decommission-integration examples/workflows/decommission-integration '*' 1.16 - -- \
 	"apply" "apply -invoke=action.circularo_revoke_api_keys.integration -target=terraform_data.integration[\"zapier\"]"
 unit adopt-keys-in-module examples/workflows/adopt-keys-in-module '*' 1.16 - -- "apply" "plan-empty"
+CONSUMER=circularo.strict unit provider-revocation-review examples/provider provider-revocation-review.tf 1.11 \
+	"CIRCULARO_PASSWORD=$seed_password" -- "plan"
+unit rotating-resource examples/resources/circularo_rotating_api_key '*.tf' 1.11 - -- "apply" "plan-empty"
+unit function examples/functions/fingerprint '*' 1.11 - -- "apply -var leaked_key_file=$leaked_key_file"
+unit revoke-leaked-key examples/workflows/revoke-leaked-key '*' 1.14 - -- \
+	"plan -var leaked_key_file=$leaked_key_file" \
+	"plan -invoke=action.circularo_revoke_api_keys.leaked -var leaked_key_file=$leaked_key_file" \
+	"apply -invoke=action.circularo_revoke_api_keys.leaked -var leaked_key_file=$leaked_key_file" \
+	"plan -var leaked_key_file=$leaked_key_file"
+unit revoke-leaked-key-without-action examples/workflows/revoke-leaked-key-without-action '*' 1.11 - -- \
+	"apply -var leaked_key_file=$leaked_key_file" "plan-empty -var leaked_key_file=$leaked_key_file" \
+	"destroy -target=circularo_api_key.leaked -var leaked_key_file=$leaked_key_file" "state-empty"
 
 # Not run, on purpose (keep this list short; each says why). Every ```hcl or ```terraform block written
 # into templates/ must be one of these (FILE|a word of the block); any other belongs in examples/, shown

@@ -4,7 +4,7 @@
 # must be the key's own, or the plan rotates it. store_token = false keeps the value out of the state.
 import {
   to = circularo_rotating_api_key.legacy_feed
-  id = "sha256:718518ad8d06ff47"
+  id = "sha256:97e1df5e0b4be958"
 }
 
 resource "circularo_rotating_api_key" "legacy_feed" {
