@@ -257,20 +257,10 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		if !requireConfigured(r.data, &resp.Diagnostics) {
 			return
 		}
-		keys, err := r.data.session.ListKeys(ctx)
-		if err != nil {
-			addClientError(&resp.Diagnostics, r.data, "Could not read the API key's value to store it", err)
+		var read bool
+		if plan.Token, read = r.data.readValue(ctx, state, "removes it from the state", &resp.Diagnostics); !read {
 			return
 		}
-		key, found := state.find(keys)
-		if !found {
-			resp.Diagnostics.AddAttributeError(path.Root("store_token"), "API key revoked outside Terraform",
-				fmt.Sprintf("store_token = true asks for the value of the API key %q (%s), but the key no longer exists "+
-					"in Circularo: it was revoked outside Terraform. Plan again: the refresh removes it from the state.",
-					state.Description.ValueString(), state.ID.ValueString()))
-			return
-		}
-		plan.Token = types.StringValue(key.ID)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	// Terraform 1.12+ requires an identity after every update, also for a key whose state predates it.
@@ -286,25 +276,10 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	failed := fmt.Sprintf("Could not revoke the API key %q (%s)", state.Description.ValueString(), state.ID.ValueString())
-	value := state.Token.ValueString()
-	if value == "" {
-		// store_token = false: the value comes from the list, and a key the list lacks is gone already.
-		keys, err := r.data.session.ListKeys(ctx)
-		if err != nil {
-			addClientError(&resp.Diagnostics, r.data, failed, err)
-			return
-		}
-		key, found := state.find(keys)
-		if !found {
-			return
-		}
-		value = key.ID
-	}
-	// DeleteKey proves the revocation with a fresh list; an error keeps the key in the state.
-	if err := r.data.session.DeleteKey(ctx, value); err != nil {
-		addClientError(&resp.Diagnostics, r.data, failed, err)
-	}
+	// An error keeps the key in the state.
+	r.data.revokeKey(ctx, state.Token.ValueString(), state.find,
+		fmt.Sprintf("Could not revoke the API key %q (%s)", state.Description.ValueString(), state.ID.ValueString()),
+		&resp.Diagnostics)
 }
 
 // ImportState accepts a fingerprint (preferred: no secret in the command line or the import block)
@@ -409,6 +384,26 @@ func (m *apiKeyResourceModel) find(keys []client.APIKey) (client.APIKey, bool) {
 	}
 	fingerprint := m.ID.ValueString()
 	return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+}
+
+// readValue reads the value of m's key from the session's shared list, for a token planned unknown
+// (store_token switched to true). A key the list lacks was revoked outside Terraform: an error on
+// store_token, whose text ends with what the next plan's refresh does (nextPlan).
+func (d *providerData) readValue(ctx context.Context, m apiKeyResourceModel, nextPlan string, diags *diag.Diagnostics) (types.String, bool) {
+	keys, err := d.session.ListKeys(ctx)
+	if err != nil {
+		addClientError(diags, d, "Could not read the API key's value to store it", err)
+		return types.StringUnknown(), false
+	}
+	key, found := m.find(keys)
+	if !found {
+		diags.AddAttributeError(path.Root("store_token"), "API key revoked outside Terraform",
+			fmt.Sprintf("store_token = true asks for the value of the API key %q (%s), but the key no longer exists "+
+				"in Circularo: it was revoked outside Terraform. Plan again: the refresh %s.",
+				m.Description.ValueString(), m.ID.ValueString(), nextPlan))
+		return types.StringUnknown(), false
+	}
+	return types.StringValue(key.ID), true
 }
 
 func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKey, bool) {

@@ -138,6 +138,30 @@ func (d *providerData) report(summary, text, fingerprint, keepInstead string, ap
 	}
 }
 
+// revokeKey revokes a key and proves it (Session.DeleteKey): the key with this value, or when value is
+// empty (store_token = false, a previous key) the key that find picks from the session's shared list,
+// where a key the list lacks is gone already. An error names the key with failed, its summary. It
+// reports whether the key is gone.
+func (d *providerData) revokeKey(ctx context.Context, value string, find func([]client.APIKey) (client.APIKey, bool), failed string, diags *diag.Diagnostics) bool {
+	if value == "" {
+		keys, err := d.session.ListKeys(ctx)
+		if err != nil {
+			addClientError(diags, d, failed, err)
+			return false
+		}
+		key, found := find(keys)
+		if !found {
+			return true
+		}
+		value = key.ID
+	}
+	if err := d.session.DeleteKey(ctx, value); err != nil {
+		addClientError(diags, d, failed, err)
+		return false
+	}
+	return true
+}
+
 // approves: approval (a resource's approve_revocation_of) names the key with this fingerprint. An
 // unknown or null approval approves nothing.
 func approves(approval types.String, fingerprint string) bool {

@@ -449,20 +449,10 @@ func (r *rotatingAPIKeyResource) Update(ctx context.Context, req resource.Update
 			plan.PreviousRevokeAt = timetypes.NewRFC3339TimeValue(key.Created.Add(overlap).UTC())
 		}
 	case plan.Token.IsUnknown(): // store_token switched to true: read the value
-		keys, err := r.data.session.ListKeys(ctx)
-		if err != nil {
-			addClientError(&resp.Diagnostics, r.data, "Could not read the API key's value to store it", err)
+		var read bool
+		if plan.Token, read = r.data.readValue(ctx, plan.apiKeyResourceModel, "plans a new key", &resp.Diagnostics); !read {
 			return
 		}
-		key, found := plan.find(keys)
-		if !found {
-			resp.Diagnostics.AddAttributeError(path.Root("store_token"), "API key revoked outside Terraform",
-				fmt.Sprintf("store_token = true asks for the value of the API key %q (%s), but the key no longer exists "+
-					"in Circularo: it was revoked outside Terraform. Plan again: the refresh plans a new key.",
-					plan.Description.ValueString(), plan.ID.ValueString()))
-			return
-		}
-		plan.Token = types.StringValue(key.ID)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -489,23 +479,12 @@ func (r *rotatingAPIKeyResource) Delete(ctx context.Context, req resource.Delete
 	}
 }
 
-// revokeByFingerprint revokes the key with this fingerprint, found in the session's shared list (a key
-// the list lacks is gone already), and proves it (Session.DeleteKey). It reports whether the key is gone.
+// revokeByFingerprint revokes the key with this fingerprint (providerData.revokeKey). It reports
+// whether the key is gone.
 func (r *rotatingAPIKeyResource) revokeByFingerprint(ctx context.Context, fingerprint, failed string, diags *diag.Diagnostics) bool {
-	keys, err := r.data.session.ListKeys(ctx)
-	if err != nil {
-		addClientError(diags, r.data, failed, err)
-		return false
-	}
-	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
-	if !found {
-		return true
-	}
-	if err := r.data.session.DeleteKey(ctx, key.ID); err != nil {
-		addClientError(diags, r.data, failed, err)
-		return false
-	}
-	return true
+	return r.data.revokeKey(ctx, "", func(keys []client.APIKey) (client.APIKey, bool) {
+		return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	}, failed, diags)
 }
 
 // ImportState adopts an existing key as the current key, by fingerprint (preferred) or token value.
