@@ -25,8 +25,17 @@ import (
 // provider runs in-process on the test's fake clock, which a wait for a time step moves instead of
 // sleeping; the measurement with real processes and the real clock is scripts/mfa-timing.sh.
 
-// mfaFactories serves the provider on clock, with the environment's step record (not the user's
-// cache directory), and logs out its sessions when the test ends.
+// secondProvider is the local name under which the tests serve the provider a second time: Terraform
+// runs one provider process per provider configuration, but the test framework serves every
+// configuration of one provider name (an alias too) from one in-process server, whose Configure calls
+// would then share one framework server (and race on it). Under a name of its own, the second
+// configuration has its own server, and so its own session and logins, as it has its own process in
+// real use. Its resources name it with `provider = circularo-second`, as google-beta's do.
+const secondProvider = "circularo-second"
+
+// mfaFactories serves the provider twice (circularo and secondProvider, each its own server) on clock,
+// with the environment's step record (not the user's cache directory), and logs out its sessions when
+// the test ends.
 func mfaFactories(t *testing.T, env *testEnv, clock *testkit.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	opts := env.options()
@@ -39,23 +48,26 @@ func mfaFactories(t *testing.T, env *testEnv, clock *testkit.Clock) map[string]f
 		}
 		return ctx.Err()
 	}
-	return map[string]func() (tfprotov6.ProviderServer, error){"circularo": serverFactoryClosingSessions(t, opts)}
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"circularo":    serverFactoryClosingSessions(t, opts),
+		secondProvider: serverFactoryClosingSessions(t, opts),
+	}
 }
 
-// twoConfigurationsOfOneUser configures the MFA user twice (the default provider and an alias), each
-// owning a key, as a configuration that manages two environments with one user would.
+// twoConfigurationsOfOneUser configures the MFA user twice (circularo and secondProvider, each served
+// by its own server as two provider configurations are by two processes), each owning a key, as a
+// configuration that manages two environments with one user would.
 func (e *testEnv) twoConfigurationsOfOneUser() string {
 	var b strings.Builder
-	for _, alias := range []string{"", `alias = "second"`} {
+	for _, name := range []string{"circularo", secondProvider} {
 		fmt.Fprintf(&b, `
-provider "circularo" {
-  %s
+provider %q {
   url         = %q
   username    = %q
   password    = %q
   totp_secret = %q
 }
-`, alias, e.url, mfaTestUser, mfaTestPassword, mfaTestSecret)
+`, name, e.url, mfaTestUser, mfaTestPassword, mfaTestSecret)
 	}
 	b.WriteString(`
 resource "circularo_api_key" "first" {
@@ -63,7 +75,7 @@ resource "circularo_api_key" "first" {
 }
 
 resource "circularo_api_key" "second" {
-  provider    = circularo.second
+  provider    = circularo-second
   description = "second configuration"
 }
 `)
@@ -100,8 +112,9 @@ func TestProvider_mfaTwoConfigurationsOfOneUserAgainstAServerRefusingReusedCodes
 	unlocks, reused := env.mock.Count("unlock"), env.mock.Count("unlock_reused")
 	steps := int(clock.Now().Unix()/30 - start.Unix()/30) // time steps that the fake clock went through
 	t.Logf("%d logins, %d unlocks (%d codes refused as reused), %d time steps of the fake clock", env.mock.Count("login"), unlocks, reused, steps)
-	if unlocks < 3 {
-		t.Errorf("%d unlocks: the test did not log in once per command", unlocks)
+	// plan -out, the apply of that plan and destroy, each with both configurations' own logins.
+	if unlocks < 6 {
+		t.Errorf("%d unlocks: the test did not log in once per command and configuration", unlocks)
 	}
 	// The first refusal teaches the machine's record that the server refuses reused codes; after it,
 	// every login waits for a step that no other login took, instead of having its code refused.
