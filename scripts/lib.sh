@@ -39,6 +39,10 @@ start_mock() {
 	local dir=$1
 	shift
 	go -C "$(dirname "${BASH_SOURCE[0]}")/.." build -o "$dir/circularo-mock" ./internal/mockserver/cmd/circularo-mock || return 1
+	# Emptied here, not only by the background job's redirection, which runs after this shell has gone
+	# on: a log left by an earlier server in DIR (examples-run starts one per unit) would otherwise
+	# hand out that server's URL, and its port refuses connections.
+	: >"$dir/mock.log"
 	"$dir/circularo-mock" -listen 127.0.0.1:0 "$@" >"$dir/mock.log" 2>&1 &
 	mock_pid=$!
 	mock_url=
