@@ -11,6 +11,7 @@
 #   -plan-only     only the plans over N resources, as before terraform query
 #   -profile DIR   also writes CPU and heap profiles of the provider during one more plan at the largest N
 #   CIRCULARO_BENCH_PROVIDER=/path/to/terraform-provider-circularo   measures another build instead
+#   BENCH_SKIP_SMOKE=1   skips the smoke tests that run first (go test of internal/benchmark with CIRCULARO_BENCH=1)
 #
 # Takes about 11 minutes with the defaults on 2 cores with Terraform 1.16.4 (the plans at N=5000
 # dominate). The CLI is the newest supported Terraform (scripts/ensure-cli.sh terraform): terraform
@@ -33,7 +34,18 @@ if [ ! -x /usr/bin/time ]; then
 	fi
 fi
 
-if [ -x scripts/ensure-cli.sh ]; then
-	exec scripts/ensure-cli.sh terraform -- go run ./internal/benchmark/cmd/plan-bench "$@"
+# The benchmark's smoke tests first (N = 3, one run, about 15 s): they build the provider and run real
+# Terraform, so a plain `go test ./...` skips them unless CIRCULARO_BENCH=1.
+# BENCH_SKIP_SMOKE=1 leaves them out.
+run() {
+	if [ -x scripts/ensure-cli.sh ]; then
+		scripts/ensure-cli.sh terraform -- "$@"
+	else
+		"$@"
+	fi
+}
+if [ "${BENCH_SKIP_SMOKE:-}" != 1 ]; then
+	echo "bench: smoke tests (CIRCULARO_BENCH=1 go test -run '^TestRun_small' ./internal/benchmark/)" >&2
+	run env CIRCULARO_BENCH=1 go test -count=1 -run '^TestRun_small' ./internal/benchmark/
 fi
-exec go run ./internal/benchmark/cmd/plan-bench "$@"
+run go run ./internal/benchmark/cmd/plan-bench "$@"

@@ -11,13 +11,24 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 )
 
+// benchGate is the variable that lets the tests which build the provider and run real Terraform run:
+// they are the benchmark's own smoke tests, and `make bench` (scripts/bench.sh) runs them with it set.
+const benchGate = "CIRCULARO_BENCH"
+
+// requireBench skips t unless CIRCULARO_BENCH=1, so that a plain `go test ./...` stays a unit run;
+// the package's pure tests (report, query file, parsing) run without it.
+func requireBench(t *testing.T) {
+	t.Helper()
+	if os.Getenv(benchGate) != "1" {
+		t.Skipf("builds the provider and runs real Terraform: set %s=1 to run it (make bench does)", benchGate)
+	}
+}
+
 // TestRun_smallPlan runs the plan benchmark at N=3 once: the mock, the adoption, the three plans
 // and the report, as `make bench` does at full size. The queries are left out, so that it runs with
 // every supported CLI (TestRun_smallQuery covers them).
 func TestRun_smallPlan(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform")
-	}
+	requireBench(t)
 	if _, err := terraformcli.Binary(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +131,7 @@ func TestTargets_missedRatioAndMemory(t *testing.T) {
 // TestRun_smallQuery runs the query part at N=3 once: terraform query of every key, the data-source
 // plan and the query that matches none, each checked for the keys it found, and the report.
 func TestRun_smallQuery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform")
-	}
+	requireBench(t)
 	bin, err := terraformcli.Binary()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package testkit
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -66,4 +68,78 @@ func Workdir(t testing.TB) *terraformcli.Workdir {
 		}
 	}
 	return wd
+}
+
+// PreviousProvider returns the provider binary built from the source of an earlier commit of this
+// repository, for tests that upgrade a state written by that build. It is built once per commit
+// (from `git archive` of the commit, so the work tree and the repository's worktrees are left alone)
+// and cached outside the repository, beside the CLIs:
+// <user cache dir>/terraform-provider-circularo/previous-build/<commit>/terraform-provider-circularo
+// (the user cache dir is ${XDG_CACHE_HOME:-$HOME/.cache} on Linux). version is set into main.version.
+//
+// t skips, saying why, when git is missing, the tests do not run in a git checkout, or the commit is not
+// in it (a shallow clone: `git fetch --unshallow` brings it).
+func PreviousProvider(t testing.TB, commit, version string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	root, err := terraformcli.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skipf("no git on PATH: the provider of commit %s cannot be built", commit)
+	}
+	full, err := exec.CommandContext(ctx, git, "-C", root, "rev-parse", "--verify", "-q", commit+"^{commit}").Output()
+	if err != nil {
+		t.Skipf("commit %s is not in the git repository at %s (a shallow clone? git fetch --unshallow brings it): %v", commit, root, err)
+	}
+	commit = strings.TrimSpace(string(full))
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatalf("no cache directory for the build of commit %s: %v", commit, err)
+	}
+	dir := filepath.Join(cache, "terraform-provider-circularo", "previous-build", commit+"-"+version)
+	bin := filepath.Join(dir, "terraform-provider-circularo")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Built in a directory of its own beside the cache entry and renamed into it, so that a test
+	// binary running at the same time (make test runs the package with several CLIs) never sees half
+	// a binary. Not t.TempDir: a rename into the cache must not cross file systems.
+	work, err := os.MkdirTemp(dir, "build-") //nolint:usetesting // see above
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = os.RemoveAll(work) }()
+	src := filepath.Join(work, "src")
+	archive := filepath.Join(work, "src.tar")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	steps := [][]string{
+		{git, "-C", root, "archive", "--format=tar", "-o", archive, commit},
+		{"tar", "-xf", archive, "-C", src},
+	}
+	for _, s := range steps {
+		if out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("extract commit %s: %s: %v\n%s", commit, strings.Join(s, " "), err, out)
+		}
+	}
+	out := filepath.Join(work, "terraform-provider-circularo")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath",
+		"-ldflags", "-X main.version="+version+" -X main.commit="+commit, "-o", out, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build of commit %s: %v\n%s", commit, err, b)
+	}
+	if err := os.Rename(out, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
