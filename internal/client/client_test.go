@@ -175,11 +175,11 @@ func TestClient_ListKeys(t *testing.T) {
 			if len(keys) != 2 {
 				t.Fatalf("got %d keys, want the user's 2: %+v", len(keys), keys)
 			}
-			k := keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.ID == never.ID })]
+			k := keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.Value == never.Value })]
 			if k.Description != "never used" || !k.Created.Equal(created) || k.LastUsed != nil || k.Type != "generic" {
 				t.Errorf("never-used key %+v", k)
 			}
-			k = keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.ID == usedKey.ID })]
+			k = keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.Value == usedKey.Value })]
 			if k.LastUsed == nil || !k.LastUsed.Equal(used) || k.LastUsed.Location() != time.UTC {
 				t.Errorf("used key's LastUsed = %v, want %v", k.LastUsed, used)
 			}
@@ -203,8 +203,8 @@ func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := client.APIKey{ID: value, Description: "ci", Created: time.Date(2023, 1, 15, 10, 30, 45, 123e6, time.UTC), Type: "personal"}
-	if len(keys) != 1 || keys[0].ID != want.ID || keys[0].Description != want.Description ||
+	want := client.APIKey{Value: value, Description: "ci", Created: time.Date(2023, 1, 15, 10, 30, 45, 123e6, time.UTC), Type: "personal"}
+	if len(keys) != 1 || keys[0].Value != want.Value || keys[0].Description != want.Description ||
 		!keys[0].Created.Equal(want.Created) || keys[0].LastUsed != nil || keys[0].Type != want.Type {
 		t.Errorf("got %+v, want %+v", keys, want)
 	}
@@ -264,11 +264,11 @@ func TestClient_CreateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tokenShape.MatchString(key.ID) || key.Description != "ci-pipeline" || !key.Created.Equal(clientNow) ||
+	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clientNow) ||
 		key.LastUsed != nil || key.Type != "generic" {
 		t.Errorf("created key %+v", key)
 	}
-	if !mock.KeyExists(key.ID) {
+	if !mock.KeyExists(key.Value) {
 		t.Error("the created key is not on the server")
 	}
 
@@ -290,18 +290,18 @@ func TestClient_DeleteKey(t *testing.T) {
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.Value); err != nil {
 		t.Fatal(err)
 	}
-	if mock.KeyExists(key.ID) {
+	if mock.KeyExists(key.Value) {
 		t.Fatal("the key still exists")
 	}
-	err := c.DeleteKey(context.Background(), "", key.ID)
+	err := c.DeleteKey(context.Background(), "", key.Value)
 	if !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("deleting it again: got %v, want ErrNotFound", err)
 	}
 	_ = wantAPIError(t, err, http.StatusNotFound)
-	if strings.Contains(err.Error(), key.ID) {
+	if strings.Contains(err.Error(), key.Value) {
 		t.Errorf("the error shows the key value: %v", err)
 	}
 	if !strings.Contains(err.Error(), "/api/key/REDACTED") {
@@ -378,11 +378,11 @@ func TestClient_RetriesDeleteAndLogin(t *testing.T) {
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {503, 502}, "login": {504}}})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.Value); err != nil {
 		t.Fatal(err)
 	}
 	wantRouteCount(t, mock, "delete_key", 3)
-	if mock.KeyExists(key.ID) {
+	if mock.KeyExists(key.Value) {
 		t.Error("the key still exists")
 	}
 	login(t, c)
@@ -722,7 +722,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	}
 	_, err = c.ListKeys(ctx, token)
 	note(err)
-	note(c.DeleteKey(ctx, token, key.ID))
+	note(c.DeleteKey(ctx, token, key.Value))
 	if len(errs) != 0 {
 		t.Fatalf("unexpected errors: %v", errs)
 	}
@@ -731,12 +731,12 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	other := mock.AddKey(clientUser, mockserver.Key{Description: "other"})
 	_, err = c.Login(ctx, client.LoginRequest{Name: clientUser, Password: "the-wrong-password"})
 	note(err)
-	note(c.DeleteKey(ctx, "", key.ID)) // 404
+	note(c.DeleteKey(ctx, "", key.Value)) // 404
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 	_, err = c.CreateKey(ctx, token, "dropped")
 	note(err)
 	mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
-		"list_keys": {Status: 500, ContentType: "text/html", Body: "<html>Internal error for token " + token + " and key " + other.ID + "</html>"},
+		"list_keys": {Status: 500, ContentType: "text/html", Body: "<html>Internal error for token " + token + " and key " + other.Value + "</html>"},
 		"whoami":    {Status: 401, ContentType: "application/json", Body: `{"code":"token.invalid","message":"Token ` + token + ` is invalid"}`},
 	}})
 	_, err = c.ListKeys(ctx, token)
@@ -744,8 +744,8 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	_, err = c.WhoAmI(ctx, token)
 	note(err)
 	mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
-		"list_keys":  {ContentType: "application/json", Body: `{"results":[{"id":"` + other.ID + `","created":"` + other.ID + `"}]}`},
-		"create_key": {ContentType: "application/json", Body: `{"id":"` + other.ID + `","created":"` + token + `"}`},
+		"list_keys":  {ContentType: "application/json", Body: `{"results":[{"id":"` + other.Value + `","created":"` + other.Value + `"}]}`},
+		"create_key": {ContentType: "application/json", Body: `{"id":"` + other.Value + `","created":"` + token + `"}`},
 	}})
 	_, err = c.ListKeys(ctx, token)
 	note(err)
@@ -758,13 +758,13 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	refused := newAPIClient(t, closedURL(t), func(cfg *client.Config) { cfg.Logger = &logger; cfg.MaxRetries = 1 })
 	_, err = refused.ListKeys(ctx, token)
 	note(err)
-	note(refused.DeleteKey(ctx, token, other.ID))
+	note(refused.DeleteKey(ctx, token, other.Value))
 	if len(errs) != 10 {
 		t.Fatalf("%d of the 10 failures failed: %v", len(errs), errs)
 	}
 
 	secrets := map[string]string{"password": clientPassword, "wrong password": "the-wrong-password",
-		"session token": token, "created key": key.ID, "other key": other.ID}
+		"session token": token, "created key": key.Value, "other key": other.Value}
 	entries := logger.all()
 	for _, e := range errs {
 		for what, secret := range secrets {
@@ -803,7 +803,7 @@ func TestClient_SendsUserAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteKey(ctx, "", key.ID); err != nil {
+	if err := c.DeleteKey(ctx, "", key.Value); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(ctx, token); err != nil {

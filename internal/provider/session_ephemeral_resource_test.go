@@ -238,7 +238,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	errorCheck := expectErrorWithout([]string{key.ID},
+	errorCheck := expectErrorWithout([]string{key.Value},
 		words("Could not open a Circularo session"),
 		words("circularo_session logs in with the provider's username and password"),
 		words("configured with token (or CIRCULARO_TOKEN)"),
@@ -248,7 +248,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
 		ErrorCheck:               errorCheck.check,
 		Steps: []resource.TestStep{{
-			Config: env.tokenProviderBlock(key.ID) + `ephemeral "circularo_session" "test" {}`,
+			Config: env.tokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,
 		}},
 	})
 	if !errorCheck.seen {
