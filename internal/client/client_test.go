@@ -826,26 +826,33 @@ func TestClient_SendsUserAgent(t *testing.T) {
 	}
 }
 
-func TestNew_rejectsBadConfiguration(t *testing.T) {
+// The URL and API path checks that the provider makes before client.New, which takes both as checked.
+func TestParseBaseURLAndValidateAPIPath_rejectBadConfiguration(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		cfg  client.Config
-		want string
+		url, apiPath string
+		want         string
 	}{
-		{client.Config{URL: "example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "ftp://example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://example.com/?a=b"}, "must not have a query or fragment"},
-		{client.Config{URL: "https://user:hunter2@example.com"}, "must not contain credentials"},
-		{client.Config{URL: "https://user:hunter2@example.com/?a=b"}, "must not contain credentials"},
-		{client.Config{URL: "user:hunter2@example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://example.com/x?token=hunter2"}, `"https://example.com/x" must not have a query or fragment`},
-		{client.Config{URL: "https://example.com", APIPath: "api/v1"}, `"api/v1" must start with a slash`},
-		{client.Config{URL: "https://example.com", APIPath: "/api?x=1"}, "must be a plain path"},
+		{url: "example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "ftp://example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://example.com/?a=b", want: "must not have a query or fragment"},
+		{url: "https://user:hunter2@example.com", want: "must not contain credentials"},
+		{url: "https://user:hunter2@example.com/?a=b", want: "must not contain credentials"},
+		{url: "user:hunter2@example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://example.com/x?token=hunter2", want: `"https://example.com/x" must not have a query or fragment`},
+		{url: "https://example.com", apiPath: "api/v1", want: `"api/v1" must start with a slash`},
+		{url: "https://example.com", apiPath: "/api?x=1", want: "must be a plain path"},
 	} {
-		_, err := client.New(tc.cfg)
+		_, err := client.ParseBaseURL(tc.url)
+		if tc.apiPath != "" {
+			if err != nil {
+				t.Fatalf("ParseBaseURL(%q) = %v, want a URL", tc.url, err)
+			}
+			err = client.ValidateAPIPath(tc.apiPath)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+			t.Errorf("url %q, api path %q: error %v, want an error containing %q", tc.url, tc.apiPath, err, tc.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("the error shows the password in the URL: %v", err)

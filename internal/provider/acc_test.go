@@ -109,10 +109,16 @@ func withAccSession(ctx context.Context, fn func(*client.Session) error) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.New(client.Config{URL: s.url, APIPath: s.apiPath, UserAgent: "terraform-provider-circularo-acctest"})
+	base, err := client.ParseBaseURL(s.url)
 	if err != nil {
 		return fmt.Errorf("%s: %w", envURL, err)
 	}
+	if s.apiPath != "" {
+		if err := client.ValidateAPIPath(s.apiPath); err != nil {
+			return fmt.Errorf("%s: %w", envAPIPath, err)
+		}
+	}
+	c := client.New(client.Config{BaseURL: base, APIPath: s.apiPath, UserAgent: "terraform-provider-circularo-acctest"})
 	session := client.NewSession(c, s.creds, nil)
 	err = fn(session)
 	return errors.Join(err, session.Close(context.WithoutCancel(ctx)))

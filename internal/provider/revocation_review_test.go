@@ -342,10 +342,7 @@ resource "circularo_api_key" "self" {
 // reviewData is a providerData against the mock, as Configure makes it, without retries.
 func reviewData(t *testing.T, env *testEnv, creds client.Credentials) *providerData {
 	t.Helper()
-	c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url), MaxRetries: -1})
 	session := client.NewSession(c, creds, env.kit.Now)
 	t.Cleanup(func() { _ = session.Close(context.Background()) })
 	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.kit.Now}

@@ -182,10 +182,7 @@ resource "echo" "test" {}
 	if n := env.mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are still open", n)
 	}
-	c, err := client.New(client.Config{URL: env.url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url)})
 	for _, token := range tokens {
 		if _, err := client.NewSession(c, client.Credentials{Token: token}, nil).ListKeys(context.Background()); err == nil {
 			t.Error("a session opened by circularo_session still works after the run")
