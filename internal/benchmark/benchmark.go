@@ -393,7 +393,7 @@ func seedKeys(mock *mockserver.Server, n int) map[string]string {
 			k.LastUsed = &used
 		}
 		stored := mock.AddKey(benchUser, k)
-		out[client.Fingerprint(stored.ID)] = stored.Description
+		out[client.Fingerprint(stored.Value)] = stored.Description
 	}
 	return out
 }

@@ -49,10 +49,7 @@ func listServer(tb testing.TB, body []byte) *client.Client {
 		_, _ = w.Write(body)
 	}))
 	tb.Cleanup(srv.Close)
-	c, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(tb, srv.URL)})
 	return c
 }
 

@@ -40,9 +40,14 @@ type Logger interface {
 	Debug(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config holds everything a Client needs; zero values mean the documented defaults.
+// Config holds everything a Client needs; zero values mean the documented defaults, except BaseURL.
 type Config struct {
-	URL            string
+	// BaseURL is the Circularo host, as ParseBaseURL returned it: required. The client never
+	// chooses a host itself (its caller defaults to DefaultURL and can say so), and checks a URL only
+	// in ParseBaseURL, whose error the caller can report against the setting it came from.
+	BaseURL *url.URL
+	// APIPath is the path prefix of the REST API, one that passes ValidateAPIPath; empty means
+	// DefaultAPIPath.
 	APIPath        string
 	UserAgent      string
 	RequestTimeout time.Duration // bounds one API call, retries included
@@ -64,21 +69,16 @@ type Client struct {
 	logger    Logger
 }
 
-// New validates the configuration and returns a Client. It makes no network call.
-func New(cfg Config) (*Client, error) {
-	if cfg.URL == "" {
-		cfg.URL = DefaultURL
+// New returns a Client for a configuration whose URL and API path the caller has checked with
+// ParseBaseURL and ValidateAPIPath. It makes no network call.
+func New(cfg Config) *Client {
+	if cfg.BaseURL == nil {
+		panic("client.New: Config.BaseURL is required (use ParseBaseURL)")
 	}
 	if cfg.APIPath == "" {
 		cfg.APIPath = DefaultAPIPath
 	}
-	base, err := ParseBaseURL(cfg.URL)
-	if err != nil {
-		return nil, err
-	}
-	if err := ValidateAPIPath(cfg.APIPath); err != nil {
-		return nil, err
-	}
+	base := *cfg.BaseURL // a copy: the caller's URL keeps its path
 	base.Path = strings.TrimSuffix(base.Path, "/") + strings.TrimSuffix(cfg.APIPath, "/")
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
@@ -97,12 +97,12 @@ func New(cfg Config) (*Client, error) {
 		httpClient = cleanhttp.DefaultPooledClient()
 	}
 	c := &Client{
-		base: base, userAgent: cfg.UserAgent, timeout: cfg.RequestTimeout, logger: cfg.Logger,
+		base: &base, userAgent: cfg.UserAgent, timeout: cfg.RequestTimeout, logger: cfg.Logger,
 		budget: retryBudget{retries: cfg.MaxRetries, waitMin: cfg.RetryWaitMin, waitMax: cfg.RetryWaitMax},
 	}
 	c.retrying = c.newRetryClient(httpClient, retryIdempotent)
 	c.careful = c.newRetryClient(httpClient, retryUnsent)
-	return c, nil
+	return c
 }
 
 // ParseBaseURL checks that raw is an absolute http(s) URL without query or fragment.

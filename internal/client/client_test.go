@@ -175,11 +175,11 @@ func TestClient_ListKeys(t *testing.T) {
 			if len(keys) != 2 {
 				t.Fatalf("got %d keys, want the user's 2: %+v", len(keys), keys)
 			}
-			k := keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.ID == never.ID })]
+			k := keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.Value == never.Value })]
 			if k.Description != "never used" || !k.Created.Equal(created) || k.LastUsed != nil || k.Type != "generic" {
 				t.Errorf("never-used key %+v", k)
 			}
-			k = keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.ID == usedKey.ID })]
+			k = keys[slices.IndexFunc(keys, func(k client.APIKey) bool { return k.Value == usedKey.Value })]
 			if k.LastUsed == nil || !k.LastUsed.Equal(used) || k.LastUsed.Location() != time.UTC {
 				t.Errorf("used key's LastUsed = %v, want %v", k.LastUsed, used)
 			}
@@ -203,8 +203,8 @@ func TestClient_ListKeysIgnoresUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := client.APIKey{ID: value, Description: "ci", Created: time.Date(2023, 1, 15, 10, 30, 45, 123e6, time.UTC), Type: "personal"}
-	if len(keys) != 1 || keys[0].ID != want.ID || keys[0].Description != want.Description ||
+	want := client.APIKey{Value: value, Description: "ci", Created: time.Date(2023, 1, 15, 10, 30, 45, 123e6, time.UTC), Type: "personal"}
+	if len(keys) != 1 || keys[0].Value != want.Value || keys[0].Description != want.Description ||
 		!keys[0].Created.Equal(want.Created) || keys[0].LastUsed != nil || keys[0].Type != want.Type {
 		t.Errorf("got %+v, want %+v", keys, want)
 	}
@@ -264,11 +264,11 @@ func TestClient_CreateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tokenShape.MatchString(key.ID) || key.Description != "ci-pipeline" || !key.Created.Equal(clientNow) ||
+	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clientNow) ||
 		key.LastUsed != nil || key.Type != "generic" {
 		t.Errorf("created key %+v", key)
 	}
-	if !mock.KeyExists(key.ID) {
+	if !mock.KeyExists(key.Value) {
 		t.Error("the created key is not on the server")
 	}
 
@@ -290,18 +290,18 @@ func TestClient_DeleteKey(t *testing.T) {
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.Value); err != nil {
 		t.Fatal(err)
 	}
-	if mock.KeyExists(key.ID) {
+	if mock.KeyExists(key.Value) {
 		t.Fatal("the key still exists")
 	}
-	err := c.DeleteKey(context.Background(), "", key.ID)
+	err := c.DeleteKey(context.Background(), "", key.Value)
 	if !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("deleting it again: got %v, want ErrNotFound", err)
 	}
 	_ = wantAPIError(t, err, http.StatusNotFound)
-	if strings.Contains(err.Error(), key.ID) {
+	if strings.Contains(err.Error(), key.Value) {
 		t.Errorf("the error shows the key value: %v", err)
 	}
 	if !strings.Contains(err.Error(), "/api/key/REDACTED") {
@@ -378,11 +378,11 @@ func TestClient_RetriesDeleteAndLogin(t *testing.T) {
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "old"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {503, 502}, "login": {504}}})
 	c := newAPIClient(t, url)
-	if err := c.DeleteKey(context.Background(), "", key.ID); err != nil {
+	if err := c.DeleteKey(context.Background(), "", key.Value); err != nil {
 		t.Fatal(err)
 	}
 	wantRouteCount(t, mock, "delete_key", 3)
-	if mock.KeyExists(key.ID) {
+	if mock.KeyExists(key.Value) {
 		t.Error("the key still exists")
 	}
 	login(t, c)
@@ -722,7 +722,7 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	}
 	_, err = c.ListKeys(ctx, token)
 	note(err)
-	note(c.DeleteKey(ctx, token, key.ID))
+	note(c.DeleteKey(ctx, token, key.Value))
 	if len(errs) != 0 {
 		t.Fatalf("unexpected errors: %v", errs)
 	}
@@ -731,12 +731,12 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	other := mock.AddKey(clientUser, mockserver.Key{Description: "other"})
 	_, err = c.Login(ctx, client.LoginRequest{Name: clientUser, Password: "the-wrong-password"})
 	note(err)
-	note(c.DeleteKey(ctx, "", key.ID)) // 404
+	note(c.DeleteKey(ctx, "", key.Value)) // 404
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 	_, err = c.CreateKey(ctx, token, "dropped")
 	note(err)
 	mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
-		"list_keys": {Status: 500, ContentType: "text/html", Body: "<html>Internal error for token " + token + " and key " + other.ID + "</html>"},
+		"list_keys": {Status: 500, ContentType: "text/html", Body: "<html>Internal error for token " + token + " and key " + other.Value + "</html>"},
 		"whoami":    {Status: 401, ContentType: "application/json", Body: `{"code":"token.invalid","message":"Token ` + token + ` is invalid"}`},
 	}})
 	_, err = c.ListKeys(ctx, token)
@@ -744,8 +744,8 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	_, err = c.WhoAmI(ctx, token)
 	note(err)
 	mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
-		"list_keys":  {ContentType: "application/json", Body: `{"results":[{"id":"` + other.ID + `","created":"` + other.ID + `"}]}`},
-		"create_key": {ContentType: "application/json", Body: `{"id":"` + other.ID + `","created":"` + token + `"}`},
+		"list_keys":  {ContentType: "application/json", Body: `{"results":[{"id":"` + other.Value + `","created":"` + other.Value + `"}]}`},
+		"create_key": {ContentType: "application/json", Body: `{"id":"` + other.Value + `","created":"` + token + `"}`},
 	}})
 	_, err = c.ListKeys(ctx, token)
 	note(err)
@@ -758,13 +758,13 @@ func TestClient_NoSecretInErrorsOrLogs(t *testing.T) {
 	refused := newAPIClient(t, closedURL(t), func(cfg *client.Config) { cfg.Logger = &logger; cfg.MaxRetries = 1 })
 	_, err = refused.ListKeys(ctx, token)
 	note(err)
-	note(refused.DeleteKey(ctx, token, other.ID))
+	note(refused.DeleteKey(ctx, token, other.Value))
 	if len(errs) != 10 {
 		t.Fatalf("%d of the 10 failures failed: %v", len(errs), errs)
 	}
 
 	secrets := map[string]string{"password": clientPassword, "wrong password": "the-wrong-password",
-		"session token": token, "created key": key.ID, "other key": other.ID}
+		"session token": token, "created key": key.Value, "other key": other.Value}
 	entries := logger.all()
 	for _, e := range errs {
 		for what, secret := range secrets {
@@ -803,7 +803,7 @@ func TestClient_SendsUserAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteKey(ctx, "", key.ID); err != nil {
+	if err := c.DeleteKey(ctx, "", key.Value); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(ctx, token); err != nil {
@@ -826,26 +826,33 @@ func TestClient_SendsUserAgent(t *testing.T) {
 	}
 }
 
-func TestNew_rejectsBadConfiguration(t *testing.T) {
+// The URL and API path checks that the provider makes before client.New, which takes both as checked.
+func TestParseBaseURLAndValidateAPIPath_rejectBadConfiguration(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		cfg  client.Config
-		want string
+		url, apiPath string
+		want         string
 	}{
-		{client.Config{URL: "example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "ftp://example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://example.com/?a=b"}, "must not have a query or fragment"},
-		{client.Config{URL: "https://user:hunter2@example.com"}, "must not contain credentials"},
-		{client.Config{URL: "https://user:hunter2@example.com/?a=b"}, "must not contain credentials"},
-		{client.Config{URL: "user:hunter2@example.com"}, "is not an absolute http:// or https:// URL"},
-		{client.Config{URL: "https://example.com/x?token=hunter2"}, `"https://example.com/x" must not have a query or fragment`},
-		{client.Config{URL: "https://example.com", APIPath: "api/v1"}, `"api/v1" must start with a slash`},
-		{client.Config{URL: "https://example.com", APIPath: "/api?x=1"}, "must be a plain path"},
+		{url: "example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "ftp://example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://example.com/?a=b", want: "must not have a query or fragment"},
+		{url: "https://user:hunter2@example.com", want: "must not contain credentials"},
+		{url: "https://user:hunter2@example.com/?a=b", want: "must not contain credentials"},
+		{url: "user:hunter2@example.com", want: "is not an absolute http:// or https:// URL"},
+		{url: "https://example.com/x?token=hunter2", want: `"https://example.com/x" must not have a query or fragment`},
+		{url: "https://example.com", apiPath: "api/v1", want: `"api/v1" must start with a slash`},
+		{url: "https://example.com", apiPath: "/api?x=1", want: "must be a plain path"},
 	} {
-		_, err := client.New(tc.cfg)
+		_, err := client.ParseBaseURL(tc.url)
+		if tc.apiPath != "" {
+			if err != nil {
+				t.Fatalf("ParseBaseURL(%q) = %v, want a URL", tc.url, err)
+			}
+			err = client.ValidateAPIPath(tc.apiPath)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+			t.Errorf("url %q, api path %q: error %v, want an error containing %q", tc.url, tc.apiPath, err, tc.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("the error shows the password in the URL: %v", err)

@@ -33,7 +33,7 @@ func (cr *creator) create(ctx context.Context, description string) (*APIKey, err
 	}
 	known := make(map[string]bool, len(before))
 	for _, k := range before {
-		known[k.ID] = true
+		known[k.Value] = true
 	}
 	maxAttempts := cr.budget.retries + 1
 	for attempt := 1; ; attempt++ {
@@ -97,7 +97,7 @@ func (cr *creator) findCreated(ctx context.Context, known map[string]bool, descr
 	}
 	var found []APIKey
 	for _, k := range keys {
-		if !known[k.ID] && k.Description == description {
+		if !known[k.Value] && k.Description == description {
 			found = append(found, k)
 		}
 	}

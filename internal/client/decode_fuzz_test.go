@@ -168,7 +168,7 @@ func FuzzListKeys(f *testing.F) {
 			t.Fatalf("%d results became %d keys", len(*list.Results), len(keys))
 		}
 		for _, k := range keys {
-			if k.ID == "" || k.Created.IsZero() || k.Created.Location().String() != "UTC" {
+			if k.Value == "" || k.Created.IsZero() || k.Created.Location().String() != "UTC" {
 				t.Fatalf("decoded a key without id or UTC creation time: %+v", k)
 			}
 			if k.LastUsed != nil && k.LastUsed.Location().String() != "UTC" {

@@ -113,7 +113,7 @@ func (l *keyList) fetch(ctx context.Context) ([]APIKey, error) {
 // that ran beside the create may have brought it).
 func (l *keyList) add(key APIKey) {
 	l.mutate(func(keys []APIKey) []APIKey {
-		if slices.ContainsFunc(keys, func(k APIKey) bool { return k.ID == key.ID }) {
+		if slices.ContainsFunc(keys, func(k APIKey) bool { return k.Value == key.Value }) {
 			return keys
 		}
 		return append(keys, key)
@@ -121,10 +121,10 @@ func (l *keyList) add(key APIKey) {
 }
 
 // remove drops a key that no longer exists on the server.
-func (l *keyList) remove(id string) {
+func (l *keyList) remove(value string) {
 	l.mutate(func(keys []APIKey) []APIKey {
 		// A copy: readers may hold the old list.
-		return slices.DeleteFunc(slices.Clone(keys), func(k APIKey) bool { return k.ID == id })
+		return slices.DeleteFunc(slices.Clone(keys), func(k APIKey) bool { return k.Value == value })
 	})
 }
 

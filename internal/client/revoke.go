@@ -122,7 +122,7 @@ func (r *revoker) proveGone(ctx context.Context, value string, rev *RevocationEr
 		rev.Kind, rev.Cause = ErrRevocationUnconfirmed, err
 		return false, rev
 	}
-	i := slices.IndexFunc(keys, func(k APIKey) bool { return k.ID == value })
+	i := slices.IndexFunc(keys, func(k APIKey) bool { return k.Value == value })
 	if i < 0 {
 		return true, nil
 	}

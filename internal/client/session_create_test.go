@@ -39,7 +39,7 @@ func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
 	if len(keys) != 2 {
 		t.Fatalf("%d keys described ci on the server, want the old one and one new: %+v", len(keys), keys)
 	}
-	if key.ID == before.ID || !mock.KeyExists(key.ID) {
+	if key.Value == before.Value || !mock.KeyExists(key.Value) {
 		t.Errorf("adopted %s, want the new key on the server", key.Fingerprint())
 	}
 	wantRouteCount(t, mock, "create_key", 1)
@@ -64,7 +64,7 @@ func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: creates})
 
 	var wg sync.WaitGroup
-	ids := make([]string, creates)
+	values := make([]string, creates)
 	errs := make([]error, creates)
 	for i := range creates {
 		wg.Add(1)
@@ -74,7 +74,7 @@ func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
 			key, err := s.CreateKey(context.Background(), "same")
 			errs[i] = err
 			if err == nil {
-				ids[i] = key.ID
+				values[i] = key.Value
 			}
 		}()
 	}
@@ -83,13 +83,13 @@ func TestSessionCreateKey_concurrentLostAnswersNeverDuplicate(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			t.Errorf("two creates returned the same key %s", client.Fingerprint(id))
+	for _, value := range values {
+		if seen[value] {
+			t.Errorf("two creates returned the same key %s", client.Fingerprint(value))
 		}
-		seen[id] = true
-		if !mock.KeyExists(id) {
-			t.Errorf("returned key %s is not on the server", client.Fingerprint(id))
+		seen[value] = true
+		if !mock.KeyExists(value) {
+			t.Errorf("returned key %s is not on the server", client.Fingerprint(value))
 		}
 	}
 	wantKeyCount(t, mock, creates)
@@ -110,7 +110,7 @@ func TestSessionCreateKey_retriesWhenTheServerDidNotCreate(t *testing.T) {
 				t.Fatal(err)
 			}
 			keys := mock.Keys(clientUser)
-			if len(keys) != 1 || keys[0].ID != key.ID {
+			if len(keys) != 1 || keys[0].Value != key.Value {
 				t.Fatalf("the server has %d keys, want exactly the one returned", len(keys))
 			}
 			wantRouteCount(t, mock, "create_key", 3)
@@ -178,7 +178,7 @@ func TestSessionCreateKey_failedCheckSaysWhatToLookFor(t *testing.T) {
 	}
 	wantRouteCount(t, mock, "create_key", 1)
 	for _, k := range mock.Keys(clientUser) {
-		if strings.Contains(err.Error(), k.ID) {
+		if strings.Contains(err.Error(), k.Value) {
 			t.Error("the error shows the key value")
 		}
 	}
@@ -192,8 +192,8 @@ func TestSessionDeleteKey_unknownKeyIsNotAnError(t *testing.T) {
 	if _, err := s.ListKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mock.RevokeKey(key.ID)
-	if err := s.DeleteKey(context.Background(), key.ID); err != nil {
+	mock.RevokeKey(key.Value)
+	if err := s.DeleteKey(context.Background(), key.Value); err != nil {
 		t.Fatalf("deleting a key that is already gone: %v", err)
 	}
 	wantRouteCount(t, mock, "delete_key", 1)

@@ -24,7 +24,7 @@ func deleteKeys(t *testing.T, s *client.Session, keys []mockserver.Key, parallel
 		wg.Add(1)
 		run := func() {
 			defer wg.Done()
-			errs <- s.DeleteKey(context.Background(), k.ID)
+			errs <- s.DeleteKey(context.Background(), k.Value)
 		}
 		if parallel {
 			go run()
@@ -146,7 +146,7 @@ func TestSessionDeleteKey_forbiddenWithoutTokenAndGoneKeys(t *testing.T) {
 	s := newSession(t, url, password())
 	keys := addKeys(mock, 2)
 	deleteKeys(t, s, keys, false)
-	if err := s.DeleteKey(context.Background(), keys[0].ID); err != nil {
+	if err := s.DeleteKey(context.Background(), keys[0].Value); err != nil {
 		t.Errorf("deleting a key that is gone: %v", err)
 	}
 	wantRouteCount(t, mock, "delete_key", 4) // 403, then three with the token
@@ -191,11 +191,11 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		t.Parallel()
 		mock, url := setup(t, mockserver.Options{DeleteRequiresToken: true})
 		keys := addKeys(mock, 3)
-		s := newSession(t, url, client.Credentials{Token: keys[0].ID})
+		s := newSession(t, url, client.Credentials{Token: keys[0].Value})
 		deleteKeys(t, s, keys[1:], false)
 		wantRouteCount(t, mock, "delete_key", 3)
 		wantRouteCount(t, mock, "login", 0)
-		if !mock.KeyExists(keys[0].ID) || mock.KeyExists(keys[1].ID) || mock.KeyExists(keys[2].ID) {
+		if !mock.KeyExists(keys[0].Value) || mock.KeyExists(keys[1].Value) || mock.KeyExists(keys[2].Value) {
 			t.Error("the wrong keys were revoked")
 		}
 	})
@@ -205,13 +205,13 @@ func TestSessionDeleteKey_tokenFormUsesTheSession(t *testing.T) {
 		mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {401, 403}}})
 		s := newSession(t, url, password())
 		key := addKeys(mock, 1)[0]
-		err := s.DeleteKey(context.Background(), key.ID)
+		err := s.DeleteKey(context.Background(), key.Value)
 		var apiErr *client.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
 			t.Fatalf("got %v, want the 403 of the DELETE with the token", err)
 		}
 		wantRouteCount(t, mock, "delete_key", 2)
-		if !mock.KeyExists(key.ID) {
+		if !mock.KeyExists(key.Value) {
 			t.Error("the key was revoked")
 		}
 	})

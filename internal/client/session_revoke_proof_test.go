@@ -25,21 +25,21 @@ func TestSessionDeleteKey_serverThatKeepsKeys(t *testing.T) {
 	first := mock.AddKey(clientUser, mockserver.Key{Description: "ci-deploy"})
 	second := mock.AddKey(clientUser, mockserver.Key{Description: "old-report"})
 
-	err := s.DeleteKey(context.Background(), first.ID)
+	err := s.DeleteKey(context.Background(), first.Value)
 	var rev *client.RevocationError
 	if !errors.Is(err, client.ErrNotRevoked) || !errors.As(err, &rev) {
 		t.Fatalf("got %v, want a *RevocationError that matches ErrNotRevoked", err)
 	}
-	if rev.Fingerprint != client.Fingerprint(first.ID) || rev.Description != "ci-deploy" {
+	if rev.Fingerprint != client.Fingerprint(first.Value) || rev.Description != "ci-deploy" {
 		t.Errorf("the error names %q (%s), want the key's description and fingerprint", rev.Description, rev.Fingerprint)
 	}
-	for _, want := range []string{`"ci-deploy"`, client.Fingerprint(first.ID), "still listed",
+	for _, want := range []string{`"ci-deploy"`, client.Fingerprint(first.Value), "still listed",
 		"without a session token (answered with success), then with the session's token (answered with success)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if strings.Contains(err.Error(), first.ID) {
+	if strings.Contains(err.Error(), first.Value) {
 		t.Errorf("the error shows the key's value: %q", err)
 	}
 	if errors.Is(err, client.ErrRevocationUnconfirmed) {
@@ -47,14 +47,14 @@ func TestSessionDeleteKey_serverThatKeepsKeys(t *testing.T) {
 	}
 
 	// The token form is kept: the next revocation tries it alone, and fails the same way.
-	err = s.DeleteKey(context.Background(), second.ID)
+	err = s.DeleteKey(context.Background(), second.Value)
 	if !errors.As(err, &rev) || len(rev.Tried) != 1 || !strings.HasPrefix(rev.Tried[0], "with the session's token") {
 		t.Errorf("second revocation: %v, want one DELETE with the token, not revoked", err)
 	}
 	wantRouteCount(t, mock, "delete_key", 3)
 	wantRouteCount(t, mock, "delete_key_kept", 3)
 	listed, err := s.ListKeys(context.Background())
-	if err != nil || len(listed) != 2 || !mock.KeyExists(first.ID) || !mock.KeyExists(second.ID) {
+	if err != nil || len(listed) != 2 || !mock.KeyExists(first.Value) || !mock.KeyExists(second.Value) {
 		t.Errorf("after the failed revocations: %d keys listed (%v); both must still be listed and exist", len(listed), err)
 	}
 }
@@ -68,15 +68,15 @@ func TestSessionDeleteKey_unprovenRevocation(t *testing.T) {
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "ci-deploy"})
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 
-	err := s.DeleteKey(context.Background(), key.ID)
+	err := s.DeleteKey(context.Background(), key.Value)
 	if !errors.Is(err, client.ErrRevocationUnconfirmed) || !errors.Is(err, client.ErrServerError) || errors.Is(err, client.ErrNotRevoked) {
 		t.Fatalf("got %v, want ErrRevocationUnconfirmed wrapping the list's server error", err)
 	}
 	if !strings.Contains(err.Error(), "answered DELETE /api/key/<key> without a session token (answered with success)") ||
-		!strings.Contains(err.Error(), "GET /api/key") || strings.Contains(err.Error(), key.ID) {
+		!strings.Contains(err.Error(), "GET /api/key") || strings.Contains(err.Error(), key.Value) {
 		t.Errorf("error %q does not say what was answered and what failed, or shows the key", err)
 	}
-	if err := s.DeleteKey(context.Background(), key.ID); err != nil {
+	if err := s.DeleteKey(context.Background(), key.Value); err != nil {
 		t.Errorf("the same revocation again, with the API answering: %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestSessionDeleteKey_parallelRevocationsShareProofs(t *testing.T) {
 	var g errgroup.Group
 	g.SetLimit(parallelism)
 	for _, k := range keys {
-		g.Go(func() error { return s.DeleteKey(context.Background(), k.ID) })
+		g.Go(func() error { return s.DeleteKey(context.Background(), k.Value) })
 	}
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestSessionDeleteKey_onlyALaterListProves(t *testing.T) {
 	s := newSession(t, url, password())
 	keys := addKeys(mock, 3)
 	// The first revocation finds the form, so that the next two run side by side.
-	if err := s.DeleteKey(context.Background(), keys[0].ID); err != nil {
+	if err := s.DeleteKey(context.Background(), keys[0].Value); err != nil {
 		t.Fatal(err)
 	}
 	<-deleted
@@ -163,10 +163,10 @@ func TestSessionDeleteKey_onlyALaterListProves(t *testing.T) {
 	mu.Unlock()
 
 	errs := make(chan error, 2)
-	go func() { errs <- s.DeleteKey(context.Background(), keys[1].ID) }()
+	go func() { errs <- s.DeleteKey(context.Background(), keys[1].Value) }()
 	<-deleted
 	<-held // the list that proves A is answered, B still in it
-	go func() { errs <- s.DeleteKey(context.Background(), keys[2].ID) }()
+	go func() { errs <- s.DeleteKey(context.Background(), keys[2].Value) }()
 	<-deleted
 	// Give B's proof the time to join A's list if it would; without that the test proves less, but
 	// never fails wrongly.

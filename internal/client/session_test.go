@@ -85,11 +85,11 @@ func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
 	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
-	s := newSession(t, url, client.Credentials{Token: key.ID})
+	s := newSession(t, url, client.Credentials{Token: key.Value})
 	if !s.UsesGivenToken() {
 		t.Error("UsesGivenToken is false for a session with a token")
 	}
-	if got, want := s.AuthFingerprint(), client.Fingerprint(key.ID); got != want {
+	if got, want := s.AuthFingerprint(), client.Fingerprint(key.Value); got != want {
 		t.Errorf("AuthFingerprint = %q, want %q", got, want)
 	}
 
@@ -97,7 +97,7 @@ func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 1 || keys[0].ID != key.ID {
+	if len(keys) != 1 || keys[0].Value != key.Value {
 		t.Errorf("ListKeys with the given token returned %d keys, want the one key", len(keys))
 	}
 	if _, err := s.WhoAmI(context.Background()); err != nil {
@@ -109,7 +109,7 @@ func TestSession_givenTokenNeverLogsInOrOut(t *testing.T) {
 	wantRouteCount(t, mock, "login", 0)
 	wantRouteCount(t, mock, "logout", 0)
 	wantRouteCount(t, mock, "logout_api_key", 0)
-	if !mock.KeyExists(key.ID) {
+	if !mock.KeyExists(key.Value) {
 		t.Error("the given key no longer exists")
 	}
 }
@@ -118,14 +118,14 @@ func TestSession_rejectedGivenTokenIsNotRenewed(t *testing.T) {
 	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "revoked soon"})
-	mock.RevokeKey(key.ID)
-	s := newSession(t, url, client.Credentials{Token: key.ID})
+	mock.RevokeKey(key.Value)
+	s := newSession(t, url, client.Credentials{Token: key.Value})
 
 	_, err := s.ListKeys(context.Background())
 	if !errors.Is(err, client.ErrUnauthorized) {
 		t.Fatalf("ListKeys with a revoked token: %v, want ErrUnauthorized", err)
 	}
-	if strings.Contains(err.Error(), key.ID) {
+	if strings.Contains(err.Error(), key.Value) {
 		t.Errorf("the error shows the token: %v", err)
 	}
 	if !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Access token is invalid") {
@@ -348,7 +348,7 @@ func TestSession_openSessionNeedsPassword(t *testing.T) {
 	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	key := mock.AddKey(clientUser, mockserver.Key{Description: "automation"})
-	s := newSession(t, url, client.Credentials{Token: key.ID})
+	s := newSession(t, url, client.Credentials{Token: key.Value})
 
 	_, err := s.OpenSession(context.Background())
 	if !errors.Is(err, client.ErrGivenToken) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"sync"
@@ -65,7 +66,7 @@ func setup(t *testing.T, opts mockserver.Options, wrappers ...func(http.Handler)
 func newAPIClient(t *testing.T, url string, configure ...func(*client.Config)) *client.Client {
 	t.Helper()
 	cfg := client.Config{
-		URL:            url,
+		BaseURL:        mustParseBaseURL(t, url),
 		UserAgent:      clientUserAgent,
 		RequestTimeout: 30 * time.Second,
 		MaxRetries:     3,
@@ -75,11 +76,17 @@ func newAPIClient(t *testing.T, url string, configure ...func(*client.Config)) *
 	for _, f := range configure {
 		f(&cfg)
 	}
-	c, err := client.New(cfg)
+	return client.New(cfg)
+}
+
+// mustParseBaseURL is client.ParseBaseURL for a URL the test knows to be good.
+func mustParseBaseURL(tb testing.TB, raw string) *url.URL {
+	tb.Helper()
+	u, err := client.ParseBaseURL(raw)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return c
+	return u
 }
 
 // newSession returns a Session with creds over newAPIClient(t, url, configure...), on clientNow.

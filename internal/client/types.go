@@ -12,15 +12,16 @@ import (
 	"time"
 )
 
-// APIKey is one long-lived API token. ID is the secret token value itself.
+// APIKey is one long-lived API token. Value is the secret token itself, which the API calls "id";
+// Terraform's id of a key is its Fingerprint.
 type APIKey struct {
-	ID          string
+	Value       string
 	Description string
 	Created     time.Time
 	LastUsed    *time.Time // nil when the key was never used
 	Type        string
 
-	fingerprint string // Fingerprint(ID), computed once when the key is decoded
+	fingerprint string // Fingerprint(Value), computed once when the key is decoded
 }
 
 // Fingerprint is how the provider refers to the key without its secret. Keys from the API carry
@@ -30,7 +31,7 @@ func (k APIKey) Fingerprint() string {
 	if k.fingerprint != "" {
 		return k.fingerprint
 	}
-	return Fingerprint(k.ID)
+	return Fingerprint(k.Value)
 }
 
 // fingerprintPrefix starts every fingerprint, which tells it apart from a token value (64 alphanumerics).
@@ -55,7 +56,7 @@ func IsFingerprint(s string) bool {
 }
 
 type apiKeyJSON struct {
-	ID          string        `json:"id"`
+	Value       string        `json:"id"` // the API calls the key's secret value its id
 	Description string        `json:"description"`
 	Created     string        `json:"created"`
 	LastUsed    *optionalTime `json:"lastUsed"`
@@ -117,14 +118,14 @@ func (l keyListJSON) toAPIKeys(redactedURL string) ([]APIKey, error) {
 }
 
 func (j apiKeyJSON) toAPIKey() (APIKey, error) {
-	if j.ID == "" {
+	if j.Value == "" {
 		return APIKey{}, fmt.Errorf("key without id")
 	}
 	created, err := parseTime(j.Created)
 	if err != nil {
 		return APIKey{}, fmt.Errorf("created: %w", err)
 	}
-	k := APIKey{ID: j.ID, Description: j.Description, Created: created, Type: j.APIKeyType, fingerprint: Fingerprint(j.ID)}
+	k := APIKey{Value: j.Value, Description: j.Description, Created: created, Type: j.APIKeyType, fingerprint: Fingerprint(j.Value)}
 	if j.LastUsed != nil {
 		k.LastUsed = j.LastUsed.t
 	}

@@ -109,17 +109,17 @@ func TestDeleteRequiresToken(t *testing.T) {
 	a2 := f.srv.AddKey("alice", Key{Description: "two"})
 	a3 := f.srv.AddKey("alice", Key{Description: "three"})
 
-	expectStatus(t, f.call("DELETE", "/api/key/"+a1.ID, "", nil), 401, "token.missing")
+	expectStatus(t, f.call("DELETE", "/api/key/"+a1.Value, "", nil), 401, "token.missing")
 	expectStatus(t, f.call("DELETE", "/api/key/"+strings.Repeat("z", 64), "", nil), 401, "token.missing")
-	expectStatus(t, f.call("DELETE", "/api/key/"+a1.ID, "not-a-token", nil), 401, "token.invalid")
-	expectStatus(t, f.call("DELETE", "/api/key/"+a1.ID, bob, nil), 404, "apiKey.notFound") // not bob's key
-	if !f.srv.KeyExists(a1.ID) {
+	expectStatus(t, f.call("DELETE", "/api/key/"+a1.Value, "not-a-token", nil), 401, "token.invalid")
+	expectStatus(t, f.call("DELETE", "/api/key/"+a1.Value, bob, nil), 404, "apiKey.notFound") // not bob's key
+	if !f.srv.KeyExists(a1.Value) {
 		t.Fatal("a refused DELETE revoked the key")
 	}
-	expectStatus(t, f.call("DELETE", "/api/key/"+a1.ID, alice, nil), 200, "")
-	expectStatus(t, f.call("DELETE", "/api/key/"+a1.ID, alice, nil), 404, "apiKey.notFound")
-	expectStatus(t, f.call("DELETE", "/api/key/"+a2.ID, a3.ID, nil), 200, "") // an API key of the owner
-	if f.srv.KeyExists(a2.ID) || !f.srv.KeyExists(a3.ID) {
+	expectStatus(t, f.call("DELETE", "/api/key/"+a1.Value, alice, nil), 200, "")
+	expectStatus(t, f.call("DELETE", "/api/key/"+a1.Value, alice, nil), 404, "apiKey.notFound")
+	expectStatus(t, f.call("DELETE", "/api/key/"+a2.Value, a3.Value, nil), 200, "") // an API key of the owner
+	if f.srv.KeyExists(a2.Value) || !f.srv.KeyExists(a3.Value) {
 		t.Error("wrong keys revoked")
 	}
 	if got := f.srv.Count("delete_key_without_token"); got != 2 {
@@ -132,7 +132,7 @@ func TestDeleteRequiresToken(t *testing.T) {
 	// The default is the public example's: no token needed, any token ignored, nothing counted.
 	d := setup(t, Options{})
 	k := d.srv.AddKey("alice", Key{Description: "k"})
-	expectStatus(t, d.call("DELETE", "/api/key/"+k.ID, "", nil), http.StatusOK, "")
+	expectStatus(t, d.call("DELETE", "/api/key/"+k.Value, "", nil), http.StatusOK, "")
 	if d.srv.Count("delete_key_without_token") != 0 {
 		t.Errorf("counts = %v", d.srv.Counts())
 	}

@@ -307,7 +307,7 @@ func loginBody(u *User, token string, unlocked bool) map[string]any {
 
 func (s *Server) keyJSON(k Key) map[string]any {
 	m := map[string]any{
-		"id":          k.ID,
+		"id":          k.Value,
 		"description": k.Description,
 		"created":     k.Created.Format(time.RFC3339),
 		"lastUsed":    nil,

@@ -85,7 +85,7 @@ func TestWhoami(t *testing.T) {
 	}{
 		{name: "session", token: session, status: 200, user: "alice", unlocked: true},
 		{name: "locked session is allowed", token: locked, status: 200, user: "mfa", unlocked: false},
-		{name: "api key is always unlocked", token: key.ID, status: 200, user: "mfa", unlocked: true},
+		{name: "api key is always unlocked", token: key.Value, status: 200, user: "mfa", unlocked: true},
 		{name: "unknown", token: strings.Repeat("x", 64), status: 401, code: "token.invalid"},
 		{name: "missing", token: "", status: 401},
 	}
@@ -136,7 +136,7 @@ func TestExpireSessions(t *testing.T) {
 	expectStatus(t, f.call("GET", "/api/key", a, nil), 401, "token.expired")
 	expectStatus(t, f.call("GET", "/login", b, nil), 401, "token.expired")
 	// API keys are not sessions and keep working.
-	expectStatus(t, f.call("GET", "/api/key", key.ID, nil), 200, "")
+	expectStatus(t, f.call("GET", "/api/key", key.Value, nil), 200, "")
 	// A new login is unaffected.
 	expectStatus(t, f.call("GET", "/api/key", f.login("alice", alicePass), nil), 200, "")
 }
@@ -191,10 +191,10 @@ func TestListKeys(t *testing.T) {
 			f := setup(t, Options{OmitNullLastUsed: omit})
 			now := f.clock.Now()
 			used := now.Add(-time.Hour + 500*time.Millisecond)
-			f.srv.AddKey("alice", Key{ID: "b-newer", Description: "newer", Created: now.Add(-time.Hour)})
-			f.srv.AddKey("alice", Key{ID: "c-older", Description: "older", Created: now.Add(-48 * time.Hour), LastUsed: &used})
-			f.srv.AddKey("alice", Key{ID: "a-newer", Description: "same time", Created: now.Add(-time.Hour)})
-			f.srv.AddKey("mfa", Key{ID: "not-alice", Description: "other user"})
+			f.srv.AddKey("alice", Key{Value: "b-newer", Description: "newer", Created: now.Add(-time.Hour)})
+			f.srv.AddKey("alice", Key{Value: "c-older", Description: "older", Created: now.Add(-48 * time.Hour), LastUsed: &used})
+			f.srv.AddKey("alice", Key{Value: "a-newer", Description: "same time", Created: now.Add(-time.Hour)})
+			f.srv.AddKey("mfa", Key{Value: "not-alice", Description: "other user"})
 
 			res := f.call("GET", "/api/key", f.login("alice", alicePass), nil)
 			expectStatus(t, res, 200, "")
@@ -224,44 +224,44 @@ func TestLastUsed(t *testing.T) {
 	f := setup(t, Options{})
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	other := f.srv.AddKey("alice", Key{Description: "untouched"})
-	lastUsed := func(id string) *time.Time {
+	lastUsed := func(value string) *time.Time {
 		for _, k := range f.srv.Keys("alice") {
-			if k.ID == id {
+			if k.Value == value {
 				return k.LastUsed
 			}
 		}
-		t.Fatalf("key %s gone", id)
+		t.Fatalf("key %s gone", value)
 		return nil
 	}
 
 	// A session use does not touch keys.
 	expectStatus(t, f.call("GET", "/api/key", f.login("alice", alicePass), nil), 200, "")
-	if lastUsed(key.ID) != nil {
+	if lastUsed(key.Value) != nil {
 		t.Fatal("lastUsed set without the key being used")
 	}
 	// A refused logout is not a successful use.
-	expectStatus(t, f.call("GET", "/logout", key.ID, nil), 400, "logout.apiKey")
-	if lastUsed(key.ID) != nil {
+	expectStatus(t, f.call("GET", "/logout", key.Value, nil), 400, "logout.apiKey")
+	if lastUsed(key.Value) != nil {
 		t.Fatal("refused logout stamped lastUsed")
 	}
 
 	f.clock.Advance(90 * time.Minute)
-	res := f.call("GET", "/api/key", key.ID, nil)
+	res := f.call("GET", "/api/key", key.Value, nil)
 	expectStatus(t, res, 200, "")
 	want := f.clock.Now()
-	if got := lastUsed(key.ID); got == nil || !got.Equal(want) {
+	if got := lastUsed(key.Value); got == nil || !got.Equal(want) {
 		t.Errorf("lastUsed = %v, want %v", got, want)
 	}
 	// The listing made with the key already shows this use.
 	if !strings.Contains(res.raw, `"lastUsed":"2025-03-01T13:30:00Z"`) {
 		t.Errorf("listing does not show the current use: %s", res.raw)
 	}
-	if lastUsed(other.ID) != nil {
+	if lastUsed(other.Value) != nil {
 		t.Error("another key was stamped")
 	}
 	f.clock.Advance(time.Minute)
-	expectStatus(t, f.call("GET", "/login", key.ID, nil), 200, "")
-	if got := lastUsed(key.ID); !got.Equal(f.clock.Now()) {
+	expectStatus(t, f.call("GET", "/login", key.Value, nil), 200, "")
+	if got := lastUsed(key.Value); !got.Equal(f.clock.Now()) {
 		t.Errorf("whoami with a key: lastUsed = %v", got)
 	}
 }
@@ -301,16 +301,16 @@ func TestCreateKey(t *testing.T) {
 				}
 				return
 			}
-			id, _ := res.body["id"].(string)
-			if !tokenRE.MatchString(id) || res.body["description"] != tt.description || res.body["created"] != "2025-03-01T12:00:00Z" ||
+			value, _ := res.body["id"].(string)
+			if !tokenRE.MatchString(value) || res.body["description"] != tt.description || res.body["created"] != "2025-03-01T12:00:00Z" ||
 				res.body["apiKeyType"] != "generic" || res.body["lastUsed"] != nil {
 				t.Errorf("unexpected key %s", res.raw)
 			}
-			if len(keys) != 1 || keys[0].ID != id || !f.srv.KeyExists(id) {
+			if len(keys) != 1 || keys[0].Value != value || !f.srv.KeyExists(value) {
 				t.Errorf("stored keys = %+v", keys)
 			}
 			// The new key works as a token.
-			expectStatus(t, f.call("GET", "/api/key", id, nil), 200, "")
+			expectStatus(t, f.call("GET", "/api/key", value, nil), 200, "")
 		})
 	}
 }
@@ -321,16 +321,16 @@ func TestDeleteKey(t *testing.T) {
 	key := f.srv.AddKey("alice", Key{Description: "k"})
 	keep := f.srv.AddKey("alice", Key{Description: "keep"})
 
-	res := f.call("DELETE", "/api/key/"+key.ID, "", nil)
+	res := f.call("DELETE", "/api/key/"+key.Value, "", nil)
 	expectStatus(t, res, 200, "")
 	if res.raw != "{}\n" {
 		t.Errorf("body = %q, want {}", res.raw)
 	}
-	if f.srv.KeyExists(key.ID) || !f.srv.KeyExists(keep.ID) {
+	if f.srv.KeyExists(key.Value) || !f.srv.KeyExists(keep.Value) {
 		t.Error("wrong key deleted")
 	}
-	expectStatus(t, f.call("DELETE", "/api/key/"+key.ID, "", nil), 404, "apiKey.notFound")
-	expectStatus(t, f.call("GET", "/api/key", key.ID, nil), 401, "token.invalid")
+	expectStatus(t, f.call("DELETE", "/api/key/"+key.Value, "", nil), 404, "apiKey.notFound")
+	expectStatus(t, f.call("GET", "/api/key", key.Value, nil), 401, "token.invalid")
 }
 
 func TestLogout(t *testing.T) {
@@ -348,11 +348,11 @@ func TestLogout(t *testing.T) {
 	expectStatus(t, f.call("GET", "/api/key", tok, nil), 401, "token.invalid")
 	expectStatus(t, f.call("GET", "/logout", "", nil), 401, "")
 
-	expectStatus(t, f.call("GET", "/logout", key.ID, nil), 400, "logout.apiKey")
+	expectStatus(t, f.call("GET", "/logout", key.Value, nil), 400, "logout.apiKey")
 	if f.srv.Count("logout_api_key") != 1 || f.srv.Count("logout") != 4 {
 		t.Errorf("counts = %v", f.srv.Counts())
 	}
-	if !f.srv.KeyExists(key.ID) {
+	if !f.srv.KeyExists(key.Value) {
 		t.Error("logout with an API key revoked it")
 	}
 }
@@ -428,7 +428,7 @@ func TestStoreMethods(t *testing.T) {
 	f := setup(t, Options{})
 	s := f.srv
 	used := time.Date(2025, 1, 2, 3, 4, 5, 600, time.FixedZone("x", 3600))
-	s.AddUser(User{Name: "u", Password: "p", Keys: []Key{{ID: "k1", Description: "one", LastUsed: &used}, {Description: "two"}}})
+	s.AddUser(User{Name: "u", Password: "p", Keys: []Key{{Value: "k1", Description: "one", LastUsed: &used}, {Description: "two"}}})
 
 	keys := s.Keys("u")
 	if len(keys) != 2 {
@@ -438,12 +438,12 @@ func TestStoreMethods(t *testing.T) {
 		if k.Type != "generic" || !k.Created.Equal(f.clock.Now()) || k.Created.Location() != time.UTC {
 			t.Errorf("defaults not applied: %+v", k)
 		}
-		if k.ID != "k1" && !tokenRE.MatchString(k.ID) {
-			t.Errorf("generated ID %q", k.ID)
+		if k.Value != "k1" && !tokenRE.MatchString(k.Value) {
+			t.Errorf("generated value %q", k.Value)
 		}
 	}
 	k1 := keys[0]
-	if k1.ID != "k1" {
+	if k1.Value != "k1" {
 		k1 = keys[1]
 	}
 	if want := time.Date(2025, 1, 2, 2, 4, 5, 0, time.UTC); !k1.LastUsed.Equal(want) || k1.LastUsed.Location() != time.UTC {
@@ -452,7 +452,7 @@ func TestStoreMethods(t *testing.T) {
 	stored := *k1.LastUsed
 	*k1.LastUsed = time.Time{} // Keys returns copies
 	for _, k := range s.Keys("u") {
-		if k.ID == "k1" && !k.LastUsed.Equal(stored) {
+		if k.Value == "k1" && !k.LastUsed.Equal(stored) {
 			t.Error("mutating a returned key changed the store")
 		}
 	}
@@ -471,7 +471,7 @@ func TestStoreMethods(t *testing.T) {
 		t.Error("SetKeyLastUsed result")
 	}
 	for _, k := range s.Keys("u") {
-		if k.ID == "k1" && (k.Description != "edited" || !k.LastUsed.Equal(when)) {
+		if k.Value == "k1" && (k.Description != "edited" || !k.LastUsed.Equal(when)) {
 			t.Errorf("edits not stored: %+v", k)
 		}
 	}
@@ -479,7 +479,7 @@ func TestStoreMethods(t *testing.T) {
 	if !s.KeyExists("k1") || !s.RevokeKey("k1") || s.RevokeKey("k1") || s.KeyExists("k1") {
 		t.Error("RevokeKey/KeyExists")
 	}
-	if got := s.AddKey("new-user", Key{Description: "d"}); !s.KeyExists(got.ID) || len(s.Keys("new-user")) != 1 {
+	if got := s.AddKey("new-user", Key{Description: "d"}); !s.KeyExists(got.Value) || len(s.Keys("new-user")) != 1 {
 		t.Error("AddKey for a new user")
 	}
 	if s.Count("total") != 0 {

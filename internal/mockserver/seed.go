@@ -32,7 +32,7 @@ type SeedUser struct {
 // them, duration.Parse), so a demo seed stays stale or fresh whatever day it runs.
 // A key without LastUsed/LastUsedAgo was never used.
 type SeedKey struct {
-	ID          string `json:"id"` // empty: generated
+	Value       string `json:"id"` // the key's secret value; empty: generated
 	Description string `json:"description"`
 	Created     string `json:"created"`
 	LastUsed    string `json:"last_used"`
@@ -92,7 +92,7 @@ func (s *Server) ApplySeed(seed Seed) error {
 }
 
 func (sk SeedKey) key(now time.Time) (Key, error) {
-	k := Key{ID: sk.ID, Description: sk.Description}
+	k := Key{Value: sk.Value, Description: sk.Description}
 	created, err := seedTime("created", sk.Created, sk.CreatedAgo, now)
 	if err != nil {
 		return Key{}, err

@@ -94,8 +94,8 @@ func TestApplySeed(t *testing.T) {
 		if !k.Created.Equal(created) || (lastUsed == nil) != (k.LastUsed == nil) || (lastUsed != nil && !k.LastUsed.Equal(*lastUsed)) {
 			t.Errorf("%s: created %v lastUsed %v; want %v, %v", desc, k.Created, k.LastUsed, created, lastUsed)
 		}
-		if desc != "absolute" && !tokenRE.MatchString(k.ID) {
-			t.Errorf("%s: generated ID %q", desc, k.ID)
+		if desc != "absolute" && !tokenRE.MatchString(k.Value) {
+			t.Errorf("%s: generated value %q", desc, k.Value)
 		}
 	}
 	absUsed := time.Date(2024, 5, 31, 22, 0, 0, 0, time.UTC)
@@ -104,8 +104,8 @@ func TestApplySeed(t *testing.T) {
 	check("relative", now.Add(-400*24*time.Hour), &relUsed)
 	check("never", now.Add(-24*time.Hour), nil)
 	check("defaults", now, nil)
-	if byDesc["absolute"].ID != "fixed-id" {
-		t.Errorf("seed ID not kept: %q", byDesc["absolute"].ID)
+	if byDesc["absolute"].Value != "fixed-id" {
+		t.Errorf("seed value not kept: %q", byDesc["absolute"].Value)
 	}
 
 	// The seeded users behave like AddUser ones: tenant and MFA included.
@@ -154,7 +154,7 @@ func TestSeedErrors(t *testing.T) {
 func TestSeedErrorsHideKeyValues(t *testing.T) {
 	t.Parallel()
 	secret := strings.Repeat("S", 64)
-	err := New(Options{}).ApplySeed(Seed{Users: []SeedUser{{Name: "u", Keys: []SeedKey{{ID: secret, Description: "d", CreatedAgo: "x"}}}}})
+	err := New(Options{}).ApplySeed(Seed{Users: []SeedUser{{Name: "u", Keys: []SeedKey{{Value: secret, Description: "d", CreatedAgo: "x"}}}}})
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Errorf("err = %v", err)
 	}

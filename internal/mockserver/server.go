@@ -18,9 +18,9 @@ import (
 	mrand "math/rand/v2"
 )
 
-// Key is an API key. Its ID is the secret token value itself, as in the real API.
+// Key is an API key. Value is the secret token itself, which the real API sends as "id".
 type Key struct {
-	ID          string
+	Value       string
 	Description string
 	Created     time.Time
 	LastUsed    *time.Time // nil: never used
@@ -70,7 +70,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	users    map[string]*User      // by name; User.Keys is unused here, keys live in s.keys
-	keys     map[string]*storedKey // by value (= ID)
+	keys     map[string]*storedKey // by Key.Value
 	sessions map[string]*session   // by session token; logout deletes
 	counts   map[string]int
 	faults   Faults
@@ -159,7 +159,7 @@ func (s *Server) AddUser(u User) {
 }
 
 // AddKey stores k for user (creating a password-less user if needed) and returns
-// the stored key: ID generated if empty, Created defaulting to Now(), timestamps
+// the stored key: Value generated if empty, Created defaulting to Now(), timestamps
 // in UTC at second precision as the API reports them.
 func (s *Server) AddKey(user string, k Key) Key {
 	s.mu.Lock()
@@ -171,8 +171,8 @@ func (s *Server) AddKey(user string, k Key) Key {
 }
 
 func (s *Server) addKeyLocked(user string, k Key) Key {
-	if k.ID == "" {
-		k.ID = randomToken()
+	if k.Value == "" {
+		k.Value = randomToken()
 	}
 	if k.Created.IsZero() {
 		k.Created = s.opts.Now()
@@ -182,11 +182,11 @@ func (s *Server) addKeyLocked(user string, k Key) Key {
 	if k.Type == "" {
 		k.Type = "generic"
 	}
-	s.keys[k.ID] = &storedKey{Key: k, owner: user}
+	s.keys[k.Value] = &storedKey{Key: k, owner: user}
 	return cloneKey(k)
 }
 
-// Keys returns a copy of user's keys, sorted by Created then ID.
+// Keys returns a copy of user's keys, sorted by Created then Value.
 func (s *Server) Keys(user string) []Key {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -204,7 +204,7 @@ func (s *Server) keysOfLocked(user string) []Key {
 		if c := a.Created.Compare(b.Created); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.Value, b.Value)
 	})
 	return out
 }

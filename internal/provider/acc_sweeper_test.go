@@ -44,7 +44,7 @@ func sweepAPIKeys(ctx context.Context, now time.Time) error {
 			len(leftovers), len(keys), s.url, accKeyPrefix, accSweepMinAge)
 		var failed []string
 		for _, k := range leftovers {
-			if err := session.DeleteKey(ctx, k.ID); err != nil {
+			if err := session.DeleteKey(ctx, k.Value); err != nil {
 				log.Printf("[ERROR] could not revoke the API key %q (%s): %v", k.Description, k.Fingerprint(), err)
 				failed = append(failed, fmt.Sprintf("%q (%s): %v", k.Description, k.Fingerprint(), err))
 				continue
@@ -75,7 +75,7 @@ func TestSweepable_onlyOldAcceptanceTestKeys(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	key := func(description string, age time.Duration) client.APIKey {
-		return client.APIKey{ID: description, Description: description, Created: now.Add(-age)}
+		return client.APIKey{Value: description, Description: description, Created: now.Add(-age)}
 	}
 	keys := []client.APIKey{
 		key("tf-acc-leftover", 2*time.Hour),

@@ -109,10 +109,16 @@ func withAccSession(ctx context.Context, fn func(*client.Session) error) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.New(client.Config{URL: s.url, APIPath: s.apiPath, UserAgent: "terraform-provider-circularo-acctest"})
+	base, err := client.ParseBaseURL(s.url)
 	if err != nil {
 		return fmt.Errorf("%s: %w", envURL, err)
 	}
+	if s.apiPath != "" {
+		if err := client.ValidateAPIPath(s.apiPath); err != nil {
+			return fmt.Errorf("%s: %w", envAPIPath, err)
+		}
+	}
+	c := client.New(client.Config{BaseURL: base, APIPath: s.apiPath, UserAgent: "terraform-provider-circularo-acctest"})
 	session := client.NewSession(c, s.creds, nil)
 	err = fn(session)
 	return errors.Join(err, session.Close(context.WithoutCancel(ctx)))
@@ -290,7 +296,7 @@ func accRevokeOutOfBand(t *testing.T, description string) {
 		if !found {
 			return fmt.Errorf("no key %q to revoke", description)
 		}
-		return s.DeleteKey(ctx, key.ID)
+		return s.DeleteKey(ctx, key.Value)
 	})
 	if err != nil {
 		t.Fatalf("revoke %q through the API: %v", description, err)
@@ -649,7 +655,7 @@ action "circularo_revoke_api_keys" "this" {
 `, terraformcli.ProviderSource(), accProviderBlock, revokeA.Fingerprint(), revokeB.Fingerprint())); err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{revokeA.ID, revokeB.ID, kept.ID}
+	secrets := []string{revokeA.Value, revokeB.Value, kept.Value}
 	for _, name := range []string{envPassword, envToken, envTOTPSecret} {
 		if v := os.Getenv(name); v != "" {
 			secrets = append(secrets, v)
@@ -722,7 +728,7 @@ func accCreateKey(ctx context.Context, t *testing.T, description string) client.
 	t.Cleanup(func() {
 		ctx := context.Background()
 		// DeleteKey counts a key that is already gone as revoked.
-		if err := withAccSession(ctx, func(s *client.Session) error { return s.DeleteKey(ctx, key.ID) }); err != nil {
+		if err := withAccSession(ctx, func(s *client.Session) error { return s.DeleteKey(ctx, key.Value) }); err != nil {
 			t.Errorf("revoke %q (%s) after the test: %v", description, key.Fingerprint(), err)
 		}
 	})

@@ -110,7 +110,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		return
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &apiKeyEphemeralResourceModel{apiKeyModel: newAPIKeyModel(key),
-		Token: types.StringValue(key.ID)})...)
+		Token: types.StringValue(key.Value)})...)
 }
 
 // fingerprintValidator checks a fingerprint's form without ever echoing a value that looks like a

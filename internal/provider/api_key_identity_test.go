@@ -94,7 +94,7 @@ func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
 	env := newEnv(t)
 	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
 	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
-	fingerprint := client.Fingerprint(existing.ID)
+	fingerprint := client.Fingerprint(existing.Value)
 	config := env.providerBlock() + fmt.Sprintf(`
 import {
   to       = circularo_api_key.test
@@ -116,7 +116,7 @@ resource "circularo_api_key" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectFingerprintIdentity(keyAddress, fingerprint),
 					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(fingerprint)),
-					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringExact(existing.ID)),
+					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringExact(existing.Value)),
 					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
 					env.expectNoCreateOrRevoke(),
 				},
@@ -281,7 +281,7 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 		t.Fatalf("import-by-identity.tf does not import the fingerprint %s of the test key", client.Fingerprint(value))
 	}
 	env := newEnv(t)
-	env.mock.AddKey(testUser, mockserver.Key{ID: value, Description: "old-zapier", Created: time.Now().Add(-300 * day)})
+	env.mock.AddKey(testUser, mockserver.Key{Value: value, Description: "old-zapier", Created: time.Now().Add(-300 * day)})
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,
 		Steps: []resource.TestStep{

@@ -33,7 +33,7 @@ import (
 var queryVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
 
 func fingerprintIdentity(k mockserver.Key) map[string]knownvalue.Check {
-	return map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(client.Fingerprint(k.ID))}
+	return map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(client.Fingerprint(k.Value))}
 }
 
 func displayNameOf(k mockserver.Key) string {
@@ -41,7 +41,7 @@ func displayNameOf(k mockserver.Key) string {
 	if k.LastUsed != nil {
 		used = "last used " + k.LastUsed.UTC().Format(time.RFC3339)
 	}
-	return fmt.Sprintf("%s (%s, %s)", k.Description, client.Fingerprint(k.ID), used)
+	return fmt.Sprintf("%s (%s, %s)", k.Description, client.Fingerprint(k.Value), used)
 }
 
 // expectListed: the list block found exactly these keys, in this order (oldest first).
@@ -50,7 +50,7 @@ func expectListed(address string, keys ...mockserver.Key) []querycheck.QueryResu
 	want := make([]string, 0, len(keys))
 	for _, k := range keys {
 		checks = append(checks, querycheck.ExpectIdentity(address, fingerprintIdentity(k)))
-		want = append(want, client.Fingerprint(k.ID))
+		want = append(want, client.Fingerprint(k.Value))
 	}
 	return append(checks, queryCheck(func(req querycheck.CheckQueryRequest) error {
 		var got []string
@@ -85,7 +85,7 @@ func (e *testEnv) expectNoKeyValueInQuery() querycheck.QueryResultCheck {
 			return err
 		}
 		for _, k := range e.mock.Keys(testUser) {
-			if strings.Contains(string(b), k.ID) {
+			if strings.Contains(string(b), k.Value) {
 				return fmt.Errorf("the query output holds the value of key %q", k.Description)
 			}
 		}
@@ -181,7 +181,7 @@ list "circularo_api_key" "two_oldest" {
 							knownvalue.StringExact(displayNameOf(k.zapier))),
 						querycheck.ExpectResourceKnownValues("circularo_api_key.all", queryfilter.ByResourceIdentity(fingerprintIdentity(k.legacyCI)),
 							[]querycheck.KnownValueCheck{
-								{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(client.Fingerprint(k.legacyCI.ID))},
+								{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(client.Fingerprint(k.legacyCI.Value))},
 								{Path: tfjsonpath.New("token"), KnownValue: knownvalue.Null()},
 								{Path: tfjsonpath.New("description"), KnownValue: knownvalue.StringExact("legacy-ci")},
 								{Path: tfjsonpath.New("created"), KnownValue: knownvalue.StringExact(k.legacyCI.Created.Format(time.RFC3339))},
@@ -311,7 +311,7 @@ terraform {
 	keyValues := func() []string {
 		var out []string
 		for _, key := range env.mock.Keys(testUser) {
-			out = append(out, key.ID)
+			out = append(out, key.Value)
 		}
 		return out
 	}
@@ -345,8 +345,8 @@ terraform {
 	}
 	checkNoKeyValue("the generated configuration", generated)
 	for _, key := range []mockserver.Key{k.legacyCI, k.zapier} {
-		if !strings.Contains(generated, client.Fingerprint(key.ID)) {
-			t.Errorf("the generated configuration does not import %s (%s):\n%s", key.Description, client.Fingerprint(key.ID), generated)
+		if !strings.Contains(generated, client.Fingerprint(key.Value)) {
+			t.Errorf("the generated configuration does not import %s (%s):\n%s", key.Description, client.Fingerprint(key.Value), generated)
 		}
 	}
 	if n := strings.Count(generated, "import {"); n != 2 {

@@ -307,7 +307,7 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 // findKeyByImportID finds the key that an import ID names: a fingerprint, or the key's token value.
 // When none matches, it adds an error that never shows the ID (it may be a secret).
 func findKeyByImportID(keys []client.APIKey, id string, diags *diag.Diagnostics) (client.APIKey, bool) {
-	match := func(k client.APIKey) bool { return k.ID == id }
+	match := func(k client.APIKey) bool { return k.Value == id }
 	what := "token value"
 	if client.IsFingerprint(id) {
 		match = func(k client.APIKey) bool { return k.Fingerprint() == id }
@@ -369,7 +369,7 @@ func (m *apiKeyResourceModel) fill(k client.APIKey) {
 	m.ID = types.StringValue(k.Fingerprint())
 	m.Token = types.StringNull()
 	if m.StoreToken.ValueBool() {
-		m.Token = types.StringValue(k.ID)
+		m.Token = types.StringValue(k.Value)
 	}
 	m.Description = types.StringValue(k.Description)
 	m.Created = timetypes.NewRFC3339TimeValue(k.Created)
@@ -380,7 +380,7 @@ func (m *apiKeyResourceModel) fill(k client.APIKey) {
 // find finds the model's key in keys: by its value when the state holds it, else by its fingerprint.
 func (m *apiKeyResourceModel) find(keys []client.APIKey) (client.APIKey, bool) {
 	if value := m.Token.ValueString(); value != "" {
-		return findKey(keys, func(k client.APIKey) bool { return k.ID == value })
+		return findKey(keys, func(k client.APIKey) bool { return k.Value == value })
 	}
 	fingerprint := m.ID.ValueString()
 	return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
@@ -403,7 +403,7 @@ func (d *providerData) readValue(ctx context.Context, m apiKeyResourceModel, nex
 				m.Description.ValueString(), m.ID.ValueString(), nextPlan))
 		return types.StringUnknown(), false
 	}
-	return types.StringValue(key.ID), true
+	return types.StringValue(key.Value), true
 }
 
 func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKey, bool) {

@@ -360,7 +360,7 @@ resource "circularo_api_key" "test" {
   description = "adopted"
   %s
 }
-`, client.Fingerprint(existing.ID), attributes)
+`, client.Fingerprint(existing.Value), attributes)
 	}
 	tokenIs := func(value string) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), knownvalue.StringExact(value))
@@ -374,7 +374,7 @@ resource "circularo_api_key" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					tokenIs(existing.ID),
+					tokenIs(existing.Value),
 					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("keepers"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"owner": knownvalue.StringExact("team-a")})),
 				},
@@ -385,7 +385,7 @@ resource "circularo_api_key" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					tokenIs(existing.ID),
+					tokenIs(existing.Value),
 					statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("keepers"), knownvalue.Null()),
 				},
 			},
@@ -396,7 +396,7 @@ resource "circularo_api_key" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
 				Check: func(*terraform.State) error {
-					if env.mock.KeyExists(existing.ID) {
+					if env.mock.KeyExists(existing.Value) {
 						return fmt.Errorf("the key past rotate_after was not rotated")
 					}
 					return nil
@@ -438,10 +438,10 @@ resource "circularo_api_key" "recent" {
 resource "circularo_api_key" "dormant" {
   description = "dormant-key%[3]s"
 }
-`, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID), suffix)
+`, client.Fingerprint(recent.Value), client.Fingerprint(dormant.Value), suffix)
 	}
 	recentWarning := func(verb string) testkit.Warning {
-		return recentUseWarning("recent-key", client.Fingerprint(recent.ID), recentUse, verb)
+		return recentUseWarning("recent-key", client.Fingerprint(recent.Value), recentUse, verb)
 	}
 	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
@@ -496,7 +496,7 @@ func TestAPIKeyResource_selfRevocationFails(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
-	fingerprint := client.Fingerprint(self.ID)
+	fingerprint := client.Fingerprint(self.Value)
 	resources := func(description string) string {
 		return fmt.Sprintf(`
 import {
@@ -510,7 +510,7 @@ resource "circularo_api_key" "test" {
 }
 `, fingerprint, description)
 	}
-	tokenProvider := env.tokenProviderBlock(self.ID)
+	tokenProvider := env.tokenProviderBlock(self.Value)
 	selfRevocation := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key.*` +
 		regexp.QuoteMeta(fingerprint) + `.*the token the circularo provider authenticates\s+with`)
 	env.unitTest(t, resource.TestCase{
@@ -534,7 +534,7 @@ resource "circularo_api_key" "test" {
 			{
 				// The key survived both plans; logging in instead, the provider may revoke it (CheckDestroy).
 				PreConfig: func() {
-					if !env.mock.KeyExists(self.ID) || env.mock.Count("delete_key") != 0 {
+					if !env.mock.KeyExists(self.Value) || env.mock.Count("delete_key") != 0 {
 						t.Error("a failed plan revoked the provider's own key")
 					}
 				},
@@ -563,7 +563,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 		t.Fatalf("import-by-string-id.tf does not import the fingerprint %s of the test key", client.Fingerprint(legacyValue))
 	}
 	lastUsed := time.Now().Add(-400 * day).UTC().Truncate(time.Second)
-	legacyKey := mockserver.Key{ID: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * day), LastUsed: &lastUsed}
+	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * day), LastUsed: &lastUsed}
 	resourceOnly := resourceBlockOf(importBlock)
 
 	t.Run("import block", func(t *testing.T) {
@@ -676,14 +676,14 @@ resource "circularo_api_key" "dormant" {
   description = "dormant-key"
   store_token = false
 }
-`, client.Fingerprint(recent.ID), client.Fingerprint(dormant.ID)))
+`, client.Fingerprint(recent.Value), client.Fingerprint(dormant.Value)))
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	checkNoSecret := func(out string) {
 		t.Helper()
-		for _, s := range []string{testPassword, recent.ID, dormant.ID} {
+		for _, s := range []string{testPassword, recent.Value, dormant.Value} {
 			if strings.Contains(out, s) {
 				t.Errorf("the output shows a secret (%d characters)", len(s))
 			}
@@ -703,7 +703,7 @@ resource "circularo_api_key" "dormant" {
 	}
 	checkNoSecret(out)
 	wantWarning := regexp.MustCompile(`(?s)Warning: Revoking a recently used API key\s+.*?\s+This plan destroys the API key\s+"recent-key"\s+\(` +
-		regexp.QuoteMeta(client.Fingerprint(recent.ID)) + `\),\s+which\s+revokes\s+it\.\s+The\s+key\s+was\s+last\s+used\s+at\s+` +
+		regexp.QuoteMeta(client.Fingerprint(recent.Value)) + `\),\s+which\s+revokes\s+it\.\s+The\s+key\s+was\s+last\s+used\s+at\s+` +
 		regexp.QuoteMeta(recentUse.Format(time.RFC3339)))
 	if !wantWarning.MatchString(out) {
 		t.Errorf("plan -destroy shows no warning about recent-key:\n%s", out)
@@ -725,14 +725,14 @@ resource "circularo_api_key" "dormant" {
 		}
 	}
 
-	write(env.tokenProviderBlock(recent.ID))
+	write(env.tokenProviderBlock(recent.Value))
 	out, err = wd.Run(ctx, "plan", "-destroy", "-no-color")
 	if err == nil {
 		t.Fatalf("plan -destroy of the provider's own key succeeded:\n%s", out)
 	}
 	checkNoSecret(err.Error())
 	wantError := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key\s+.*?\s+This plan destroys the API key\s+"recent-key"\s+\(` +
-		regexp.QuoteMeta(client.Fingerprint(recent.ID)) + `\)`)
+		regexp.QuoteMeta(client.Fingerprint(recent.Value)) + `\)`)
 	if !wantError.MatchString(err.Error()) {
 		t.Errorf("plan -destroy does not fail with the self-revocation error:\n%s", err)
 	}

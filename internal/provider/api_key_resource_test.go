@@ -46,7 +46,7 @@ func (e *testEnv) checkKeyOnServer(description string) resource.TestCheckFunc {
 			return err
 		}
 		for _, k := range e.mock.Keys(testUser) {
-			if k.ID == value {
+			if k.Value == value {
 				if k.Description != description {
 					return fmt.Errorf("the key on the server is described %q, want %q", k.Description, description)
 				}
@@ -145,7 +145,7 @@ func TestAPIKeyResource_importBlockByFingerprint(t *testing.T) {
 			existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
 			var action, token = plancheck.ResourceActionNoop, knownvalue.Check(knownvalue.Null())
 			if storeToken {
-				action, token = plancheck.ResourceActionUpdate, knownvalue.StringExact(existing.ID)
+				action, token = plancheck.ResourceActionUpdate, knownvalue.StringExact(existing.Value)
 			}
 			config := env.providerBlock() + fmt.Sprintf(`
 import {
@@ -157,7 +157,7 @@ resource "circularo_api_key" "test" {
   description = "made-by-hand"
   store_token = %t
 }
-`, client.Fingerprint(existing.ID), storeToken)
+`, client.Fingerprint(existing.Value), storeToken)
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{
 					{
@@ -166,7 +166,7 @@ resource "circularo_api_key" "test" {
 							PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, action)},
 						},
 						ConfigStateChecks: []statecheck.StateCheck{
-							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(client.Fingerprint(existing.ID))),
+							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("id"), knownvalue.StringExact(client.Fingerprint(existing.Value))),
 							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("last_used"), knownvalue.StringExact(lastUsed.Format(time.RFC3339))),
 							statecheck.ExpectKnownValue(keyAddress, tfjsonpath.New("token"), token),
 							env.expectNoCreateOrRevoke(),

@@ -145,9 +145,9 @@ output "keys_seen_by_the_integration_key" {
 	values := func() []string {
 		var out []string
 		for _, k := range env.mock.Keys(testUser) {
-			out = append(out, k.ID)
+			out = append(out, k.Value)
 		}
-		return append(out, adopted.ID)
+		return append(out, adopted.Value)
 	}
 	checkNoValue := func(what string, data []byte) {
 		t.Helper()
@@ -191,7 +191,7 @@ output "keys_seen_by_the_integration_key" {
 		t.Fatal(err)
 	}
 	checkNoValue("the state file", state)
-	if !bytes.Contains(state, []byte(client.Fingerprint(integration.ID))) || !bytes.Contains(state, []byte(client.Fingerprint(adopted.ID))) {
+	if !bytes.Contains(state, []byte(client.Fingerprint(integration.Value))) || !bytes.Contains(state, []byte(client.Fingerprint(adopted.Value))) {
 		t.Error("the state file does not hold both keys: the check above proves nothing")
 	}
 
@@ -389,7 +389,7 @@ resource "circularo_api_key" "adopted" {
   description = "old-report"
   store_token = false
 }
-`, client.Fingerprint(adopted.ID))
+`, client.Fingerprint(adopted.Value))
 }
 
 // integrationConsumer configures an aliased provider with the integration key's value, read by the

@@ -50,7 +50,7 @@ data "circularo_api_keys" "test" {
 func expectFingerprints(keys ...mockserver.Key) statecheck.StateCheck {
 	values := make([]knownvalue.Check, 0, len(keys))
 	for _, k := range keys {
-		values = append(values, knownvalue.StringExact(client.Fingerprint(k.ID)))
+		values = append(values, knownvalue.StringExact(client.Fingerprint(k.Value)))
 	}
 	return statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("fingerprints"), knownvalue.ListExact(values))
 }
@@ -65,7 +65,7 @@ func TestAPIKeysDataSource_allKeys(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				expectFingerprints(k.legacyCI, k.zapier, k.billing, k.ciPipeline, k.fresh),
 				statecheck.ExpectKnownValue(dataAddress, tfjsonpath.New("api_keys").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"fingerprint":  knownvalue.StringExact(client.Fingerprint(k.legacyCI.ID)),
+					"fingerprint":  knownvalue.StringExact(client.Fingerprint(k.legacyCI.Value)),
 					"description":  knownvalue.StringExact("legacy-ci"),
 					"created":      knownvalue.StringExact(k.legacyCI.Created.Format(time.RFC3339)),
 					"last_used":    knownvalue.StringExact(k.legacyCI.LastUsed.Format(time.RFC3339)),
@@ -88,7 +88,7 @@ func (e *testEnv) checkNoKeyValueInDataSource() resource.TestCheckFunc {
 		}
 		for _, k := range e.mock.Keys(testUser) {
 			for attr, v := range rs.Primary.Attributes {
-				if strings.Contains(v, k.ID) {
+				if strings.Contains(v, k.Value) {
 					return fmt.Errorf("%s.%s holds the value of key %q", address, attr, k.Description)
 				}
 			}

@@ -124,7 +124,7 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            env.tokenProviderBlock(key.ID) + `data "circularo_api_keys" "test" {}`,
+			Config:            env.tokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
@@ -136,7 +136,7 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 			t.Errorf("token mode made %d %s calls", n, route)
 		}
 	}
-	if !env.mock.KeyExists(key.ID) {
+	if !env.mock.KeyExists(key.Value) {
 		t.Error("the token's key was revoked")
 	}
 }
@@ -145,7 +145,7 @@ func TestProvider_tokenFromEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.setEnv(t, envToken, key.ID)
+	env.setEnv(t, envToken, key.Value)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url),
@@ -161,11 +161,11 @@ func TestProvider_rejectedToken(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
-	env.mock.RevokeKey(key.ID)
-	expectErrorWithout([]string{key.ID},
+	env.mock.RevokeKey(key.Value)
+	expectErrorWithout([]string{key.Value},
 		words("HTTP 401 Unauthorized: Access token is invalid"),
 		words("rejected the token set in token (or CIRCULARO_TOKEN)"),
-	).run(t, env, env.tokenProviderBlock(key.ID)+`data "circularo_api_keys" "test" {}`)
+	).run(t, env, env.tokenProviderBlock(key.Value)+`data "circularo_api_keys" "test" {}`)
 	if n := env.mock.Count("login"); n != 0 {
 		t.Errorf("a rejected token led to %d login calls", n)
 	}
@@ -312,7 +312,7 @@ func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 	env.setEnv(t, envPassword, testPassword)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            env.tokenProviderBlock(key.ID) + `data "circularo_api_keys" "test" {}`,
+			Config:            env.tokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
@@ -325,8 +325,8 @@ func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.mock.RevokeKey(key.ID) // were the token used, listing would fail
-	env.setEnv(t, envToken, key.ID)
+	env.mock.RevokeKey(key.Value) // were the token used, listing would fail
+	env.setEnv(t, envToken, key.Value)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            env.dataSourceConfig(),
@@ -342,10 +342,10 @@ func TestProvider_tokenAndLoginInEnvironmentConflict(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.setEnv(t, envToken, key.ID)
+	env.setEnv(t, envToken, key.Value)
 	env.setEnv(t, envUsername, testUser)
 	env.setEnv(t, envPassword, testPassword)
-	expectErrorWithout([]string{key.ID, testPassword},
+	expectErrorWithout([]string{key.Value, testPassword},
 		words("Conflicting authentication settings"),
 		words("token (or CIRCULARO_TOKEN) is set together with username"),
 	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url))

@@ -34,7 +34,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 	fresh := env.mock.AddKey(testUser, mockKey("ci-pipeline", 60*day, at(time.Hour)))
 
 	line := func(k mockserver.Key) knownvalue.Check {
-		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.ID)))))
+		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.Value)))))
 	}
 	integration := knownvalue.StringRegexp(regexp.MustCompile(`^demo-integration   sha256:[0-9a-f]{16}  created `))
 	factories := env.factories()
@@ -48,7 +48,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(stale), line(fresh), integration})),
 					statecheck.ExpectKnownOutputValue("stale_keys", knownvalue.ListExact([]knownvalue.Check{
-						knownvalue.StringExact(fmt.Sprintf("legacy-ci (%s)", client.Fingerprint(stale.ID))),
+						knownvalue.StringExact(fmt.Sprintf("legacy-ci (%s)", client.Fingerprint(stale.Value))),
 					})),
 				},
 			},
@@ -60,7 +60,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(fresh), integration})),
 					testkit.Check(func() error {
-						if env.mock.KeyExists(stale.ID) {
+						if env.mock.KeyExists(stale.Value) {
 							return fmt.Errorf("the stale key %q was not revoked", stale.Description)
 						}
 						return nil

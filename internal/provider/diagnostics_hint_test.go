@@ -15,10 +15,7 @@ import (
 // that each gets its own advice. error_shapes_test.go gets the same kinds from the mock server.
 func TestHint_eachBranch(t *testing.T) {
 	t.Parallel()
-	c, err := client.New(client.Config{URL: "https://example.circularo.com"}) // never called: no network
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, "https://example.circularo.com")}) // never called: no network
 	withToken := &providerData{session: client.NewSession(c, client.Credentials{Token: "given-token"}, nil)}
 	withLogin := &providerData{session: client.NewSession(c, client.Credentials{Username: testUser, Password: testPassword}, nil)}
 	status := func(code int) *client.APIError {

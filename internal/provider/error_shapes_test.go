@@ -154,9 +154,6 @@ resource "circularo_api_key" "test" {
 func shapedMock(t *testing.T, shape mockserver.ErrorShape) (*testEnv, *client.Client) {
 	t.Helper()
 	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{ErrorShape: shape}))
-	c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url), MaxRetries: -1})
 	return env, c
 }

@@ -45,7 +45,7 @@ func (e *testEnv) checkExactlyDeclaredKeys(count int, unmanaged ...mockserver.Ke
 			return fmt.Errorf("the server holds %d keys, want %d declared and %d unmanaged", len(onServer), count, len(unmanaged))
 		}
 		for _, u := range unmanaged {
-			if !e.mock.KeyExists(u.ID) {
+			if !e.mock.KeyExists(u.Value) {
 				return fmt.Errorf("the unmanaged key %q is gone", u.Description)
 			}
 		}
@@ -57,8 +57,8 @@ func (e *testEnv) checkExactlyDeclaredKeys(count int, unmanaged ...mockserver.Ke
 			}
 			var managed []string
 			for _, k := range onServer {
-				if k.Description == fmt.Sprintf("fault-key-%d", i) && !slices.ContainsFunc(unmanaged, func(u mockserver.Key) bool { return u.ID == k.ID }) {
-					managed = append(managed, k.ID)
+				if k.Description == fmt.Sprintf("fault-key-%d", i) && !slices.ContainsFunc(unmanaged, func(u mockserver.Key) bool { return u.Value == k.Value }) {
+					managed = append(managed, k.Value)
 				}
 			}
 			if len(managed) != 1 || managed[0] != value {
@@ -77,7 +77,7 @@ func (e *testEnv) checkOnlyKeysLeft(unmanaged ...mockserver.Key) func(*terraform
 			return fmt.Errorf("%d keys are left after destroy, want the %d unmanaged ones", len(left), len(unmanaged))
 		}
 		for _, u := range unmanaged {
-			if !e.mock.KeyExists(u.ID) {
+			if !e.mock.KeyExists(u.Value) {
 				return fmt.Errorf("destroy revoked the unmanaged key %q", u.Description)
 			}
 		}

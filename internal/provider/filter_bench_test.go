@@ -16,7 +16,7 @@ func benchKeys(n int, now time.Time) []client.APIKey {
 	keys := make([]client.APIKey, n)
 	for i := range keys {
 		k := client.APIKey{
-			ID:          fmt.Sprintf("%064d", i),
+			Value:       fmt.Sprintf("%064d", i),
 			Description: fmt.Sprintf("svc-%d integration", i),
 			Created:     now.Add(-time.Duration(i%720) * 24 * time.Hour),
 			Type:        "generic",

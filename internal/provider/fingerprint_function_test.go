@@ -112,13 +112,13 @@ check "leaked_key_is_listed" {
   }
 }
 `
-	fp := client.Fingerprint(leaked.ID)
+	fp := client.Fingerprint(leaked.Value)
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		Steps: []resource.TestStep{
 			{
 				Config:          cfg,
-				ConfigVariables: config.Variables{"leaked_key": config.StringVariable(leaked.ID)},
+				ConfigVariables: config.Variables{"leaked_key": config.StringVariable(leaked.Value)},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("fingerprint", knownvalue.StringExact(fp)),
 					statecheck.ExpectKnownOutputValue("leaked_key_listed", knownvalue.Bool(true)),
@@ -135,7 +135,7 @@ check "leaked_key_is_listed" {
 			{
 				// A value read from a file with its newline: the function's error, from the CLI.
 				Config:          cfg,
-				ConfigVariables: config.Variables{"leaked_key": config.StringVariable(leaked.ID + "\n")},
+				ConfigVariables: config.Variables{"leaked_key": config.StringVariable(leaked.Value + "\n")},
 				ExpectError:     regexp.MustCompile(`white space around it`),
 			},
 		},

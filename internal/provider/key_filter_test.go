@@ -17,12 +17,12 @@ func filterKeys(now time.Time) []client.APIKey {
 	day := 24 * time.Hour
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	return []client.APIKey{
-		{ID: "k-deploy", Description: "ci-deploy", Type: "generic", Created: now.Add(-400 * day), LastUsed: at(100 * day)},
-		{ID: "k-test", Description: "ci-test", Type: "generic", Created: now.Add(-10 * day)},
-		{ID: "k-backup", Description: "backup", Type: "other", Created: now.Add(-200 * day), LastUsed: at(time.Hour)},
-		{ID: "k-old", Description: "ci-old", Type: "generic", Created: now.Add(-400 * day)}, // as old as ci-deploy
-		{ID: "k-edge-used", Description: "used 90d ago", Type: "generic", Created: now.Add(-365 * day), LastUsed: at(90 * day)},
-		{ID: "k-edge-recent", Description: "used 90d-1s ago", Type: "generic", Created: now.Add(-365*day + time.Second), LastUsed: at(90*day - time.Second)},
+		{Value: "k-deploy", Description: "ci-deploy", Type: "generic", Created: now.Add(-400 * day), LastUsed: at(100 * day)},
+		{Value: "k-test", Description: "ci-test", Type: "generic", Created: now.Add(-10 * day)},
+		{Value: "k-backup", Description: "backup", Type: "other", Created: now.Add(-200 * day), LastUsed: at(time.Hour)},
+		{Value: "k-old", Description: "ci-old", Type: "generic", Created: now.Add(-400 * day)}, // as old as ci-deploy
+		{Value: "k-edge-used", Description: "used 90d ago", Type: "generic", Created: now.Add(-365 * day), LastUsed: at(90 * day)},
+		{Value: "k-edge-recent", Description: "used 90d-1s ago", Type: "generic", Created: now.Add(-365*day + time.Second), LastUsed: at(90*day - time.Second)},
 	}
 }
 

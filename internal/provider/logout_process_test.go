@@ -60,7 +60,7 @@ output "key_count" {
 	keyValues := map[string]bool{}
 	collectKeys := func() {
 		for _, k := range env.mock.Keys(testUser) {
-			keyValues[k.ID] = true
+			keyValues[k.Value] = true
 		}
 	}
 	secrets := func() []string {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -256,8 +257,8 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(settings.creds.Password, settings.creds.Token, settings.creds.TOTPSecret)...)
 
-	c, err := client.New(client.Config{
-		URL:            settings.url,
+	c := client.New(client.Config{
+		BaseURL:        settings.baseURL,
 		APIPath:        settings.apiPath,
 		UserAgent:      fmt.Sprintf("terraform-provider-circularo/%s terraform/%s", p.version, req.TerraformVersion),
 		RequestTimeout: settings.requestTimeout,
@@ -267,10 +268,6 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 		HTTPClient:     p.opts.httpClient,
 		Logger:         tflogLogger{},
 	})
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Circularo client configuration", err.Error())
-		return
-	}
 	session := client.NewSession(c, settings.creds, p.opts.now)
 	session.SetTOTPOptions(client.TOTPOptions{
 		StepDir:   p.opts.totpStepDir,
@@ -296,7 +293,8 @@ func (p *circularoProvider) Configure(ctx context.Context, req provider.Configur
 type settings struct {
 	unknown                 []string // attributes known only after apply: the rest is not checked
 	url, apiPath            string
-	urlDefaulted            bool // neither url nor CIRCULARO_URL is set: url is the public sandbox
+	urlDefaulted            bool     // neither url nor CIRCULARO_URL is set: url is the public sandbox
+	baseURL                 *url.URL // url, parsed: set when resolveSettings reports no error
 	creds                   client.Credentials
 	requestTimeout          time.Duration
 	maxRetries              int
@@ -371,11 +369,15 @@ func resolveSettings(cfg providerModel, lookupEnv func(string) (string, bool), r
 	if s.apiPath == "" {
 		s.apiPath = client.DefaultAPIPath
 	}
-	// Values from the environment skip the schema validators: check them here.
-	if _, err := client.ParseBaseURL(s.url); err != nil {
+	// The one check of url and api_path at configure time: values from the environment skip the schema
+	// validators (which report a bad value in the configuration earlier, under its line), and the client
+	// takes them as checked here.
+	base, err := client.ParseBaseURL(s.url)
+	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("url"), "Invalid Circularo URL",
 			fmt.Sprintf("url (or %s): %s.", envURL, err))
 	}
+	s.baseURL = base
 	if err := client.ValidateAPIPath(s.apiPath); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("api_path"), "Invalid API path",
 			fmt.Sprintf("api_path (or %s): %s.", envAPIPath, err))

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
@@ -130,4 +132,14 @@ func serverFactoryClosingSessions(t *testing.T, opts options) func() (tfprotov6.
 		opts.sessions.closeAll(ctx)
 	})
 	return serverFactory(opts)
+}
+
+// mustParseBaseURL is client.ParseBaseURL for a URL the test knows to be good.
+func mustParseBaseURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := client.ParseBaseURL(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

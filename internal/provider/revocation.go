@@ -153,7 +153,7 @@ func (d *providerData) revokeKey(ctx context.Context, value string, find func([]
 		if !found {
 			return true
 		}
-		value = key.ID
+		value = key.Value
 	}
 	if err := d.session.DeleteKey(ctx, value); err != nil {
 		addClientError(diags, d, failed, err)

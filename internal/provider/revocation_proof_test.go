@@ -92,8 +92,8 @@ func TestRevocationProof_serverThatHidesKeys(t *testing.T) {
 			var created mockserver.Key
 			revoke := path.revoke(func() { clock.Advance(path.advance) })
 			revoke.Check = func(*terraform.State) error {
-				if env.mock.KeyExists(created.ID) {
-					return fmt.Errorf("the key %s was reported revoked and still exists", client.Fingerprint(created.ID))
+				if env.mock.KeyExists(created.Value) {
+					return fmt.Errorf("the key %s was reported revoked and still exists", client.Fingerprint(created.Value))
 				}
 				if hidden, deletes := env.mock.Count("delete_key_hidden"), env.mock.Count("delete_key"); hidden != 1 || deletes != 2 {
 					return fmt.Errorf("%d hidden and %d DELETEs, want the token-less one hidden, then one with the token", hidden, deletes)
@@ -131,7 +131,7 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 			first.ExpectError = notRevoked()
 			// The key is still in the state and on the server: the next plan revokes it again.
 			again := path.revoke(func() {
-				if !env.mock.KeyExists(created.ID) {
+				if !env.mock.KeyExists(created.Value) {
 					t.Error("the key is gone from the server")
 				}
 			})
@@ -143,7 +143,7 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 					again,
 					{
 						// Revoked by hand, as the error advises: the refresh drops it.
-						PreConfig: func() { env.mock.RevokeKey(created.ID) },
+						PreConfig: func() { env.mock.RevokeKey(created.Value) },
 						Config:    env.providerBlock(),
 					},
 				},

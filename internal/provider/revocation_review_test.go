@@ -79,7 +79,7 @@ func (u *usedKey) find(t *testing.T) {
 func (u *usedKey) setLastUsed(t *testing.T, at time.Time) {
 	t.Helper()
 	u.find(t)
-	if !u.env.mock.SetKeyLastUsed(u.key.ID, &at) {
+	if !u.env.mock.SetKeyLastUsed(u.key.Value, &at) {
 		t.Fatalf("the key %q is gone", u.description)
 	}
 	u.find(t)
@@ -90,7 +90,7 @@ func (u *usedKey) setLastUsed(t *testing.T, at time.Time) {
 func (u *usedKey) useAsToken(t *testing.T) {
 	t.Helper()
 	u.find(t)
-	resp, err := http.Get(u.env.url + u.env.mock.APIPath() + "/login?returnToken=true&token=" + url.QueryEscape(u.key.ID))
+	resp, err := http.Get(u.env.url + u.env.mock.APIPath() + "/login?returnToken=true&token=" + url.QueryEscape(u.key.Value))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func (u *usedKey) useAsToken(t *testing.T) {
 
 // warning is the recent-use warning about this key, built when the check runs (after the use).
 func (u *usedKey) warning(verb string) testkit.Warning {
-	return recentUseWarning(u.description, client.Fingerprint(u.key.ID), *u.key.LastUsed, verb)
+	return recentUseWarning(u.description, client.Fingerprint(u.key.Value), *u.key.LastUsed, verb)
 }
 
 // newKeyWarning is the warning of a plan that revokes a key made within revocation_warning_window and
@@ -122,7 +122,7 @@ func newKeyWarning(description, fingerprint, verb string) testkit.Warning {
 func fingerprintOfDescribed(env *testEnv, description string) string {
 	for _, k := range env.mock.Keys(testUser) {
 		if k.Description == description {
-			return client.Fingerprint(k.ID)
+			return client.Fingerprint(k.Value)
 		}
 	}
 	return ""
@@ -257,7 +257,7 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 					used.setLastUsed(t, clock.Now().Add(-time.Hour))
 					idle := &usedKey{env: env, description: "idle-key"}
 					idle.find(t)
-					idleFingerprint = client.Fingerprint(idle.key.ID)
+					idleFingerprint = client.Fingerprint(idle.key.Value)
 					obs.Reset()
 					env.mock.ResetCounts()
 				},
@@ -280,7 +280,7 @@ func rotationPlan(env *testEnv, obs *testkit.Observer, used *usedKey, idleFinger
 		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 			return obs.ExpectWarnings(
 				used.warning("replaces"),
-				rotationWarning(used.description, client.Fingerprint(used.key.ID), dueAt),
+				rotationWarning(used.description, client.Fingerprint(used.key.Value), dueAt),
 				rotationWarning("idle-key", *idleFingerprint, dueAt),
 			)
 		}),
@@ -294,7 +294,7 @@ func TestAPIKeyResource_removalOfOwnKeyFailsWithoutListCall(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
-	fingerprint := client.Fingerprint(self.ID)
+	fingerprint := client.Fingerprint(self.Value)
 	adopt := fmt.Sprintf(`
 import {
   to = circularo_api_key.self
@@ -305,7 +305,7 @@ resource "circularo_api_key" "self" {
   description = "terraform-auth"
 }
 `, fingerprint)
-	tokenProvider := env.tokenProviderBlock(self.ID)
+	tokenProvider := env.tokenProviderBlock(self.Value)
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
@@ -313,7 +313,7 @@ resource "circularo_api_key" "self" {
 			{
 				PreConfig: func() {
 					now := time.Now()
-					env.mock.SetKeyLastUsed(self.ID, &now)
+					env.mock.SetKeyLastUsed(self.Value, &now)
 					env.mock.ResetCounts()
 				},
 				Config:   tokenProvider, // the block removed
@@ -328,7 +328,7 @@ resource "circularo_api_key" "self" {
 					if got := env.mock.Counts(); got["total"] != 0 {
 						t.Errorf("the self-revocation plan called the API: %v", got)
 					}
-					if !env.mock.KeyExists(self.ID) {
+					if !env.mock.KeyExists(self.Value) {
 						t.Error("a failed plan revoked the provider's own key")
 					}
 				},
@@ -342,10 +342,7 @@ resource "circularo_api_key" "self" {
 // reviewData is a providerData against the mock, as Configure makes it, without retries.
 func reviewData(t *testing.T, env *testEnv, creds client.Credentials) *providerData {
 	t.Helper()
-	c, err := client.New(client.Config{URL: env.url, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url), MaxRetries: -1})
 	session := client.NewSession(c, creds, env.kit.Now)
 	t.Cleanup(func() { _ = session.Close(context.Background()) })
 	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.kit.Now}
@@ -376,7 +373,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	var diags diag.Diagnostics
 	// The state knows of no use: the review must not rely on it.
 	// The warning names Circularo's last use of the key (the state passes none).
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.ID), "This plan destroys recent", "remove it from the state", nil, false, &diags); !found {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(recent.Value), "This plan destroys recent", "remove it from the state", nil, false, &diags); !found {
 		t.Error("review of recent: the key was reported gone")
 	}
 	want := "This plan destroys recent. The key was last used at " + recentUse.Format(time.RFC3339) + ", within the provider's revocation_warning_window (24h)"
@@ -385,7 +382,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	}
 
 	diags = nil
-	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.ID), "This plan destroys dormant", "remove it from the state", &recentUse, false, &diags); !found || len(diags) != 0 {
+	if found := data.reviewRevocation(context.Background(), client.Fingerprint(dormant.Value), "This plan destroys dormant", "remove it from the state", &recentUse, false, &diags); !found || len(diags) != 0 {
 		t.Errorf("review of dormant: found %v, %q; want found and no diagnostic (Circularo's use, not the state's)", found, diagStrings(diags))
 	}
 	diags = nil
@@ -425,7 +422,7 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 			data := reviewData(t, env, loginCreds)
 			data.revocationWarningWindow = tc.window
 			var diags diag.Diagnostics
-			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", tc.stateLastUsed, false, &diags)
+			found := data.reviewRevocation(context.Background(), client.Fingerprint(key.Value), "This plan destroys k", "remove it from the state", tc.stateLastUsed, false, &diags)
 			if !found {
 				t.Error("a key that could not be looked up was reported gone")
 			}
@@ -451,9 +448,9 @@ func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
-	data := reviewData(t, env, client.Credentials{Token: self.ID})
+	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, false, &diags)
+	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, false, &diags)
 	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
 		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
@@ -510,7 +507,7 @@ func TestReviewRevocation_decisions(t *testing.T) {
 				data := reviewData(t, env, loginCreds)
 				data.revocationWarningWindow, data.revocationReviewErrors = tc.window, errors
 				var diags diag.Diagnostics
-				if found := data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k",
+				if found := data.reviewRevocation(context.Background(), client.Fingerprint(key.Value), "This plan destroys k",
 					"remove it from the state", nil, tc.approved, &diags); !found {
 					t.Error("the key was reported gone")
 				}
@@ -533,7 +530,7 @@ func TestReviewRevocation_decisions(t *testing.T) {
 				if len(warned) != 1 || !strings.HasPrefix(diags[0].Detail(), warned[0].Detail()+" ") {
 					t.Errorf("the error %q does not start with the warning's text %q", diags[0].Detail(), diagStrings(warned))
 				}
-				for _, f := range []string{`set approve_revocation_of to "` + client.Fingerprint(key.ID) + `"`, "To keep the key, remove it from the state."} {
+				for _, f := range []string{`set approve_revocation_of to "` + client.Fingerprint(key.Value) + `"`, "To keep the key, remove it from the state."} {
 					if !strings.Contains(diags[0].Detail(), f) {
 						t.Errorf("the error does not say %q: %s", f, diags[0].Detail())
 					}
@@ -556,7 +553,7 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 			data := reviewData(t, env, loginCreds)
 			data.revocationReviewErrors = true
 			var diags diag.Diagnostics
-			data.reviewRevocation(context.Background(), client.Fingerprint(key.ID), "This plan destroys k", "remove it from the state", nil, approved, &diags)
+			data.reviewRevocation(context.Background(), client.Fingerprint(key.Value), "This plan destroys k", "remove it from the state", nil, approved, &diags)
 			want := diag.SeverityError
 			if approved {
 				want = diag.SeverityWarning
@@ -573,9 +570,9 @@ func TestReviewRevocation_selfRevocationCannotBeApproved(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
-	data := reviewData(t, env, client.Credentials{Token: self.ID})
+	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.ID), "This plan destroys self", "remove it from the state", nil, true, &diags)
+	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, true, &diags)
 	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
 		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
@@ -626,8 +623,8 @@ func (k *ruleKeys) config(mode, suffix, extra string, approve ...mockserver.Key)
 	}
 	block := func(name string, key mockserver.Key) string {
 		approval := ""
-		if slices.ContainsFunc(approve, func(a mockserver.Key) bool { return a.ID == key.ID }) {
-			approval = fmt.Sprintf("approve_revocation_of = %q", client.Fingerprint(key.ID))
+		if slices.ContainsFunc(approve, func(a mockserver.Key) bool { return a.Value == key.Value }) {
+			approval = fmt.Sprintf("approve_revocation_of = %q", client.Fingerprint(key.Value))
 		}
 		return fmt.Sprintf(`
 import {
@@ -641,7 +638,7 @@ resource "circularo_api_key" "%[1]s" {
   %[5]s
   %[6]s
 }
-`, name, client.Fingerprint(key.ID), key.Description, suffix, extra, approval)
+`, name, client.Fingerprint(key.Value), key.Description, suffix, extra, approval)
 	}
 	return k.env.providerBlock(providerExtra...) + block("used", k.used) + block("idle", k.idle)
 }
@@ -649,7 +646,7 @@ resource "circularo_api_key" "%[1]s" {
 // findingError matches the plan's error about key (the summary, then the key's fingerprint and the
 // error mode's sentence in the detail, which the CLI wraps).
 func findingError(summary string, key mockserver.Key) string {
-	return regexp.QuoteMeta("Error: "+summary) + `.*` + regexp.QuoteMeta(client.Fingerprint(key.ID)) + `.*revocation_review\s+is\s+"error"`
+	return regexp.QuoteMeta("Error: "+summary) + `.*` + regexp.QuoteMeta(client.Fingerprint(key.Value)) + `.*revocation_review\s+is\s+"error"`
 }
 
 // bothFindingsError matches a plan that fails for both keys, in either order.
@@ -660,8 +657,8 @@ func bothFindingsError(used, idle string) *regexp.Regexp {
 // approvedWarning is the warning that replaces the error of an approved revocation.
 func approvedWarning(summary string, key mockserver.Key) testkit.Warning {
 	return testkit.Warning{Summary: summary, Fragments: []string{
-		fmt.Sprintf("the API key %q (%s)", key.Description, client.Fingerprint(key.ID)),
-		"This revocation is approved: approve_revocation_of names " + client.Fingerprint(key.ID),
+		fmt.Sprintf("the API key %q (%s)", key.Description, client.Fingerprint(key.Value)),
+		"This revocation is approved: approve_revocation_of names " + client.Fingerprint(key.Value),
 	}}
 }
 
@@ -669,7 +666,7 @@ func approvedWarning(summary string, key mockserver.Key) testkit.Warning {
 // resource's key (a replacement made a new one).
 func staleApproval(key mockserver.Key) testkit.Warning {
 	return testkit.Warning{Summary: "Approval of another API key's revocation", Fragments: []string{
-		fmt.Sprintf("names %s, which is not this key: it approves nothing", client.Fingerprint(key.ID)),
+		fmt.Sprintf("names %s, which is not this key: it approves nothing", client.Fingerprint(key.Value)),
 	}}
 }
 
@@ -678,7 +675,7 @@ func staleApproval(key mockserver.Key) testkit.Warning {
 // diagnostics.
 func (k *ruleKeys) expectNothingRevoked(t *testing.T, obs *testkit.Observer, want ...testkit.Warning) {
 	t.Helper()
-	if !k.env.mock.KeyExists(k.used.ID) || !k.env.mock.KeyExists(k.idle.ID) {
+	if !k.env.mock.KeyExists(k.used.Value) || !k.env.mock.KeyExists(k.idle.Value) {
 		t.Error("a plan that failed the review revoked a key")
 	}
 	if n := k.env.mock.Count("delete_key"); n != 0 {
@@ -814,8 +811,8 @@ func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
 		}
 	}, findingError(summaryRecentlyUsed, k.idle), approvedWarning(summaryRecentlyUsed, k.idle),
 		[]testkit.Warning{
-			rotationWarning("used-key", client.Fingerprint(k.used.ID), k.used.Created.Add(30*day)),
-			rotationWarning("idle-key", client.Fingerprint(k.idle.ID), k.idle.Created.Add(30*day)),
+			rotationWarning("used-key", client.Fingerprint(k.used.Value), k.used.Created.Add(30*day)),
+			rotationWarning("idle-key", client.Fingerprint(k.idle.Value), k.idle.Created.Add(30*day)),
 		})
 }
 
@@ -858,7 +855,7 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 				obs.ExpectWarnings(append([]testkit.Warning{usedApproved, idleApproved}, also...)...),
 			}},
 			Check: func(*terraform.State) error {
-				if env.mock.KeyExists(k.used.ID) || env.mock.KeyExists(k.idle.ID) {
+				if env.mock.KeyExists(k.used.Value) || env.mock.KeyExists(k.idle.Value) {
 					return fmt.Errorf("the approved revocations did not happen")
 				}
 				return nil

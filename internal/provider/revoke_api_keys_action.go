@@ -257,7 +257,7 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 			name := fmt.Sprintf("%q (%s)", key.Description, fp)
 			// DeleteKey proves the revocation with a fresh list, and removes the key from the session's
 			// shared list, so that the data source and the resources read later in this run do not see it.
-			errs[i] = a.data.session.DeleteKey(ctx, key.ID)
+			errs[i] = a.data.session.DeleteKey(ctx, key.Value)
 			if errs[i] != nil {
 				send("Could not revoke the API key " + name)
 			} else {

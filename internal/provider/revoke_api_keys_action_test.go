@@ -143,7 +143,7 @@ func (c *actionCLI) newRun(t *testing.T, opts ...testkit.Option) *actionRun {
 // addKey adds a key to the mock and remembers its value as a secret.
 func (r *actionRun) addKey(k mockserver.Key) mockserver.Key {
 	k = r.env.mock.AddKey(testUser, k)
-	r.secrets[k.ID] = true
+	r.secrets[k.Value] = true
 	return k
 }
 
@@ -285,7 +285,7 @@ func (r *actionRun) wantRemaining(want ...string) {
 	}
 }
 
-func fingerprintOf(k mockserver.Key) string { return client.Fingerprint(k.ID) }
+func fingerprintOf(k mockserver.Key) string { return client.Fingerprint(k.Value) }
 
 func ago(d time.Duration) *time.Time {
 	t := time.Now().Add(-d).UTC().Truncate(time.Second)
@@ -355,7 +355,7 @@ func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
 	other := r.addKey(mockKey("stale", 200*day, nil))
 	// The token comes from the environment: not even the config holds it.
-	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.ID)
+	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.Value)
 	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.url), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
@@ -403,7 +403,7 @@ action "circularo_revoke_api_keys" "this" {
 	// The revocations run side by side: the 500 meets whichever DELETE comes first, and that key stays.
 	var failing mockserver.Key
 	for _, k := range keys {
-		if r.env.mock.KeyExists(k.ID) {
+		if r.env.mock.KeyExists(k.Value) {
 			failing = k
 		}
 	}
@@ -425,7 +425,7 @@ action "circularo_revoke_api_keys" "this" {
 	}
 	wantInOutput(t, rerun, fmt.Sprintf("Revoked the API key %q (%s)", failing.Description, fingerprintOf(failing)))
 	for _, k := range keys {
-		if k.ID != failing.ID {
+		if k.Value != failing.Value {
 			wantInOutput(t, rerun, "No API key has the fingerprint "+fingerprintOf(k)+": it is already gone, which counts as revoked")
 		}
 	}

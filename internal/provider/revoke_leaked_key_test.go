@@ -41,7 +41,7 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	leaked := r.addKey(mockKey("leaked-ci", 200*day, ago(2*time.Hour)))
 	r.addKey(mockKey("other", 200*day, ago(2*time.Hour)))
 	fp := fingerprintOf(leaked)
-	r.useLeakedKeyWorkflow(leaked.ID + "\n") // as pasted, with its newline
+	r.useLeakedKeyWorkflow(leaked.Value + "\n") // as pasted, with its newline
 	logPath := filepath.Join(t.TempDir(), "trace.log")
 	r.wd.Env = append(r.wd.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
 
@@ -56,7 +56,7 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 		t.Fatalf("the review made %d DELETE calls", n)
 	}
 	planFile := planFileContents(t, filepath.Join(r.wd.Dir, "leak.tfplan"))
-	if bytes.Contains(planFile, []byte(leaked.ID)) {
+	if bytes.Contains(planFile, []byte(leaked.Value)) {
 		t.Error("the saved plan file holds the leaked value")
 	}
 	if !bytes.Contains(planFile, []byte(fp)) {
@@ -77,12 +77,12 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	if bytes.Contains(state, []byte(leaked.ID)) {
+	if bytes.Contains(state, []byte(leaked.Value)) {
 		t.Error("the state holds the leaked value")
 	}
 	secrets := &secretSet{}
 	secrets.addKeys(r.env.mock)
-	secrets.add("the leaked key's value", leaked.ID)
+	secrets.add("the leaked key's value", leaked.Value)
 	secrets.add("the password", testPassword)
 	checkTraceLog(t, logPath, secrets, "CallFunction", fp)
 }
@@ -93,8 +93,8 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 	r := c.newRun(t)
 	r.addKey(mockKey("mine", 200*day, nil))
 	theirs := r.env.mock.AddKey("someone-else", mockKey("theirs", 200*day, nil))
-	r.secrets[theirs.ID] = true
-	r.useLeakedKeyWorkflow(theirs.ID)
+	r.secrets[theirs.Value] = true
+	r.useLeakedKeyWorkflow(theirs.Value)
 
 	for _, command := range []string{"plan", "apply"} {
 		res := r.mustFail(r.run(command, leakedAction))
@@ -104,7 +104,7 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 	if n := r.env.mock.Count("delete_key"); n != 0 {
 		t.Errorf("%d DELETE calls, want none", n)
 	}
-	if !r.env.mock.KeyExists(theirs.ID) {
+	if !r.env.mock.KeyExists(theirs.Value) {
 		t.Error("the other user's key was revoked")
 	}
 	r.wantRemaining("mine")
@@ -115,7 +115,7 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 func (c *actionCLI) testLeakedValueIsTheProvidersToken(t *testing.T) {
 	r := c.newRun(t)
 	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
-	r.useLeakedKeyWorkflow(own.ID, envToken+"="+own.ID)
+	r.useLeakedKeyWorkflow(own.Value, envToken+"="+own.Value)
 
 	plan := r.mustFail(r.run("plan", leakedAction))
 	wantInOutput(t, plan, "Error: "+summarySelfRevocation,

@@ -61,7 +61,7 @@ func (r *rotation) stateIs(previous bool) testkit.Check {
 		if len(keys) != want {
 			return fmt.Errorf("the user has %d keys, want %d", len(keys), want)
 		}
-		if previous != r.env.mock.KeyExists(r.first.ID) {
+		if previous != r.env.mock.KeyExists(r.first.Value) {
 			return fmt.Errorf("the previous key exists: %v, want %v", !previous, previous)
 		}
 		return nil
@@ -71,7 +71,7 @@ func (r *rotation) stateIs(previous bool) testkit.Check {
 // currentKey is the one key of the user other than the previous one.
 func (r *rotation) currentKey() (mockserver.Key, error) {
 	for _, k := range r.env.mock.Keys(testUser) {
-		if k.ID != r.first.ID {
+		if k.Value != r.first.Value {
 			return k, nil
 		}
 	}
@@ -154,7 +154,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 					r.stateIs(true),
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("token"), knownvalue.StringFunc(func(v string) error {
 						current, err := r.currentKey()
-						if err != nil || v != current.ID {
+						if err != nil || v != current.Value {
 							return fmt.Errorf("token is not the value of the new key (%v)", err)
 						}
 						return nil
@@ -187,7 +187,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 				PreConfig: func() {
 					clock.Advance(day)
 					usedAt = clock.Now().Add(-time.Hour)
-					env.mock.SetKeyLastUsed(r.first.ID, &usedAt)
+					env.mock.SetKeyLastUsed(r.first.Value, &usedAt)
 					obs.Reset()
 					env.mock.ResetCounts()
 				},
@@ -257,7 +257,7 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 			{
 				// Still in the state: the next plan revokes it again, and fails again.
 				PreConfig: func() {
-					if !env.mock.KeyExists(r.first.ID) {
+					if !env.mock.KeyExists(r.first.Value) {
 						t.Error("the previous key is gone from the server")
 					}
 				},
@@ -267,7 +267,7 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 			{
 				// Revoked by hand: the refresh drops it without a warning, and nothing is left to do.
 				PreConfig: func() {
-					env.mock.RevokeKey(r.first.ID)
+					env.mock.RevokeKey(r.first.Value)
 					obs.Reset()
 				},
 				Config: cfg,
@@ -285,7 +285,7 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					env.mock.RevokeKey(current.ID)
+					env.mock.RevokeKey(current.Value)
 				},
 				Config: env.providerBlock(),
 			},
@@ -320,7 +320,7 @@ func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					env.mock.RevokeKey(current.ID)
+					env.mock.RevokeKey(current.Value)
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -373,7 +373,7 @@ resource "circularo_rotating_api_key" "value" {
   rotate_after = "30d"
   overlap      = "7d"
 }
-`, fingerprintOf(byFingerprint), byValue.ID)
+`, fingerprintOf(byFingerprint), byValue.Value)
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
@@ -386,7 +386,7 @@ resource "circularo_rotating_api_key" "value" {
 					statecheck.ExpectKnownValue("circularo_rotating_api_key.value", tfjsonpath.New("id"),
 						knownvalue.StringExact(fingerprintOf(byValue))),
 					statecheck.ExpectKnownValue("circularo_rotating_api_key.value", tfjsonpath.New("token"),
-						knownvalue.StringExact(byValue.ID)),
+						knownvalue.StringExact(byValue.Value)),
 					testkit.Check(func() error {
 						if creates, deletes := env.mock.Count("create_key"), env.mock.Count("delete_key"); creates+deletes != 0 {
 							return fmt.Errorf("adoption created %d keys and sent %d DELETEs, want none", creates, deletes)
@@ -452,7 +452,7 @@ resource "echo" "consumer" {
 	consumerHolds := func(current func() (mockserver.Key, error)) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data"), knownvalue.StringFunc(func(v string) error {
 			k, err := current()
-			if err != nil || v != k.ID {
+			if err != nil || v != k.Value {
 				return fmt.Errorf("the consumer does not hold the current key's value (%v)", err)
 			}
 			return nil
@@ -552,9 +552,9 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("description"), knownvalue.StringExact("deploy-bot v2")),
 					testkit.Check(func() error {
 						keys := env.mock.Keys(testUser)
-						if len(keys) != 2 || env.mock.KeyExists(r.first.ID) || !env.mock.KeyExists(second.ID) {
+						if len(keys) != 2 || env.mock.KeyExists(r.first.Value) || !env.mock.KeyExists(second.Value) {
 							return fmt.Errorf("%d keys, the first exists: %v, the second: %v; want 2, the first revoked and the second kept",
-								len(keys), env.mock.KeyExists(r.first.ID), env.mock.KeyExists(second.ID))
+								len(keys), env.mock.KeyExists(r.first.Value), env.mock.KeyExists(second.Value))
 						}
 						return nil
 					}),
@@ -656,7 +656,7 @@ resource "circularo_rotating_api_key" "deploy" {
 				PreConfig: func() {
 					clock.Advance(8 * day)
 					usedAt := clock.Now().Add(-time.Hour)
-					env.mock.SetKeyLastUsed(adopted.ID, &usedAt)
+					env.mock.SetKeyLastUsed(adopted.Value, &usedAt)
 					env.mock.ResetCounts()
 				},
 				Config: cfg(""),
@@ -665,7 +665,7 @@ resource "circularo_rotating_api_key" "deploy" {
 			},
 			{
 				PreConfig: func() {
-					if !env.mock.KeyExists(adopted.ID) || env.mock.Count("delete_key") != 0 {
+					if !env.mock.KeyExists(adopted.Value) || env.mock.Count("delete_key") != 0 {
 						t.Error("the plan that failed the review revoked the previous key")
 					}
 					obs.Reset()
@@ -686,7 +686,7 @@ resource "circularo_rotating_api_key" "deploy" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					testkit.Check(func() error {
-						if env.mock.KeyExists(adopted.ID) {
+						if env.mock.KeyExists(adopted.Value) {
 							return fmt.Errorf("the approved revocation left the previous key")
 						}
 						return nil

@@ -63,7 +63,7 @@ func (s *secretSet) add(what string, values ...string) {
 // addKeys records the value of every key the mock holds now, so that keys revoked later still count.
 func (s *secretSet) addKeys(mock *mockserver.Server) {
 	for _, k := range mock.Keys(testUser) {
-		s.add("the value of key "+k.Description, k.ID)
+		s.add("the value of key "+k.Description, k.Value)
 	}
 }
 
@@ -151,7 +151,7 @@ resource "circularo_api_key" "adopted" {
 data "circularo_api_keys" "test" {
   depends_on = [circularo_api_key.test]
 }
-`, client.Fingerprint(existing.ID))
+`, client.Fingerprint(existing.Value))
 	env.unitTest(t, testresource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []testresource.TestStep{
@@ -192,10 +192,10 @@ func TestSecrets_traceLogWithTokens(t *testing.T) {
 	secrets.add("the password", testPassword)
 	secrets.addKeys(env.mock)
 
-	env.setEnv(t, envToken, automation.ID)
+	env.setEnv(t, envToken, automation.Value)
 	env.unitTest(t, testresource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
-			if left := env.mock.Keys(testUser); len(left) != 1 || left[0].ID != automation.ID {
+			if left := env.mock.Keys(testUser); len(left) != 1 || left[0].Value != automation.Value {
 				return fmt.Errorf("after destroy the server holds %d keys, want only the automation key", len(left))
 			}
 			return nil
@@ -245,14 +245,14 @@ func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 	logPath := traceLog(t)
 	env := newEnv(t)
 	revoked := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
-	env.mock.RevokeKey(revoked.ID)
+	env.mock.RevokeKey(revoked.Value)
 	kept := env.mock.AddKey(testUser, mockserver.Key{Description: "kept"})
 	const wrongPassword = "wrong-password-of-alice"
 	var secrets secretSet
 	secrets.add("the password", testPassword)
 	secrets.add("a wrong password", wrongPassword)
-	secrets.add("the revoked key used as token", revoked.ID)
-	secrets.add("the value of key kept", kept.ID)
+	secrets.add("the revoked key used as token", revoked.Value)
+	secrets.add("the value of key kept", kept.Value)
 	all := secrets.list()
 
 	dataSource := env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n"
@@ -262,28 +262,28 @@ func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("check username and password")).run(t, env, dataSource)
 	})
 	t.Run("revoked token", func(t *testing.T) {
-		env.setEnv(t, envToken, revoked.ID)
+		env.setEnv(t, envToken, revoked.Value)
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("The server rejected the token")).run(t, env, dataSource)
 	})
 	env.setEnv(t, envUsername, testUser)
 	env.setEnv(t, envPassword, testPassword)
 	t.Run("error page quoting a key", func(t *testing.T) {
 		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
-			Status: 500, ContentType: "text/html", Body: "<html><pre>panic: key " + kept.ID + " broke</pre></html>",
+			Status: 500, ContentType: "text/html", Body: "<html><pre>panic: key " + kept.Value + " broke</pre></html>",
 		}}})
 		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("HTTP 500 Internal Server Error"), `\[REDACTED\]`).run(t, env, dataSource)
 	})
 	t.Run("truncated list quoting a key", func(t *testing.T) {
 		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
-			ContentType: "application/json", Body: `{"results":[{"id":"` + kept.ID,
+			ContentType: "application/json", Body: `{"results":[{"id":"` + kept.Value,
 		}}})
 		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("unexpected end of JSON input"), `\[REDACTED\]`).run(t, env, dataSource)
 	})
 	t.Run("malformed timestamp quoting a key", func(t *testing.T) {
 		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
-			ContentType: "application/json", Body: `{"results":[{"id":"x","created":"` + kept.ID + `"}]}`,
+			ContentType: "application/json", Body: `{"results":[{"id":"x","created":"` + kept.Value + `"}]}`,
 		}}})
 		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("not an RFC 3339 timestamp"), `\[REDACTED\]`).run(t, env, dataSource)

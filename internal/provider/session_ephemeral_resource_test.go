@@ -182,10 +182,7 @@ resource "echo" "test" {}
 	if n := env.mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are still open", n)
 	}
-	c, err := client.New(client.Config{URL: env.url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url)})
 	for _, token := range tokens {
 		if _, err := client.NewSession(c, client.Credentials{Token: token}, nil).ListKeys(context.Background()); err == nil {
 			t.Error("a session opened by circularo_session still works after the run")
@@ -238,7 +235,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	errorCheck := expectErrorWithout([]string{key.ID},
+	errorCheck := expectErrorWithout([]string{key.Value},
 		words("Could not open a Circularo session"),
 		words("circularo_session logs in with the provider's username and password"),
 		words("configured with token (or CIRCULARO_TOKEN)"),
@@ -248,7 +245,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
 		ErrorCheck:               errorCheck.check,
 		Steps: []resource.TestStep{{
-			Config: env.tokenProviderBlock(key.ID) + `ephemeral "circularo_session" "test" {}`,
+			Config: env.tokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,
 		}},
 	})
 	if !errorCheck.seen {

@@ -17,10 +17,7 @@ func TestSessionRegistry_closeAllLogsOutEverySession(t *testing.T) {
 	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
-	c, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, srv.URL)})
 	ctx := context.Background()
 	registry := &sessionRegistry{}
 	for range 3 {

@@ -158,7 +158,7 @@ resource "circularo_api_key" "test" {
 			if len(tokens) != 2 || tokens[0] == tokens[1] {
 				return fmt.Errorf("want two different keys captured from the state, got %d", len(tokens))
 			}
-			if !env.mock.KeyExists(unrelated.ID) {
+			if !env.mock.KeyExists(unrelated.Value) {
 				return fmt.Errorf("the unrelated key is gone")
 			}
 			for i, token := range tokens {
@@ -187,7 +187,7 @@ func integrations(keys map[string][]mockserver.Key) config.Variables {
 	for name, ks := range keys {
 		var fps []config.Variable
 		for _, k := range ks {
-			fps = append(fps, config.StringVariable(client.Fingerprint(k.ID)))
+			fps = append(fps, config.StringVariable(client.Fingerprint(k.Value)))
 		}
 		m[name] = config.SetVariable(fps...)
 	}
@@ -312,10 +312,10 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	wd.Env = append(wd.Env, envURL+"="+env.url, envUsername+"="+testUser, envPassword+"="+testPassword)
 	// The example names the documentation's fingerprints; the mock's keys have others.
 	root := strings.NewReplacer(
-		"sha256:246b2ab95b93dfde", client.Fingerprint(zapier.ID),
-		"sha256:718518ad8d06ff47", client.Fingerprint(reporting.ID),
+		"sha256:246b2ab95b93dfde", client.Fingerprint(zapier.Value),
+		"sha256:718518ad8d06ff47", client.Fingerprint(reporting.Value),
 	).Replace(exampleFile(t, example+"/main.tf"))
-	if !strings.Contains(root, client.Fingerprint(zapier.ID)) || !strings.Contains(root, client.Fingerprint(reporting.ID)) {
+	if !strings.Contains(root, client.Fingerprint(zapier.Value)) || !strings.Contains(root, client.Fingerprint(reporting.Value)) {
 		t.Fatalf("examples/%s/main.tf no longer names the fingerprints this test swaps", example)
 	}
 	if err := wd.WriteConfig(root); err != nil {
@@ -335,7 +335,7 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range []mockserver.Key{zapier, reporting, unrelated} {
-			if strings.Contains(out, k.ID) {
+			if strings.Contains(out, k.Value) {
 				t.Fatalf("terraform %s shows a key's token", args[0])
 			}
 		}
@@ -345,8 +345,8 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	run("init", "-input=false")
 	apply := run("apply", "-auto-approve", "-input=false")
 	for _, want := range []string{
-		fmt.Sprintf("module.zapier.circularo_api_key.adopted[%q]: Import complete [identity=fingerprint=%s]", client.Fingerprint(zapier.ID), client.Fingerprint(zapier.ID)),
-		fmt.Sprintf("module.reporting.circularo_api_key.adopted[%q]: Import complete [id=%s]", client.Fingerprint(reporting.ID), client.Fingerprint(reporting.ID)),
+		fmt.Sprintf("module.zapier.circularo_api_key.adopted[%q]: Import complete [identity=fingerprint=%s]", client.Fingerprint(zapier.Value), client.Fingerprint(zapier.Value)),
+		fmt.Sprintf("module.reporting.circularo_api_key.adopted[%q]: Import complete [id=%s]", client.Fingerprint(reporting.Value), client.Fingerprint(reporting.Value)),
 		"Resources: 2 imported, 0 added, 0 changed, 0 destroyed.",
 	} {
 		if !strings.Contains(apply, want) {
@@ -394,7 +394,7 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	if err := wd.WriteConfig(exampleFile(t, "workflows/decommission-integration/main.tf")); err != nil {
 		t.Fatal(err)
 	}
-	vars := fmt.Sprintf(`{"integrations": {"zapier": [%q], "reporting": [%q]}}`, client.Fingerprint(zapier.ID), client.Fingerprint(reporting.ID))
+	vars := fmt.Sprintf(`{"integrations": {"zapier": [%q], "reporting": [%q]}}`, client.Fingerprint(zapier.Value), client.Fingerprint(reporting.Value))
 	if _, err := wd.WriteFile("terraform.tfvars.json", vars); err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	for _, want := range []string{
 		`will be invoked (called from terraform_data.integration["zapier"])`,
 		`will be invoked (called from terraform_data.integration["reporting"])`,
-		client.Fingerprint(zapier.ID), client.Fingerprint(reporting.ID),
+		client.Fingerprint(zapier.Value), client.Fingerprint(reporting.Value),
 	} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("the plan -invoke output lacks %q:\n%s", want, plan)
@@ -421,11 +421,11 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("Revoked the API key %q (%s)", zapier.Description, client.Fingerprint(zapier.ID))
+	want := fmt.Sprintf("Revoked the API key %q (%s)", zapier.Description, client.Fingerprint(zapier.Value))
 	if !strings.Contains(apply, want) {
 		t.Errorf("the apply -invoke -target output lacks %q:\n%s", want, apply)
 	}
-	if strings.Contains(apply, client.Fingerprint(reporting.ID)) {
+	if strings.Contains(apply, client.Fingerprint(reporting.Value)) {
 		t.Errorf("the apply -invoke -target for Zapier names the reporting key:\n%s", apply)
 	}
 	if err := env.expectKeys(1, reporting, unrelated); err != nil {
@@ -442,7 +442,7 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 		}
 	}
 	for _, k := range []mockserver.Key{zapier, reporting, unrelated} {
-		if strings.Contains(plan+apply, k.ID) {
+		if strings.Contains(plan+apply, k.Value) {
 			t.Fatal("the CLI's output shows a key's token")
 		}
 	}

@@ -38,7 +38,7 @@ func (e *testEnv) useWorkflowEnvironment(t *testing.T) {
 }
 
 func staleAddress(k mockserver.Key) string {
-	return fmt.Sprintf("circularo_api_key.stale[%q]", client.Fingerprint(k.ID))
+	return fmt.Sprintf("circularo_api_key.stale[%q]", client.Fingerprint(k.Value))
 }
 
 // The audit workflow: the first apply adopts exactly the stale keys and creates none; the destroy
@@ -129,7 +129,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 		t.Errorf("%d keys are left, want the %d fresh ones", len(left), len(fresh))
 	}
 	for _, k := range fresh {
-		if !env.mock.KeyExists(k.ID) {
+		if !env.mock.KeyExists(k.Value) {
 			t.Errorf("the fresh key %q was revoked", k.Description)
 		}
 	}
@@ -170,7 +170,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 			},
 			{
 				// A plain plan revokes the key that left the data source (the guide warns about this).
-				PreConfig:          func() { env.mock.SetKeyLastUsed(revived.ID, &usedAgain) },
+				PreConfig:          func() { env.mock.SetKeyLastUsed(revived.Value, &usedAgain) },
 				ConfigDirectory:    auditStaleKeysWorkflow,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
@@ -192,7 +192,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 							staleAddress(revived):    plancheck.ResourceActionDestroy,
 							staleAddress(stillStale): plancheck.ResourceActionDestroy,
 						}, nil),
-						obs.ExpectWarnings(recentUseWarning("revived", client.Fingerprint(revived.ID), usedAgain, "destroys")),
+						obs.ExpectWarnings(recentUseWarning("revived", client.Fingerprint(revived.Value), usedAgain, "destroys")),
 					},
 				},
 			},

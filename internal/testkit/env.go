@@ -36,7 +36,6 @@ type Env struct {
 type settings struct {
 	mock        mockserver.Options
 	users       []mockserver.User
-	keys        []mockserver.Key
 	wrap        func(http.Handler) http.Handler
 	providerEnv map[string]string
 	now         func() time.Time
@@ -48,11 +47,6 @@ type Option func(*settings)
 // WithUsers adds users beside User.
 func WithUsers(users ...mockserver.User) Option {
 	return func(s *settings) { s.users = append(s.users, users...) }
-}
-
-// WithKeys gives User these keys (see Env.Mock.AddKey for the keys a test needs back).
-func WithKeys(keys ...mockserver.Key) Option {
-	return func(s *settings) { s.keys = append(s.keys, keys...) }
 }
 
 // WithClock puts the provider and the mock on clock, so that created and last used times move with it.
@@ -82,7 +76,7 @@ func WithProviderEnv(env map[string]string) Option {
 	return func(s *settings) { maps.Copy(s.providerEnv, env) }
 }
 
-// New starts a mock server with User (and the options' users and keys) and stops it when the test
+// New starts a mock server with User (and the options' users) and stops it when the test
 // ends. The provider's environment starts empty: a developer's CIRCULARO_* variables cannot leak in,
 // and nothing of the process is changed, so tests using it can run in parallel.
 func New(t testing.TB, opts ...Option) *Env {
@@ -95,9 +89,6 @@ func New(t testing.TB, opts ...Option) *Env {
 	mock.AddUser(mockserver.User{Name: User, Password: Password})
 	for _, u := range s.users {
 		mock.AddUser(u)
-	}
-	for _, k := range s.keys {
-		mock.AddKey(User, k)
 	}
 	var handler http.Handler = mock
 	if s.wrap != nil {
@@ -114,14 +105,6 @@ func (e *Env) LookupEnv(name string) (string, bool) {
 	defer e.mu.Unlock()
 	v, ok := e.providerEnv[name]
 	return v, ok
-}
-
-// SetProviderEnv sets a variable of the provider's environment, as t.Setenv would for the process;
-// it takes effect for providers configured afterwards (the next step).
-func (e *Env) SetProviderEnv(name, value string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.providerEnv[name] = value
 }
 
 // Setenv sets a variable of the provider's environment for the rest of t, as t.Setenv does for the
@@ -143,11 +126,12 @@ func (e *Env) Setenv(t testing.TB, name, value string) {
 	})
 }
 
-// LoginEnv sets the URL, username and password variables to the mock and User.
+// LoginEnv sets the URL, username and password variables of the provider's environment to the mock
+// and User; they take effect for providers configured afterwards (the next step).
 func (e *Env) LoginEnv(urlVar, usernameVar, passwordVar string) {
-	e.SetProviderEnv(urlVar, e.URL)
-	e.SetProviderEnv(usernameVar, User)
-	e.SetProviderEnv(passwordVar, Password)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.providerEnv[urlVar], e.providerEnv[usernameVar], e.providerEnv[passwordVar] = e.URL, User, Password
 }
 
 // ProviderBlock configures the provider for the mock with User, plus extra attributes.

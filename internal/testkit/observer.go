@@ -50,7 +50,7 @@ func (e ApplyEvent) Removed() []mockserver.Key { return keysMissingFrom(e.Before
 func keysMissingFrom(keys, other []mockserver.Key) []mockserver.Key {
 	var out []mockserver.Key
 	for _, k := range keys {
-		if !slices.ContainsFunc(other, func(o mockserver.Key) bool { return o.ID == k.ID }) {
+		if !slices.ContainsFunc(other, func(o mockserver.Key) bool { return o.Value == k.Value }) {
 			out = append(out, k)
 		}
 	}

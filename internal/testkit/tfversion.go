@@ -11,11 +11,6 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 )
 
-// Version1_16_0 is Terraform 1.16.0 (August 2026), for tfversion checks: terraform-plugin-testing
-// v1.16.0 names versions up to 1.15.0. A function, not a variable, so that no test can change the
-// version another test reads.
-func Version1_16_0() *version.Version { return version.Must(version.NewVersion("1.16.0")) }
-
 // SkipUnlessCLI is a tfversion check for a feature that Terraform has from terraformMin and OpenTofu
 // from opentofuMin ("": OpenTofu lacks it). tfversion's own checks cannot tell the two apart, since
 // OpenTofu reports its own version (1.12.6 is "below 1.16.0", though it has lifecycle destroy = false),

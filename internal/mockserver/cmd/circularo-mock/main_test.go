@@ -76,7 +76,7 @@ func setup(t *testing.T, args ...string) (string, *lockedBuffer, func() error) {
 type answer struct {
 	Token   string `json:"token"`
 	Results []struct {
-		ID string `json:"id"`
+		Value string `json:"id"` // the key's secret value
 	} `json:"results"`
 }
 
@@ -99,7 +99,7 @@ func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
 	if len(results) != 6 {
 		t.Fatalf("default seed has %d keys, want 6", len(results))
 	}
-	key := results[0].ID
+	key := results[0].Value
 	call(t, "GET", base+"/api/key?token="+key, "")
 	call(t, "DELETE", base+"/api/key/"+key, "")
 	call(t, "GET", base+"/logout?token="+token, "")
@@ -109,7 +109,7 @@ func TestRunServesDefaultSeedAndRedactsLogs(t *testing.T) {
 
 	logs := stderr.String()
 	for _, r := range results {
-		if strings.Contains(logs, r.ID) {
+		if strings.Contains(logs, r.Value) {
 			t.Error("a key value was logged")
 		}
 	}
@@ -169,7 +169,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 		t.Errorf("bad login: %d %s, want a nested 401", status, body)
 	}
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
-	key := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].ID
+	key := call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].Value
 	if status, body := rawCall(t, "DELETE", base+"/api/key/"+key, ""); status != 401 || !strings.Contains(body, "token.missing") {
 		t.Errorf("DELETE without token: %d %s, want 401", status, body)
 	}
@@ -184,7 +184,7 @@ func TestRunErrorShapeAndDeleteRequiresToken(t *testing.T) {
 		t.Errorf("bad login: %d %s, want a flat 401", status, body)
 	}
 	token = call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
-	call(t, "DELETE", base+"/api/key/"+call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].ID, "")
+	call(t, "DELETE", base+"/api/key/"+call(t, "GET", base+"/api/key?token="+url.QueryEscape(token), "").Results[0].Value, "")
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -236,11 +236,11 @@ func TestRunDeleteSwitches(t *testing.T) {
 	base, _, stop := setup(t, "-delete-hides-keys-without-token", "-error-shape", "jsonapi")
 	token := call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
 	list := base + "/api/key?token=" + url.QueryEscape(token)
-	key := call(t, "GET", list, "").Results[0].ID
+	key := call(t, "GET", list, "").Results[0].Value
 	if status, body := rawCall(t, "DELETE", base+"/api/key/"+key, ""); status != 404 || !strings.Contains(body, `"title":"Not Found"`) {
 		t.Errorf("DELETE without token: %d %s, want a JSON:API 404", status, body)
 	}
-	if got := call(t, "GET", list, "").Results[0].ID; got != key {
+	if got := call(t, "GET", list, "").Results[0].Value; got != key {
 		t.Errorf("the hidden key is gone")
 	}
 	if err := stop(); err != nil {
@@ -251,7 +251,7 @@ func TestRunDeleteSwitches(t *testing.T) {
 	token = call(t, "POST", base+"/login", `{"name":"demo","password":"demo-password"}`).Token
 	list = base + "/api/key?token=" + url.QueryEscape(token)
 	before := len(call(t, "GET", list, "").Results)
-	call(t, "DELETE", base+"/api/key/"+call(t, "GET", list, "").Results[0].ID, "")
+	call(t, "DELETE", base+"/api/key/"+call(t, "GET", list, "").Results[0].Value, "")
 	if after := len(call(t, "GET", list, "").Results); after != before {
 		t.Errorf("%d keys after a DELETE answered 200, want %d kept", after, before)
 	}
