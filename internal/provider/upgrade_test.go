@@ -100,7 +100,7 @@ resource "circularo_api_key" "by_value" {
   description = "adopted-by-value"
   store_token = false
 }
-`, client.Fingerprint(byFingerprint.ID), byValue.ID)
+`, client.Fingerprint(byFingerprint.Value), byValue.Value)
 	if withIdentity {
 		resources = append(resources, "by_identity")
 		adoptions += fmt.Sprintf(`
@@ -112,7 +112,7 @@ import {
 resource "circularo_api_key" "by_identity" {
   description = "adopted-by-identity"
 }
-`, client.Fingerprint(byIdentity.ID))
+`, client.Fingerprint(byIdentity.Value))
 	}
 	config := func(version string) string {
 		return fmt.Sprintf(`

@@ -36,8 +36,8 @@ func ProviderSource() string {
 	return host + "/circularo/circularo"
 }
 
-// moduleRoot finds the directory of the provider's go.mod, from the working directory up.
-func moduleRoot() (string, error) {
+// ModuleRoot finds the directory of the provider's go.mod, from the working directory up.
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -66,7 +66,7 @@ func BuildProvider(ctx context.Context, dir string) (string, error) {
 // Build builds the module's package pkg, a path relative to the module root such as "." (the
 // provider) or "./internal/benchmark/cmd/profiled-provider", into the binary out.
 func Build(ctx context.Context, pkg, out string) error {
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		return err
 	}
