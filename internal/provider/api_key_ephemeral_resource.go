@@ -102,7 +102,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		addClientError(&resp.Diagnostics, e.data, "Could not list API keys to read one", err)
 		return
 	}
-	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	key, found := findByFingerprint(keys, fingerprint)
 	if !found {
 		resp.Diagnostics.AddAttributeError(path.Root("fingerprint"), "No API key with this fingerprint",
 			fmt.Sprintf("The authenticated user has no API key with the fingerprint %s: it may have been revoked, or "+

@@ -341,7 +341,7 @@ func (r *apiKeyResource) importByIdentity(ctx context.Context, req resource.Impo
 		addClientError(&resp.Diagnostics, r.data, "Could not list API keys to import one", err)
 		return
 	}
-	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	key, found := findByFingerprint(keys, fingerprint)
 	if !found {
 		resp.Diagnostics.AddError("No API key to import",
 			fmt.Sprintf("The authenticated user has no API key with the fingerprint %s given as import identity. "+
@@ -383,7 +383,7 @@ func (m *apiKeyResourceModel) find(keys []client.APIKey) (client.APIKey, bool) {
 		return findKey(keys, func(k client.APIKey) bool { return k.Value == value })
 	}
 	fingerprint := m.ID.ValueString()
-	return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	return findByFingerprint(keys, fingerprint)
 }
 
 // readValue reads the value of m's key from the session's shared list, for a token planned unknown
@@ -413,6 +413,11 @@ func findKey(keys []client.APIKey, match func(client.APIKey) bool) (client.APIKe
 		}
 	}
 	return client.APIKey{}, false
+}
+
+// findByFingerprint finds the key with this fingerprint in keys.
+func findByFingerprint(keys []client.APIKey, fingerprint string) (client.APIKey, bool) {
+	return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
 }
 
 // ModifyPlan rotates keys that are due, and reviews every revocation: a plan that destroys or replaces

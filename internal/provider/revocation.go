@@ -51,12 +51,10 @@ const approveAttribute = "approve_revocation_of"
 // self-revocation error (decided without a list call) and when the list cannot be read (the key is
 // assumed to exist).
 func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action, keepInstead string, stateLastUsed *time.Time, approved bool, diags *diag.Diagnostics) (stillThere bool) {
-	if fp := d.session.AuthFingerprint(); fp != "" && fp == fingerprint {
+	if d.authenticatesWith(fingerprint) {
 		diags.AddError(summarySelfRevocation,
-			action+". That key is the token the circularo provider authenticates with (token or CIRCULARO_TOKEN): "+
-				"the provider would lock itself out halfway through the apply. To revoke this key, configure the "+
-				"provider with another API key, or with username and password, and plan again. To keep the key, "+
-				keepInstead+".")
+			action+". "+selfRevocationReason+" To revoke this key, configure the provider with another API key, or "+
+				"with username and password, and plan again. To keep the key, "+keepInstead+".")
 		return true
 	}
 	// The state's lastUsed is as old as the last refresh, and some plans have none before them (a
@@ -67,7 +65,7 @@ func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action
 		d.reviewWithoutList(action, fingerprint, keepInstead, stateLastUsed, approved, err, diags)
 		return true
 	}
-	key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+	key, found := findByFingerprint(keys, fingerprint)
 	if !found {
 		return false
 	}
@@ -160,6 +158,16 @@ func (d *providerData) revokeKey(ctx context.Context, value string, find func([]
 		return false
 	}
 	return true
+}
+
+// selfRevocationReason is why no plan or invocation may revoke the key the provider authenticates with.
+const selfRevocationReason = "That key is the token the circularo provider authenticates with (token or " +
+	"CIRCULARO_TOKEN): the provider would lock itself out halfway through the apply."
+
+// authenticatesWith: the provider authenticates with the key of this fingerprint (a given token).
+func (d *providerData) authenticatesWith(fingerprint string) bool {
+	own := d.session.AuthFingerprint()
+	return own != "" && own == fingerprint
 }
 
 // approves: approval (a resource's approve_revocation_of) names the key with this fingerprint. An

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -111,23 +112,35 @@ func (a *revokeAPIKeysAction) Configure(_ context.Context, req action.ConfigureR
 	a.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
-// config reads the fingerprints, sorted so that diagnostics and revocations come in a stable order.
-// known is false when some are known only after apply.
-func (a *revokeAPIKeysAction) config(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) (fingerprints []string, known bool) {
+// revokeConfig is the action's configuration as the review and the invocation use it.
+type revokeConfig struct {
+	fingerprints    []string // sorted, so that diagnostics and revocations come in a stable order
+	approvals       []string // approve_revocation_of: its known fingerprints (an unknown one approves nothing)
+	requireExisting bool     // require_existing (null is false)
+}
+
+// config reads the configuration once. known is false when some fingerprints are known only after apply.
+func (a *revokeAPIKeysAction) config(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) (c revokeConfig, known bool) {
 	var m revokeAPIKeysActionModel
 	diags.Append(cfg.Get(ctx, &m)...)
 	if diags.HasError() || m.Fingerprints.IsUnknown() {
-		return nil, false
+		return c, false
 	}
 	for _, e := range m.Fingerprints.Elements() {
 		s, ok := e.(basetypes.StringValue)
 		if !ok || s.IsUnknown() {
-			return nil, false
+			return c, false
 		}
-		fingerprints = append(fingerprints, s.ValueString())
+		c.fingerprints = append(c.fingerprints, s.ValueString())
 	}
-	slices.Sort(fingerprints)
-	return fingerprints, true
+	slices.Sort(c.fingerprints)
+	for _, e := range m.ApproveRevocationOf.Elements() {
+		if s, ok := e.(basetypes.StringValue); ok && !s.IsNull() && !s.IsUnknown() {
+			c.approvals = append(c.approvals, s.ValueString())
+		}
+	}
+	c.requireExisting = m.RequireExisting.ValueBool()
+	return c, true
 }
 
 // ModifyPlan is the review. It judges every key by one shared list of keys (no call per key).
@@ -138,7 +151,7 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 	if !requireConfigured(a.data, &resp.Diagnostics) {
 		return
 	}
-	fingerprints, known := a.config(ctx, req.Config, &resp.Diagnostics)
+	cfg, known := a.config(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -150,22 +163,21 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 				"fingerprints known at plan time (for example from the circularo_api_keys data source) to have them reviewed.")
 		return
 	}
-	approvals := a.approvals(ctx, req.Config, &resp.Diagnostics)
 	keys, err := a.data.session.ListKeys(ctx)
 	if err != nil {
 		// The invocation needs the list too (to find each key's token): a plan that cannot list cannot review.
 		addClientError(&resp.Diagnostics, a.data, "Could not list API keys to review the revocations", err)
 		return
 	}
-	for _, fp := range fingerprints {
-		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
+	for _, fp := range cfg.fingerprints {
+		key, found := findByFingerprint(keys, fp)
 		what := fmt.Sprintf("the API key with fingerprint %s", fp)
 		if found {
 			what = fmt.Sprintf("the API key %q (%s)", key.Description, fp)
 		}
 		if stillThere := a.data.reviewRevocation(ctx, fp, "This plan invokes circularo_revoke_api_keys, which revokes "+what,
-			"remove its fingerprint from the action's fingerprints", nil, slices.Contains(approvals, fp), &resp.Diagnostics); !stillThere {
-			if requireExisting(ctx, req.Config, &resp.Diagnostics) {
+			"remove its fingerprint from the action's fingerprints", nil, slices.Contains(cfg.approvals, fp), &resp.Diagnostics); !stillThere {
+			if cfg.requireExisting {
 				resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summaryNotThisAccount,
 					fmt.Sprintf("No API key of the authenticated user has the fingerprint %s, and require_existing is set: "+
 						"the action would revoke nothing for it. The key may belong to another account: revoke it "+
@@ -181,27 +193,6 @@ func (a *revokeAPIKeysAction) ModifyPlan(ctx context.Context, req action.ModifyP
 	}
 }
 
-// approvals reads approve_revocation_of: the known fingerprints whose revocation is approved (an
-// unknown one approves nothing).
-func (a *revokeAPIKeysAction) approvals(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) []string {
-	var set types.Set
-	diags.Append(cfg.GetAttribute(ctx, path.Root(approveAttribute), &set)...)
-	var out []string
-	for _, e := range set.Elements() {
-		if s, ok := e.(basetypes.StringValue); ok && !s.IsNull() && !s.IsUnknown() {
-			out = append(out, s.ValueString())
-		}
-	}
-	return out
-}
-
-// requireExisting reads require_existing (null is false).
-func requireExisting(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) bool {
-	var v types.Bool
-	diags.Append(cfg.GetAttribute(ctx, path.Root("require_existing"), &v)...)
-	return v.ValueBool()
-}
-
 // revokeParallelism is how many revocations the action runs at once: Terraform's default -parallelism.
 const revokeParallelism = 10
 
@@ -212,7 +203,7 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 	if !requireConfigured(a.data, &resp.Diagnostics) {
 		return
 	}
-	fingerprints, known := a.config(ctx, req.Config, &resp.Diagnostics)
+	cfg, known := a.config(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -223,11 +214,10 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 	}
 	// The plan refused this already; a saved plan applied with other credentials has not been reviewed
 	// against them, and locking the provider out halfway is never what is wanted.
-	if own := a.data.session.AuthFingerprint(); own != "" && slices.Contains(fingerprints, own) {
+	if own := slices.IndexFunc(cfg.fingerprints, a.data.authenticatesWith); own >= 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("fingerprints"), summarySelfRevocation,
-			fmt.Sprintf("The fingerprints include %s, the token the circularo provider authenticates with (token or "+
-				"CIRCULARO_TOKEN): the provider would lock itself out halfway. No key was revoked. Configure the "+
-				"provider with another API key, or with username and password, and invoke the action again.", own))
+			fmt.Sprintf("The fingerprints include %s. %s No key was revoked. Configure the provider with another API "+
+				"key, or with username and password, and invoke the action again.", cfg.fingerprints[own], selfRevocationReason))
 		return
 	}
 	keys, err := a.data.session.ListKeys(ctx)
@@ -235,53 +225,23 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 		addClientError(&resp.Diagnostics, a.data, "Could not list API keys to revoke them (no key was revoked)", err)
 		return
 	}
-
-	// The revocations run side by side, as a destroy's do under -parallelism, so that concurrent ones
-	// share the fresh lists that prove them; progress messages come as each one ends.
-	errs := make([]error, len(fingerprints))
-	var progress sync.Mutex
-	send := func(msg string) {
-		progress.Lock()
-		defer progress.Unlock()
-		resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-	}
-	var g errgroup.Group
-	g.SetLimit(revokeParallelism)
-	for i, fp := range fingerprints {
-		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
-		if !found {
+	send := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: msg}) }
+	var targets []client.APIKey
+	for _, fp := range cfg.fingerprints {
+		if key, found := findByFingerprint(keys, fp); found {
+			targets = append(targets, key)
+		} else {
 			send(fmt.Sprintf("No API key has the fingerprint %s: it is already gone, which counts as revoked.", fp))
-			continue
 		}
-		g.Go(func() error {
-			name := fmt.Sprintf("%q (%s)", key.Description, fp)
-			// DeleteKey proves the revocation with a fresh list, and removes the key from the session's
-			// shared list, so that the data source and the resources read later in this run do not see it.
-			errs[i] = a.data.session.DeleteKey(ctx, key.Value)
-			if errs[i] != nil {
-				send("Could not revoke the API key " + name)
-			} else {
-				send("Revoked the API key " + name)
-			}
-			return nil // the error is reported through errs, after every revocation has run
-		})
 	}
-	_ = g.Wait() // the goroutines report through errs
+	errs := a.revokeAll(ctx, targets, send)
 
 	var failed []string
 	var firstErr error
-	revoked := 0
-	for i, fp := range fingerprints {
-		key, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fp })
-		switch {
-		case !found:
-		case errs[i] != nil:
-			failed = append(failed, fmt.Sprintf("- %q (%s): %v", key.Description, fp, errs[i]))
-			if firstErr == nil {
-				firstErr = errs[i]
-			}
-		default:
-			revoked++
+	for i, key := range targets {
+		if errs[i] != nil {
+			failed = append(failed, fmt.Sprintf("- %q (%s): %v", key.Description, key.Fingerprint(), errs[i]))
+			firstErr = cmp.Or(firstErr, errs[i])
 		}
 	}
 	if len(failed) > 0 {
@@ -289,8 +249,35 @@ func (a *revokeAPIKeysAction) Invoke(ctx context.Context, req action.InvokeReque
 			fmt.Sprintf("%d of the %d API keys could not be revoked; the other revocations went ahead (%d revoked "+
 				"now). The keys that failed:\n%s\n\nInvoke the action again to retry them: keys that are already "+
 				"revoked count as revoked.\n\n%s",
-				len(failed), len(fingerprints), revoked, strings.Join(failed, "\n"), hint(a.data, firstErr)))
+				len(failed), len(cfg.fingerprints), len(targets)-len(failed), strings.Join(failed, "\n"), hint(a.data, firstErr)))
 	}
+}
+
+// revokeAll revokes the keys side by side, as a destroy's revocations run under -parallelism, so that
+// concurrent ones share the fresh lists that prove them, and sends a progress message as each one ends
+// (send is called by one goroutine at a time). It returns each key's error, nil for a key revoked.
+func (a *revokeAPIKeysAction) revokeAll(ctx context.Context, keys []client.APIKey, send func(string)) []error {
+	errs := make([]error, len(keys))
+	var progress sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(revokeParallelism)
+	for i, key := range keys {
+		g.Go(func() error {
+			// DeleteKey proves the revocation with a fresh list, and removes the key from the session's
+			// shared list, so that the data source and the resources read later in this run do not see it.
+			errs[i] = a.data.session.DeleteKey(ctx, key.Value)
+			msg := "Revoked the API key "
+			if errs[i] != nil {
+				msg = "Could not revoke the API key "
+			}
+			progress.Lock()
+			defer progress.Unlock()
+			send(msg + fmt.Sprintf("%q (%s)", key.Description, key.Fingerprint()))
+			return nil // the error is reported through errs, after every revocation has run
+		})
+	}
+	_ = g.Wait() // the goroutines report through errs
+	return errs
 }
 
 // fingerprintsValidator checks every element's form and names each bad one, except a value that

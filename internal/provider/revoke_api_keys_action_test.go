@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -504,4 +506,57 @@ output "after" {
 	// The next plan refreshes the new key from a fresh list and finds nothing to do.
 	plan := r.mustSucceed(r.run("plan", "-input=false", "-detailed-exitcode"))
 	wantInOutput(t, plan, "No changes.")
+}
+
+// An invocation refuses to revoke the token the provider authenticates with, before it lists or
+// revokes anything: a saved plan applied with other credentials was never reviewed against them. The
+// CLI cannot reach this check (the plan refuses first), so the test calls Invoke itself.
+func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	own := env.mock.AddKey(testUser, mockKey("terraform", day, nil))
+	other := env.mock.AddKey(testUser, mockKey("other", day, nil))
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url)})
+	a := &revokeAPIKeysAction{data: &providerData{
+		session: client.NewSession(c, client.Credentials{Token: own.Value}, nil), now: time.Now,
+	}}
+	ctx := context.Background()
+	var schemaResp action.SchemaResponse
+	a.Schema(ctx, action.SchemaRequest{}, &schemaResp)
+	typ, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("the action's schema is not an object")
+	}
+	set := tftypes.Set{ElementType: tftypes.String}
+	raw := tftypes.NewValue(typ, map[string]tftypes.Value{
+		"fingerprints": tftypes.NewValue(set, []tftypes.Value{
+			tftypes.NewValue(tftypes.String, client.Fingerprint(other.Value)),
+			tftypes.NewValue(tftypes.String, client.Fingerprint(own.Value)),
+		}),
+		approveAttribute:   tftypes.NewValue(set, nil),
+		"require_existing": tftypes.NewValue(tftypes.Bool, nil),
+	})
+	resp := action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) {
+		t.Errorf("progress before the refusal: %s", e.Message)
+	}}
+	a.Invoke(ctx, action.InvokeRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, &resp)
+
+	if !resp.Diagnostics.HasError() {
+		t.Fatal("the invocation did not fail")
+	}
+	d := resp.Diagnostics.Errors()[0]
+	for _, want := range []string{client.Fingerprint(own.Value), "lock itself out", "No key was revoked"} {
+		if !strings.Contains(d.Detail(), want) {
+			t.Errorf("the error does not say %q: %s: %s", want, d.Summary(), d.Detail())
+		}
+	}
+	if d.Summary() != summarySelfRevocation || strings.Contains(d.Detail(), own.Value) {
+		t.Errorf("want %q without the token's value, got %q: %s", summarySelfRevocation, d.Summary(), d.Detail())
+	}
+	if calls := env.mock.Count("total"); calls != 0 {
+		t.Errorf("the refused invocation made %d API calls, want none", calls)
+	}
+	if !env.mock.KeyExists(own.Value) || !env.mock.KeyExists(other.Value) {
+		t.Error("a key was revoked")
+	}
 }

@@ -214,7 +214,7 @@ func (r *rotatingAPIKeyResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	if state.hasPrevious() {
 		fingerprint := state.PreviousID.ValueString()
-		if previous, found := findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint }); found {
+		if previous, found := findByFingerprint(keys, fingerprint); found {
 			state.PreviousLastUsed = timetypes.NewRFC3339TimePointerValue(previous.LastUsed)
 		} else {
 			// Nothing is lost: the key that was to be revoked is gone already.
@@ -483,7 +483,7 @@ func (r *rotatingAPIKeyResource) Delete(ctx context.Context, req resource.Delete
 // whether the key is gone.
 func (r *rotatingAPIKeyResource) revokeByFingerprint(ctx context.Context, fingerprint, failed string, diags *diag.Diagnostics) bool {
 	return r.data.revokeKey(ctx, "", func(keys []client.APIKey) (client.APIKey, bool) {
-		return findKey(keys, func(k client.APIKey) bool { return k.Fingerprint() == fingerprint })
+		return findByFingerprint(keys, fingerprint)
 	}, failed, diags)
 }
 
