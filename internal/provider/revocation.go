@@ -69,23 +69,28 @@ func (d *providerData) reviewRevocation(ctx context.Context, fingerprint, action
 	if !found {
 		return false
 	}
-	const atOnce = " Revocation takes effect at once and cannot be undone: check that nothing uses this key before you apply."
 	switch {
 	case d.usedWithinWindow(key.LastUsed):
-		d.report(summaryRecentlyUsed,
-			fmt.Sprintf("%s. The key was last used at %s, within the provider's revocation_warning_window (%s): "+
-				"something may still depend on it.%s",
-				action, key.LastUsed.UTC().Format(time.RFC3339), formatDuration(d.revocationWarningWindow), atOnce),
-			fingerprint, keepInstead, approved, diags)
+		d.report(summaryRecentlyUsed, d.recentUse(action, *key.LastUsed), fingerprint, keepInstead, approved, diags)
 	case d.newAndNeverUsed(key):
 		d.report(summaryNewNeverUsed,
 			fmt.Sprintf("%s. The key was made %s ago and never used: its consumer may not have started yet. It was "+
 				"created at %s, within the provider's revocation_warning_window (%s).%s",
 				action, formatAge(d.now().Sub(key.Created)), key.Created.UTC().Format(time.RFC3339),
-				formatDuration(d.revocationWarningWindow), atOnce),
+				formatDuration(d.revocationWarningWindow), revocationIsFinal),
 			fingerprint, keepInstead, approved, diags)
 	}
 	return true
+}
+
+// revocationIsFinal ends the text of each finding about a key's use.
+const revocationIsFinal = " Revocation takes effect at once and cannot be undone: check that nothing uses this key before you apply."
+
+// recentUse is the text of the finding about a key used at lastUsed, within the window.
+func (d *providerData) recentUse(action string, lastUsed time.Time) string {
+	return fmt.Sprintf("%s. The key was last used at %s, within the provider's revocation_warning_window (%s): "+
+		"something may still depend on it.%s",
+		action, lastUsed.UTC().Format(time.RFC3339), formatDuration(d.revocationWarningWindow), revocationIsFinal)
 }
 
 // reviewWithoutList reviews from the state's lastUsed when Circularo's list could not be read. It
@@ -98,12 +103,7 @@ func (d *providerData) reviewWithoutList(action, fingerprint, keepInstead string
 	unread := fmt.Sprintf("Circularo's list of API keys could not be read to check the key's current use (%v), "+
 		"so this review relies on the last use recorded in the state, which is as old as the last refresh.", err)
 	if d.usedWithinWindow(stateLastUsed) {
-		d.report(summaryRecentlyUsed,
-			fmt.Sprintf("%s. The key was last used at %s, within the provider's revocation_warning_window (%s): "+
-				"something may still depend on it. Revocation takes effect at once and cannot be undone: check that "+
-				"nothing uses this key before you apply. %s",
-				action, stateLastUsed.UTC().Format(time.RFC3339), formatDuration(d.revocationWarningWindow), unread),
-			fingerprint, keepInstead, approved, diags)
+		d.report(summaryRecentlyUsed, d.recentUse(action, *stateLastUsed)+" "+unread, fingerprint, keepInstead, approved, diags)
 		return
 	}
 	recorded := "never"
