@@ -110,7 +110,7 @@ EOT
 		printf '    %s\n' "${out//$'\n'/$'\n'    }" >&2
 		failed=1
 	fi
-done < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | LC_ALL=C sort -u)
+done < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) | awk '{ sub(/\/[^\/]*$/, ""); print }' | LC_ALL=C sort -u)
 
 if [ "$failed" -ne 0 ]; then
 	echo "check-examples: FAIL" >&2

@@ -24,8 +24,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # already in the cache; only when there is none does ensure-cli.sh build the newest supported one
 # (offline, from the Go module proxy; minutes on a machine without the Go build cache).
 tf=$("$root/scripts/ensure-cli.sh" terraform --min 1.11.0 --path)
-tf_version=$(env -u TF_CLI_CONFIG_FILE "$tf" version 2>/dev/null | awk 'NR == 1')
-provider_host=registry.terraform.io
+tf_version=$(cli_product_version "$tf")
+provider_host=$(registry_host "$tf_version")
 
 step "Using $tf_version ($tf)"
 

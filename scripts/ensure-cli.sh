@@ -33,6 +33,9 @@
 # (override the base with CIRCULARO_CACHE_DIR). Builds take minutes on 2 cores (Terraform 1.11.4 ~3 min,
 # 1.15.0 and 1.16.4 ~6 min, OpenTofu 1.12.6 ~8 min); a second run is instant.
 set -euo pipefail
+# lib.sh tells Terraform from OpenTofu; found from this script's own place, wherever it is run from.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mode=terraform
 min_version=
@@ -95,11 +98,12 @@ TOFU_BIN=$BIN_DIR/opentofu-$OPENTOFU_VERSION/tofu
 
 log() { echo "ensure-cli: $*" >&2; }
 
-# cli_version BINARY: prints "Terraform 1.11.4" / "OpenTofu 1.12.6", or nothing.
+# cli_version BINARY: prints "Terraform 1.11.4" / "OpenTofu 1.12.6", or nothing: lib.sh's
+# cli_product_version without the "v".
 cli_version() {
-	# A TF_CLI_CONFIG_FILE that names a missing file makes the CLI warn (OpenTofu on stdout): leave it out.
-	env -u TF_CLI_CONFIG_FILE "$1" version 2>/dev/null |
-		awk '/^(Terraform|OpenTofu) v/ && !f { sub(/^v/, "", $2); print $1, $2; f = 1 }'
+	local line
+	line=$(cli_product_version "$1")
+	printf '%s\n' "${line/ v/ }"
 }
 
 # module_dir MODULE@VERSION: downloads the module through the proxy and prints its read-only directory.
@@ -158,7 +162,7 @@ build_terraform() {
 				log "Terraform $TERRAFORM_VERSION: $m is not imported as expected in init.go"
 				return 1
 			}
-			sed -i "\|\"$m\"|d; /[[:space:]]$alias\.New(/d" "$init"
+			sed_in_place "\|\"$m\"|d; /[[:space:]]$alias\.New(/d" "$init" || return 1
 			;;
 		esac
 	done
@@ -303,7 +307,7 @@ tmp=
 
 vars=("TF_ACC_TERRAFORM_PATH=$cli")
 if [ -n "$is_tofu" ]; then
-	vars+=("TF_ACC_PROVIDER_HOST=registry.opentofu.org")
+	vars+=("TF_ACC_PROVIDER_HOST=$(registry_host "$(cli_product_version "$cli")")")
 fi
 
 if [ -n "$print_path" ] && [ ${#cmd[@]} -eq 0 ]; then

@@ -102,8 +102,11 @@ unit() {
 	# shellcheck disable=SC2086 # $files is a glob, on purpose
 	(cd "$dir" && cp -R $files "$copy"/)
 	rm -rf "$copy/.terraform" "$copy/.terraform.lock.hcl" "$copy/terraform.tfstate"*
-	find "$copy" -type f \( -name '*.tf' -o -name '*.hcl' \) -exec sed -i "s|https://example\.circularo\.com|$mock_url|g" {} +
-	if ! grep -rqs 'source *= *"\(registry\.[a-z.]*/\)\?circularo/circularo"' "$copy"; then
+	local f
+	while IFS= read -r f; do
+		sed_in_place "s|https://example\.circularo\.com|$mock_url|g" "$f" || return 1
+	done < <(find "$copy" -type f \( -name '*.tf' -o -name '*.hcl' \))
+	if ! grep -rqsE 'source *= *"(registry\.[a-z.]*/)?circularo/circularo"' "$copy"; then
 		cat >"$copy/zz_examples_run_required_providers.tf" <<EOT
 terraform {
   required_providers {

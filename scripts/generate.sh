@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 docs_only=
 if [ "${1:-}" = --docs-only ]; then docs_only=1; fi
@@ -17,13 +19,10 @@ if [ "${1:-}" = --docs-only ]; then docs_only=1; fi
 # The newest Terraform: list resource and action schemas exist only from Terraform 1.14 on, and
 # tfplugindocs documents only what the CLI's `providers schema -json` shows.
 cli=$(scripts/ensure-cli.sh terraform --path)
-case "$(env -u TF_CLI_CONFIG_FILE "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !f {print; f=1}')" in
-Terraform*) ;;
-*)
+if [ "$(registry_host "$(cli_product_version "$cli")")" != registry.terraform.io ]; then
 	echo "generate: tfplugindocs needs the Terraform CLI, and $cli is not Terraform" >&2
 	exit 1
-	;;
-esac
+fi
 bindir=$(mktemp -d "${TMPDIR:-/tmp}/circularo-generate.XXXXXX")
 trap 'rm -rf "$bindir"' EXIT
 ln -s "$cli" "$bindir/terraform"

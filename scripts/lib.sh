@@ -18,6 +18,20 @@ registry_host() {
 	esac
 }
 
+# sed_in_place SCRIPT FILE...: runs sed SCRIPT on each FILE and writes the result back, as GNU sed -i
+# does (BSD sed, as on macOS, spells -i differently): through a temporary file beside FILE.
+sed_in_place() {
+	local script=$1 f
+	shift
+	for f in "$@"; do
+		if ! sed "$script" "$f" >"$f.sed-in-place"; then
+			rm -f "$f.sed-in-place"
+			return 1
+		fi
+		mv -f "$f.sed-in-place" "$f"
+	done
+}
+
 # use_dev_overrides FILE HOST DIR: writes a CLI configuration to FILE that takes the provider
 # HOST/circularo/circularo from the binary in DIR (no terraform init), and exports TF_CLI_CONFIG_FILE.
 use_dev_overrides() {

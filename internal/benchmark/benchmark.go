@@ -302,11 +302,7 @@ func buildProfiled(ctx context.Context, dir string) (string, error) {
 
 // terraformVersion is the CLI's product and version for the report, such as "Terraform v1.15.0".
 func (e *benchEnv) terraformVersion(ctx context.Context) string {
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		return "unknown"
-	}
-	v, err := terraformcli.CLIVersion(ctx, bin)
+	_, v, err := terraformcli.InUse(ctx)
 	if err != nil {
 		return "unknown"
 	}

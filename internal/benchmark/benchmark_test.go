@@ -132,15 +132,11 @@ func TestTargets_missedRatioAndMemory(t *testing.T) {
 // plan and the query that matches none, each checked for the keys it found, and the report.
 func TestRun_smallQuery(t *testing.T) {
 	requireBench(t)
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("CHECKPOINT_DISABLE", "1")
 	// terraform query came with Terraform 1.14; make test runs this package with the newest Terraform.
-	if v, err := terraformcli.CLIVersion(context.Background(), bin); err != nil {
+	if _, v, err := terraformcli.InUse(context.Background()); err != nil {
 		t.Fatal(err)
-	} else if v.Product != "Terraform" || !v.AtLeast(1, 14) {
+	} else if !v.TerraformAtLeast(1, 14) {
 		t.Skipf("%s has no terraform query (Terraform 1.14+)", v)
 	}
 	report, err := Run(context.Background(), Options{Sizes: []int{3}, Runs: 1, WorkDir: t.TempDir(), SkipPlans: true})

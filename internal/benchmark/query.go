@@ -15,15 +15,11 @@ import (
 
 // queriesSupported says why the CLI in use cannot run `terraform query`, which came with Terraform 1.14.
 func queriesSupported(ctx context.Context) error {
-	bin, err := terraformcli.Binary()
+	bin, v, err := terraformcli.InUse(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := terraformcli.CLIVersion(ctx, bin)
-	if err != nil {
-		return err
-	}
-	if v.Product != "Terraform" || !v.AtLeast(1, 14) {
+	if !v.TerraformAtLeast(1, 14) {
 		return fmt.Errorf("terraform query needs Terraform 1.14 or later, and %s is %s: run scripts/bench.sh "+
 			"(it uses scripts/ensure-cli.sh terraform, the newest supported Terraform), or measure the plans alone (-plan-only)", bin, v)
 	}

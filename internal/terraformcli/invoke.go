@@ -8,10 +8,28 @@ import (
 	"strconv"
 )
 
+// The products that Version.Product names, as their `version` command prints them.
+const (
+	Terraform = "Terraform"
+	OpenTofu  = "OpenTofu"
+)
+
 // Version is a CLI's product and release, as `terraform version` (or `tofu version`) prints them.
+// It is the one place in Go that tells Terraform from OpenTofu (scripts/lib.sh is the shell's).
 type Version struct {
-	Product             string // "Terraform" or "OpenTofu"
+	Product             string // Terraform or OpenTofu
 	Major, Minor, Patch int
+}
+
+// IsOpenTofu reports whether v is an OpenTofu release, whose provider addresses are on
+// registry.opentofu.org and whose features come with other versions than Terraform's.
+func (v Version) IsOpenTofu() bool {
+	return v.Product == OpenTofu
+}
+
+// TerraformAtLeast reports whether v is Terraform major.minor.0 or later; OpenTofu never is.
+func (v Version) TerraformAtLeast(major, minor int) bool {
+	return v.Product == Terraform && v.AtLeast(major, minor)
 }
 
 func (v Version) String() string {
@@ -25,7 +43,7 @@ func (v Version) AtLeast(major, minor int) bool {
 
 var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\d+)\.(\d+)\.(\d+)`)
 
-// CLIVersion runs `bin version` and parses its first line, such as "Terraform v1.15.0".
+// CLIVersion runs `bin version` and parses its first version line, such as "Terraform v1.15.0".
 func CLIVersion(ctx context.Context, bin string) (Version, error) {
 	cmd := exec.CommandContext(ctx, bin, "version")
 	cmd.Env = append(cmd.Environ(), "CHECKPOINT_DISABLE=1")
@@ -33,33 +51,51 @@ func CLIVersion(ctx context.Context, bin string) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("%s version: %w", bin, err)
 	}
+	v, ok := parseVersion(out)
+	if !ok {
+		return Version{}, fmt.Errorf("%s version printed no Terraform or OpenTofu version: %q", bin, out)
+	}
+	return v, nil
+}
+
+// parseVersion finds the first "Terraform vX.Y.Z" or "OpenTofu vX.Y.Z" line in out.
+func parseVersion(out []byte) (Version, bool) {
 	m := versionLine.FindSubmatch(out)
 	if m == nil {
-		return Version{}, fmt.Errorf("%s version printed no Terraform or OpenTofu version: %q", bin, out)
+		return Version{}, false
 	}
 	v := Version{Product: string(m[1])}
 	v.Major, _ = strconv.Atoi(string(m[2])) // the pattern admits only digits
 	v.Minor, _ = strconv.Atoi(string(m[3]))
 	v.Patch, _ = strconv.Atoi(string(m[4]))
-	return v, nil
+	return v, true
+}
+
+// InUse returns the CLI that tests and the benchmark run (Binary) and its version.
+func InUse(ctx context.Context) (string, Version, error) {
+	bin, err := Binary()
+	if err != nil {
+		return "", Version{}, err
+	}
+	v, err := CLIVersion(ctx, bin)
+	if err != nil {
+		return "", Version{}, err
+	}
+	return bin, v, nil
 }
 
 // ActionsUnsupported says why the CLI in use cannot run provider actions (`action` blocks, `-invoke`),
 // or "" when it can. Terraform has them from 1.14; OpenTofu has none up to 1.12 (its 1.12.6 carries the
 // protocol's message types but no `action` block and no -invoke flag).
 func ActionsUnsupported(ctx context.Context) (string, error) {
-	bin, err := Binary()
-	if err != nil {
-		return "", err
-	}
-	v, err := CLIVersion(ctx, bin)
+	bin, v, err := InUse(ctx)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case v.Product != "Terraform":
+	case v.Product != Terraform:
 		return fmt.Sprintf("%s (%s) has no provider actions; Terraform 1.14 or later has them", v, bin), nil
-	case !v.AtLeast(1, 14):
+	case !v.TerraformAtLeast(1, 14):
 		return fmt.Sprintf("%s (%s) is older than Terraform 1.14, the first with provider actions", v, bin), nil
 	}
 	return "", nil

@@ -29,11 +29,7 @@ func (c cliCheck) CheckTerraformVersion(ctx context.Context, _ tfversion.CheckTe
 }
 
 func (c cliCheck) check(ctx context.Context) (string, error) {
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		return "", err
-	}
-	v, err := terraformcli.CLIVersion(ctx, bin)
+	_, v, err := terraformcli.InUse(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +52,7 @@ func RequireCLI(t testing.TB, feature, terraformMin, opentofuMin string) {
 // skip says why a CLI of version v cannot run the test, or "" when it can.
 func (c cliCheck) skip(v terraformcli.Version) string {
 	minimum := c.terraformMin
-	if v.Product == "OpenTofu" {
+	if v.IsOpenTofu() {
 		minimum = c.opentofuMin
 	}
 	if minimum == "" {
@@ -73,13 +69,9 @@ func (c cliCheck) skip(v terraformcli.Version) string {
 // expected outcome differs from Terraform's.
 func IsOpenTofu(t testing.TB) bool {
 	t.Helper()
-	bin, err := terraformcli.Binary()
+	_, v, err := terraformcli.InUse(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := terraformcli.CLIVersion(context.Background(), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.Product == "OpenTofu"
+	return v.IsOpenTofu()
 }
