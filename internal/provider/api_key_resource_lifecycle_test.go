@@ -415,7 +415,7 @@ func TestAPIKeyResource_revocationWarning(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	obs := newObserver(env)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
 	recent := env.mock.AddKey(testUser, mockKey("recent-key", 100*day, &recentUse))
 	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 100*day, &oldUse))
@@ -638,7 +638,7 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 		t.Skip("builds the provider and runs terraform several times")
 	}
 	env := newEnv(t)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*day)
 	recent := env.mock.AddKey(testUser, mockKey("recent-key", 300*day, &recentUse))
 	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 300*day, &oldUse))

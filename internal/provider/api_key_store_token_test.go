@@ -38,7 +38,7 @@ func TestAPIKeyResource_storeTokenSwitch(t *testing.T) {
 	env := newEnv(t)
 	sameKey := statecheck.CompareValue(compare.ValuesSame())
 	noCreateOrRevoke := func(creates int) statecheck.StateCheck {
-		return stateCheckFunc(func() error {
+		return testkit.Check(func() error {
 			if c, d := env.mock.Count("create_key"), env.mock.Count("delete_key"); c != creates || d != 0 {
 				return fmt.Errorf("%d creates and %d DELETEs, want %d and none", c, d, creates)
 			}
@@ -95,13 +95,6 @@ func TestAPIKeyResource_storeTokenSwitch(t *testing.T) {
 			},
 		},
 	})
-}
-
-// stateCheckFunc is a state check that looks at the mock rather than the state.
-type stateCheckFunc func() error
-
-func (f stateCheckFunc) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f()
 }
 
 // With store_token = false, the key's value is nowhere Terraform writes: not in the raw state file,

@@ -28,7 +28,7 @@ var demoConfig = config.StaticDirectory("../../examples/demo")
 func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := env.mock.AddKey(testUser, mockKey("legacy-ci", 400*day, at(200*day)))
 	fresh := env.mock.AddKey(testUser, mockKey("ci-pipeline", 60*day, at(time.Hour)))

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // The function returns client.Fingerprint of its argument, and refuses what cannot be a key's value
@@ -124,7 +125,7 @@ check "leaked_key_is_listed" {
 					statecheck.ExpectKnownOutputValue("leaked_key_listed", knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue("circularo_api_key.leaked", tfjsonpath.New("id"), knownvalue.StringExact(fp)),
 					statecheck.ExpectKnownValue("circularo_api_key.leaked", tfjsonpath.New("token"), knownvalue.Null()),
-					stateCheckFunc(func() error {
+					testkit.Check(func() error {
 						if n := env.mock.Count("create_key"); n != 0 {
 							return fmt.Errorf("%d keys created: the import block did not adopt the key by its value", n)
 						}

@@ -82,7 +82,9 @@ type circularoProvider struct {
 	opts    options
 }
 
-// New returns the provider factory that main serves.
+// New returns the provider with production's options (the zero options), as Serve, which main runs,
+// builds it through newWithOptions; the protocol-level tests of server_test.go serve it. Tests that
+// control a clock or an environment use NewTestServer.
 func New(version string) func() provider.Provider {
 	return newWithOptions(version, options{})
 }

@@ -363,7 +363,7 @@ func diagStrings(diags diag.Diagnostics) []string {
 func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
 	recent := env.mock.AddKey(testUser, mockKey("recent", 100*day, &recentUse))
 	dormant := env.mock.AddKey(testUser, mockKey("dormant", 100*day, &oldUse))
@@ -398,7 +398,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 // warns even when the state shows no recent use, so that silence never stands for a checked key.
 func TestReviewRevocation_listUnreadable(t *testing.T) {
 	t.Parallel()
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
 	for _, tc := range []struct {
 		name          string

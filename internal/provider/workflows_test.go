@@ -50,7 +50,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := []mockserver.Key{
 		env.mock.AddKey(testUser, mockKey("old-ci", 400*day, at(200*day))),
@@ -151,7 +151,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := time.Now().UTC().Truncate(time.Second)
+	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	oldUse := now.Add(-200 * day)
 	revived := env.mock.AddKey(testUser, mockKey("revived", 400*day, &oldUse))
 	stillStale := env.mock.AddKey(testUser, mockKey("still-stale", 400*day, &oldUse))
