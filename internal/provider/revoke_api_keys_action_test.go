@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -558,5 +565,159 @@ func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 	}
 	if !env.mock.KeyExists(own.Value) || !env.mock.KeyExists(other.Value) {
 		t.Error("a key was revoked")
+	}
+}
+
+// The action with Terraform 1.16: before_destroy triggers with the caller symbol revoke an
+// integration's keys when the integration goes, and -invoke with -target revokes one caller's keys.
+
+// A before_destroy action trigger (Terraform 1.16) revokes the keys of an integration when its
+// resource is destroyed, here by removing it from for_each: the decommission-integration example,
+// as the guide shows it. `caller` gives the action the destroyed object's fingerprints, with no data
+// source to read during a destroy.
+//
+// How a failed revocation ends depends on the command, and the guide says so:
+//   - in an apply (the integration removed from the configuration), on_failure = halt, the default,
+//     stops the apply with the provider's error; the integration stays in the state and the next
+//     apply revokes what is left: nothing is lost track of;
+//   - in terraform destroy, Terraform 1.16 turns the action's errors into warnings ("a full destroy
+//     walk must never be blocked"): the destroy completes, the integration leaves the state, and the
+//     key that could not be revoked stays valid.
+//
+// OpenTofu 1.12 has no actions, and Terraform before 1.16 no destroy events: the test skips there.
+// Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
+func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T) {
+	env := newEnv(t)
+	env.useWorkflowEnvironment(t)
+	zapierA := env.mock.AddKey(testUser, mockKey("zapier-a", 300*day, nil))
+	zapierB := env.mock.AddKey(testUser, mockKey("zapier-b", 300*day, nil))
+	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
+	billing := env.mock.AddKey(testUser, mockKey("billing", 300*day, nil))
+	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
+	both := integrations(map[string][]mockserver.Key{"zapier": {zapierA, zapierB}, "reporting": {reporting}})
+	reportingOnly := integrations(map[string][]mockserver.Key{"reporting": {reporting}})
+	none := config.Variables{"integrations": config.MapVariable(map[string]config.Variable{})}
+	billingOnly := integrations(map[string][]mockserver.Key{"billing": {billing}})
+	failNextDelete := func() {
+		env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
+	}
+	keys := func(deletes int, left ...mockserver.Key) []statecheck.StateCheck {
+		return []statecheck.StateCheck{testkit.Check(func() error { return env.expectKeys(deletes, left...) })}
+	}
+	factories := env.factories()
+	step := func(vars config.Variables) resource.TestStep {
+		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars, ProtoV6ProviderFactories: factories}
+	}
+	steps := []resource.TestStep{step(both), step(reportingOnly), step(none), step(none), step(billingOnly), step(billingOnly)}
+
+	steps[0].ConfigStateChecks = keys(0, zapierA, zapierB, reporting, billing, unrelated)
+	// Zapier is decommissioned: its keys are revoked, and only its keys.
+	steps[1].ConfigPlanChecks.PreApply = []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(`terraform_data.integration["zapier"]`, plancheck.ResourceActionDestroy),
+		testkit.Check(func() error { return env.expectKeys(0, zapierA, zapierB, reporting, billing, unrelated) }),
+	}
+	steps[1].ConfigStateChecks = keys(2, reporting, billing, unrelated)
+	// Reporting goes, and its revocation fails: the apply halts with the provider's error.
+	steps[2].PreConfig = failNextDelete
+	steps[2].ExpectError = regexp.MustCompile(regexp.QuoteMeta(summaryRevokeFailed))
+	// The integration stayed in the state: the rerun revokes its key.
+	steps[3].ConfigPlanChecks.PreApply = []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(`terraform_data.integration["reporting"]`, plancheck.ResourceActionDestroy),
+	}
+	steps[3].ConfigStateChecks = keys(4, billing, unrelated)
+	steps[4].ConfigStateChecks = keys(4, billing, unrelated)
+	// terraform destroy with a failing revocation: only a warning, and the destroy completes.
+	steps[5].PreConfig = failNextDelete
+	steps[5].Destroy = true
+
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
+			testkit.SkipUnlessCLI("before_destroy action triggers", "1.16.0", ""),
+		},
+		Steps: steps,
+		// After that destroy the billing integration is gone from the state and its key still valid.
+		CheckDestroy: func(*terraform.State) error {
+			return env.expectKeys(5, billing, unrelated)
+		},
+	})
+}
+
+// `-invoke` with `-target` (Terraform 1.16) runs an action for one of the resources that trigger it:
+// with the decommission-integration example's before_destroy trigger, `terraform apply
+// -invoke=action.circularo_revoke_api_keys.integration -target='terraform_data.integration["zapier"]'`
+// revokes Zapier's keys now (a leaked key, say) and nothing else, with `caller` naming them, while
+// every integration stays declared and in the state. Without -target, the plan invokes the action
+// once per calling resource, that is for every integration's keys.
+//
+// terraform-plugin-testing cannot invoke actions, so the test drives the CLI, as the action's
+// other CLI tests do.
+func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+	testkit.RequireCLI(t, "-invoke with -target", "1.16.0", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	env := newEnv(t)
+	zapier := env.mock.AddKey(testUser, mockKey("zapier", 300*day, nil))
+	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
+	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
+	wd := testkit.Workdir(t)
+	wd.Env = append(wd.Env, envURL+"="+env.url, envUsername+"="+testUser, envPassword+"="+testPassword)
+	if err := wd.WriteConfig(exampleFile(t, "workflows/decommission-integration/main.tf")); err != nil {
+		t.Fatal(err)
+	}
+	vars := fmt.Sprintf(`{"integrations": {"zapier": [%q], "reporting": [%q]}}`, client.Fingerprint(zapier.Value), client.Fingerprint(reporting.Value))
+	if _, err := wd.WriteFile("terraform.tfvars.json", vars); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := wd.Run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+
+	// Without -target: one invocation per integration, each with its own keys.
+	plan, err := wd.Invoke(ctx, "plan", "action.circularo_revoke_api_keys.integration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`will be invoked (called from terraform_data.integration["zapier"])`,
+		`will be invoked (called from terraform_data.integration["reporting"])`,
+		client.Fingerprint(zapier.Value), client.Fingerprint(reporting.Value),
+	} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan -invoke output lacks %q:\n%s", want, plan)
+		}
+	}
+
+	apply, err := wd.Invoke(ctx, "apply", "action.circularo_revoke_api_keys.integration", `-target=terraform_data.integration["zapier"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("Revoked the API key %q (%s)", zapier.Description, client.Fingerprint(zapier.Value))
+	if !strings.Contains(apply, want) {
+		t.Errorf("the apply -invoke -target output lacks %q:\n%s", want, apply)
+	}
+	if strings.Contains(apply, client.Fingerprint(reporting.Value)) {
+		t.Errorf("the apply -invoke -target for Zapier names the reporting key:\n%s", apply)
+	}
+	if err := env.expectKeys(1, reporting, unrelated); err != nil {
+		t.Error(err)
+	}
+	// Nothing was destroyed: both integrations are still in the state.
+	list, err := wd.Run(ctx, "state", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, address := range []string{`terraform_data.integration["zapier"]`, `terraform_data.integration["reporting"]`} {
+		if !strings.Contains(list, address) {
+			t.Errorf("%s left the state:\n%s", address, list)
+		}
+	}
+	for _, k := range []mockserver.Key{zapier, reporting, unrelated} {
+		if strings.Contains(plan+apply, k.Value) {
+			t.Fatal("the CLI's output shows a key's token")
+		}
 	}
 }
