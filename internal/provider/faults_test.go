@@ -18,10 +18,9 @@ import (
 // Retry-After headers are still honoured as the mock sends them.
 func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
-	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv, TOTPStepDir: e.kit.TOTPStepDir,
-			RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond}),
-	}
+	opts := e.options()
+	opts.retryWaitMin, opts.retryWaitMax = time.Millisecond, 20*time.Millisecond
+	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){"circularo": serverFactory(opts)}
 	resource.UnitTest(t, tc)
 }
 

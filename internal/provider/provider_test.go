@@ -57,10 +57,8 @@ func (e *testEnv) options() options {
 	return options{now: e.kit.Now, lookupEnv: e.kit.LookupEnv, totpStepDir: e.kit.TOTPStepDir}
 }
 
-// server serves the provider through NewTestServer, the test constructor, as Serve serves it.
-func (e *testEnv) server() testkit.ServerFactory {
-	return NewTestServer(TestOptions{Now: e.kit.Now, LookupEnv: e.kit.LookupEnv, TOTPStepDir: e.kit.TOTPStepDir})
-}
+// server serves the provider with the environment's options, as Serve serves it.
+func (e *testEnv) server() testkit.ServerFactory { return serverFactory(e.options()) }
 
 // factories serves the provider in-process to the terraform CLI that the test framework runs.
 func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
@@ -70,7 +68,10 @@ func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error
 // newObserver observes the providers of env's tests (see testkit.Observer).
 func newObserver(env *testEnv) *testkit.Observer { return testkit.NewObserver(env.mock, env.server()) }
 
-// serverFactory serves a provider built with opts through the same server as Serve.
+// serverFactory is the tests' one constructor, in the spirit of terraform-provider-time's
+// NewTestProvider beside New: it serves a provider built with opts (the test's clock, environment,
+// HTTP client, retry waits, TOTP step records) through the same server as Serve, so that tests need
+// not change the process's.
 func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
 	server := newServer(newWithOptions("test", opts)())
 	return func() (tfprotov6.ProviderServer, error) { return server(), nil }

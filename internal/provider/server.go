@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"time"
 
@@ -78,25 +77,4 @@ func quietSDKLogs(lookupEnv func(string) (string, bool), setEnv func(string, str
 			_ = setEnv(name, "off")
 		}
 	}
-}
-
-// TestOptions are what a test controls in the provider it serves; zero values are production's.
-type TestOptions struct {
-	Now        func() time.Time            // the clock (nil: time.Now)
-	LookupEnv  func(string) (string, bool) // the CIRCULARO_* environment (nil: os.LookupEnv)
-	HTTPClient *http.Client                // nil: the client's default
-	// RetryWaitMin and RetryWaitMax bound the backoff between retries (zero: the client's defaults).
-	RetryWaitMin, RetryWaitMax time.Duration
-	TOTPStepDir                string // the TOTP step records (empty: the user's cache directory)
-}
-
-// NewTestServer is the test constructor beside New, in the spirit of terraform-provider-time's
-// NewTestProvider: a factory of the protocol 6 server that Serve serves, for a provider with the
-// test's clock, environment and HTTP client, so that tests need not change the process's.
-func NewTestServer(o TestOptions) func() (tfprotov6.ProviderServer, error) {
-	server := newServer(newWithOptions("test", options{
-		now: o.Now, lookupEnv: o.LookupEnv, httpClient: o.HTTPClient,
-		retryWaitMin: o.RetryWaitMin, retryWaitMax: o.RetryWaitMax, totpStepDir: o.TOTPStepDir,
-	})())
-	return func() (tfprotov6.ProviderServer, error) { return server(), nil }
 }

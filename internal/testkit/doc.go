@@ -7,5 +7,5 @@
 //
 // It knows the mock server and terraform-plugin-testing, never the provider package: the provider's
 // in-package tests import it, so it cannot import them back. The provider serves itself to the kit's
-// checks through a server factory it passes in (provider.NewTestServer).
+// checks through a server factory it passes in (serverFactory in the provider's tests).
 package testkit
