@@ -29,6 +29,52 @@ type mfaClock struct {
 
 func newMFAClock() *mfaClock { return &mfaClock{Clock: clock.At(clientNow)} }
 
+// orderedWaits moves a fake clock for sessions that log in side by side as real time would: it moves
+// the clock only when every session is waiting (or done), and then only to the earliest time any of
+// them waits for, so that a session that waits for a later step sends its code after one that waits
+// for an earlier step. (A clock that jumps for whoever asks first lets a later step's code be accepted
+// before an earlier one is sent, which a server that refuses reused steps then refuses, and which real
+// time, where the later session sleeps for the whole step, does not do.)
+type orderedWaits struct {
+	clock   *clock.Clock
+	mu      sync.Mutex
+	cond    *sync.Cond
+	running int         // sessions neither waiting nor done
+	waiting []time.Time // what the waiting sessions wait for
+}
+
+// newOrderedWaits is for sessions sessions that start running at once.
+func newOrderedWaits(c *clock.Clock, sessions int) *orderedWaits {
+	o := &orderedWaits{clock: c, running: sessions}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+func (o *orderedWaits) waitUntil(ctx context.Context, t time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.running--
+	o.waiting = append(o.waiting, t)
+	o.cond.Broadcast()
+	for o.clock.Now().Before(t) && (o.running > 0 || !t.Equal(slices.MinFunc(o.waiting, time.Time.Compare))) {
+		o.cond.Wait()
+	}
+	if d := t.Sub(o.clock.Now()); d > 0 {
+		o.clock.Advance(d)
+	}
+	o.waiting = slices.Delete(o.waiting, slices.Index(o.waiting, t), slices.Index(o.waiting, t)+1)
+	o.running++
+	return ctx.Err()
+}
+
+// done says that a session has finished.
+func (o *orderedWaits) done() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.running--
+	o.cond.Broadcast()
+}
+
 func (c *mfaClock) waitUntil(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -157,9 +203,15 @@ func TestSession_TOTPStepRecordSpreadsProcessesOverDistinctSteps(t *testing.T) {
 	wantUnlocked(t, newMFASession(dir, &recordingLogger{}))
 	wantUnlocked(t, newMFASession(dir, &recordingLogger{}))
 	var logs [3]recordingLogger
+	waits := newOrderedWaits(c.Clock, len(logs))
 	var wg sync.WaitGroup
 	for i := range logs {
-		wg.Go(func() { wantUnlocked(t, newMFASession(dir, &logs[i])) })
+		wg.Go(func() {
+			defer waits.done()
+			s := newMFASession(dir, &logs[i])
+			s.SetTOTPOptions(client.TOTPOptions{StepDir: dir, WaitUntil: waits.waitUntil, Notice: logs[i].Debug})
+			wantUnlocked(t, s)
+		})
 	}
 	wg.Wait()
 
