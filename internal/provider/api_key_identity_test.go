@@ -93,9 +93,9 @@ func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
+	existing := env.Mock.AddKey(testkit.User, testkit.Key("made-by-hand", 200*24*time.Hour, &lastUsed))
 	fingerprint := client.Fingerprint(existing.Value)
-	config := env.providerBlock() + fmt.Sprintf(`
+	config := env.ProviderBlock() + fmt.Sprintf(`
 import {
   to       = circularo_api_key.test
   identity = { fingerprint = %q }
@@ -135,7 +135,7 @@ resource "circularo_api_key" "test" {
 // expectNoCreateOrRevoke is a state check on the mock: so far, no key was created or revoked.
 func (e *testEnv) expectNoCreateOrRevoke() statecheck.StateCheck {
 	return testkit.Check(func() error {
-		if created, revoked := e.mock.Count("create_key"), e.mock.Count("delete_key"); created != 0 || revoked != 0 {
+		if created, revoked := e.Mock.Count("create_key"), e.Mock.Count("delete_key"); created != 0 || revoked != 0 {
 			return fmt.Errorf("%d keys were created and %d revoked, want none", created, revoked)
 		}
 		return nil
@@ -157,11 +157,11 @@ func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t)
-			env.mock.AddKey(testUser, mockKey("legacy-reporting", 10*day, nil))
+			env.Mock.AddKey(testkit.User, testkit.Key("legacy-reporting", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: identityVersionChecks,
 				Steps: []resource.TestStep{{
-					Config: env.providerBlock() + fmt.Sprintf(`
+					Config: env.ProviderBlock() + fmt.Sprintf(`
 import {
   to       = circularo_api_key.test
   identity = { fingerprint = %q }
@@ -174,7 +174,7 @@ resource "circularo_api_key" "test" {
 					ExpectError: tc.want,
 				}},
 			})
-			if n := env.mock.Count("create_key"); n != 0 {
+			if n := env.Mock.Count("create_key"); n != 0 {
 				t.Errorf("a failed import created %d keys", n)
 			}
 		})
@@ -212,7 +212,7 @@ func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
 			},
 		},
 	})
-	if n := env.mock.Count("create_key"); n != 1 {
+	if n := env.Mock.Count("create_key"); n != 1 {
 		t.Errorf("%d keys were created, want the 1 of the first step", n)
 	}
 }
@@ -281,12 +281,12 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 		t.Fatalf("import-by-identity.tf does not import the fingerprint %s of the test key", client.Fingerprint(value))
 	}
 	env := newEnv(t)
-	env.mock.AddKey(testUser, mockserver.Key{Value: value, Description: "old-zapier", Created: time.Now().Add(-300 * day)})
+	env.Mock.AddKey(testkit.User, mockserver.Key{Value: value, Description: "old-zapier", Created: time.Now().Add(-300 * testkit.Day)})
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,
 		Steps: []resource.TestStep{
 			{
-				Config: env.providerBlock() + example,
+				Config: env.ProviderBlock() + example,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionNoop)},
 				},
@@ -298,7 +298,7 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 				},
 			},
 			{
-				Config: env.providerBlock() + example,
+				Config: env.ProviderBlock() + example,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

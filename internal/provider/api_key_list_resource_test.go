@@ -84,7 +84,7 @@ func (e *testEnv) expectNoKeyValueInQuery() querycheck.QueryResultCheck {
 		if err != nil {
 			return err
 		}
-		for _, k := range e.mock.Keys(testUser) {
+		for _, k := range e.Mock.Keys(testkit.User) {
 			if strings.Contains(string(b), k.Value) {
 				return fmt.Errorf("the query output holds the value of key %q", k.Description)
 			}
@@ -96,7 +96,7 @@ func (e *testEnv) expectNoKeyValueInQuery() querycheck.QueryResultCheck {
 // expectAPICalls is a query check on the mock: since the last mark, the routes were called so often.
 func (e *testEnv) expectAPICallsSince(mark *map[string]int, want map[string]int) querycheck.QueryResultCheck {
 	return queryCheck(func(querycheck.CheckQueryRequest) error {
-		now := e.mock.Counts()
+		now := e.Mock.Counts()
 		for route, n := range want {
 			if got := now[route] - (*mark)[route]; got != n {
 				return fmt.Errorf("the query called %s %d times, want %d", route, got, n)
@@ -119,9 +119,9 @@ func TestAPIKeyListResource_query(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				// A query step needs a configuration with the provider; this one manages nothing.
-				Config: env.providerBlock(),
+				Config: env.ProviderBlock(),
 				ConfigStateChecks: []statecheck.StateCheck{testkit.Check(func() error {
-					mark = env.mock.Counts()
+					mark = env.Mock.Counts()
 					return nil
 				})},
 			},
@@ -239,11 +239,11 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t, testkit.WithHandler(tc.wrap))
-			env.mock.AddKey(testUser, mockKey("there", 10*day, nil))
+			env.Mock.AddKey(testkit.User, testkit.Key("there", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: queryVersionChecks,
 				Steps: []resource.TestStep{
-					{Config: env.providerBlock()},
+					{Config: env.ProviderBlock()},
 					{Query: true, Config: tc.config, ExpectError: tc.want},
 				},
 			})
@@ -302,7 +302,7 @@ terraform {
     }
   }
 }
-`, terraformcli.ProviderSource()) + env.providerBlock()); err != nil {
+`, terraformcli.ProviderSource()) + env.ProviderBlock()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := wd.WriteFile("list-resource.tfquery.hcl", exampleFile(t, "list-resources/circularo_api_key/list-resource.tfquery.hcl")); err != nil {
@@ -310,7 +310,7 @@ terraform {
 	}
 	keyValues := func() []string {
 		var out []string
-		for _, key := range env.mock.Keys(testUser) {
+		for _, key := range env.Mock.Keys(testkit.User) {
 			out = append(out, key.Value)
 		}
 		return out
@@ -353,15 +353,15 @@ terraform {
 		t.Errorf("the generated configuration has %d import blocks, want the 2 stale keys:\n%s", n, generated)
 	}
 
-	before := env.mock.Counts()
+	before := env.Mock.Counts()
 	run("apply", "-auto-approve", "-input=false", "-no-color")
-	after := env.mock.Counts()
+	after := env.Mock.Counts()
 	for _, route := range []string{"create_key", "delete_key"} {
 		if n := after[route] - before[route]; n != 0 {
 			t.Errorf("applying the generated configuration called %s %d times, want 0", route, n)
 		}
 	}
-	if n := len(env.mock.Keys(testUser)); n != 5 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 5 {
 		t.Errorf("after the adoption the user has %d keys, want the 5 seeded", n)
 	}
 	state := run("state", "list")
@@ -403,7 +403,7 @@ func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	providerConfig := dynamicValue(t, schemas.Provider, map[string]string{"url": env.url, "username": testUser, "password": testPassword})
+	providerConfig := dynamicValue(t, schemas.Provider, map[string]string{"url": env.URL, "username": testkit.User, "password": testkit.Password})
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.0", Config: &providerConfig})
 	if err != nil || len(configured.Diagnostics) != 0 {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)

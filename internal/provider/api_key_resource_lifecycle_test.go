@@ -61,7 +61,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
-	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
+	cfg := env.ProviderBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
 	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
 	var created, first string
 	obs.UnitTest(t, resource.TestCase{
@@ -81,7 +81,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 			},
 			{
 				// One second before it is due, nothing happens.
-				PreConfig: func() { clock.Advance(90*day - time.Second) },
+				PreConfig: func() { clock.Advance(90*testkit.Day - time.Second) },
 				Config:    cfg,
 				PlanOnly:  true,
 			},
@@ -98,7 +98,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 						plancheck.ExpectUnknownValue(deployAddress, tfjsonpath.New("token")),
 						testkit.Check(func() error {
 							createdAt, _ := time.Parse(time.RFC3339, created)
-							want := rotationWarning("deploy-bot", client.Fingerprint(first), createdAt.Add(90*day))
+							want := rotationWarning("deploy-bot", client.Fingerprint(first), createdAt.Add(90*testkit.Day))
 							got := obs.Warnings()
 							if len(got) != 1 || !want.Matches(got[0]) {
 								return fmt.Errorf("the rotation plan warned %q, want one warning %q with %q", got, want.Summary, want.Fragments)
@@ -117,7 +117,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 					})),
 				},
 				Check: func(*terraform.State) error {
-					if env.mock.KeyExists(first) {
+					if env.Mock.KeyExists(first) {
 						return fmt.Errorf("the rotated key was not revoked")
 					}
 					return obs.CheckNoGap("deploy-bot")
@@ -125,13 +125,13 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 			},
 			{
 				// The new key is 89 days old: not due.
-				PreConfig: func() { clock.Advance(89 * day) },
+				PreConfig: func() { clock.Advance(89 * testkit.Day) },
 				Config:    cfg,
 				PlanOnly:  true,
 			},
 		},
 	})
-	if n := env.mock.Count("create_key"); n != 2 {
+	if n := env.Mock.Count("create_key"); n != 2 {
 		t.Errorf("the test created %d keys, want 2 (the first and its rotation)", n)
 	}
 }
@@ -146,7 +146,7 @@ func TestAPIKeyResource_rotationDecidedAtPlanHoldsInApply(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := func(rotateAfter string) string {
-		return env.providerBlock() + fmt.Sprintf(`
+		return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "deploy" {
   description  = "deploy-bot"
   rotate_after = %q
@@ -170,8 +170,8 @@ resource "circularo_api_key" "deploy" {
 			},
 			{
 				PreConfig: func() {
-					clock.Advance(80 * day)
-					obs.SetJumpAtApply(func() { clock.Advance(10 * day) }) // due at 85 days: passed by apply time
+					clock.Advance(80 * testkit.Day)
+					obs.SetJumpAtApply(func() { clock.Advance(10 * testkit.Day) }) // due at 85 days: passed by apply time
 				},
 				Config: cfg("85d"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -194,7 +194,7 @@ resource "circularo_api_key" "deploy" {
 					if v, _ := keyValue(s, deployAddress); v != first {
 						return fmt.Errorf("the in-place update of rotate_after replaced the key")
 					}
-					if n := env.mock.Count("create_key"); n != 1 {
+					if n := env.Mock.Count("create_key"); n != 1 {
 						return fmt.Errorf("%d keys were created, want 1", n)
 					}
 					return nil
@@ -208,7 +208,7 @@ resource "circularo_api_key" "deploy" {
 					},
 				},
 				Check: func(*terraform.State) error {
-					if env.mock.KeyExists(first) {
+					if env.Mock.KeyExists(first) {
 						return fmt.Errorf("the rotated key was not revoked")
 					}
 					return nil
@@ -225,7 +225,7 @@ func TestAPIKeyResource_rotationWithoutCreateBeforeDestroyLeavesAGap(t *testing.
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
-	cfg := env.providerBlock() + `
+	cfg := env.ProviderBlock() + `
 resource "circularo_api_key" "deploy" {
   description  = "deploy-bot"
   rotate_after = "30d"
@@ -237,7 +237,7 @@ resource "circularo_api_key" "deploy" {
 			{Config: cfg},
 			{
 				PreConfig: func() {
-					clock.Advance(31 * day)
+					clock.Advance(31 * testkit.Day)
 					obs.Reset()
 				},
 				Config: cfg,
@@ -269,7 +269,7 @@ func TestAPIKeyResource_rotateAfterInvalid(t *testing.T) {
 		t.Run(value, func(t *testing.T) {
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{{
-					Config: env.providerBlock() + fmt.Sprintf(`
+					Config: env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   description  = "x"
   rotate_after = %q
@@ -281,7 +281,7 @@ resource "circularo_api_key" "test" {
 			})
 		})
 	}
-	if n := env.mock.Count("total"); n != 0 {
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("invalid rotate_after values reached the server %d times", n)
 	}
 }
@@ -292,7 +292,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 	env := newEnv(t)
 	obs := newObserver(env)
 	const address = "circularo_api_key.reporting"
-	cfg := env.providerBlock() + exampleFile(t, "resources/circularo_api_key/keepers.tf")
+	cfg := env.ProviderBlock() + exampleFile(t, "resources/circularo_api_key/keepers.tf")
 	generation := func(n int) config.Variables {
 		return config.Variables{"reporting_key_generation": config.IntegerVariable(n)}
 	}
@@ -333,7 +333,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 						knownvalue.MapExact(map[string]knownvalue.Check{"generation": knownvalue.StringExact("2")})),
 				},
 				Check: func(*terraform.State) error {
-					if env.mock.KeyExists(first) {
+					if env.Mock.KeyExists(first) {
 						return fmt.Errorf("the replaced key was not revoked")
 					}
 					return obs.CheckNoGap("reporting")
@@ -348,9 +348,9 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 func TestAPIKeyResource_keepersOnAdoptedKeyDoNotReplace(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	existing := env.mock.AddKey(testUser, mockKey("adopted", 10*day, nil))
+	existing := env.Mock.AddKey(testkit.User, testkit.Key("adopted", 10*testkit.Day, nil))
 	cfg := func(attributes string) string {
-		return env.providerBlock() + fmt.Sprintf(`
+		return env.ProviderBlock() + fmt.Sprintf(`
 import {
   to = circularo_api_key.test
   id = %q
@@ -396,7 +396,7 @@ resource "circularo_api_key" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
 				Check: func(*terraform.State) error {
-					if env.mock.KeyExists(existing.Value) {
+					if env.Mock.KeyExists(existing.Value) {
 						return fmt.Errorf("the key past rotate_after was not rotated")
 					}
 					return nil
@@ -404,7 +404,7 @@ resource "circularo_api_key" "test" {
 			},
 		},
 	})
-	if n := env.mock.Count("create_key"); n != 1 {
+	if n := env.Mock.Count("create_key"); n != 1 {
 		t.Errorf("%d keys were created, want 1 (the rotation)", n)
 	}
 }
@@ -416,11 +416,11 @@ func TestAPIKeyResource_revocationWarning(t *testing.T) {
 	env := newEnv(t)
 	obs := newObserver(env)
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
-	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
-	recent := env.mock.AddKey(testUser, mockKey("recent-key", 100*day, &recentUse))
-	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 100*day, &oldUse))
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
+	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 100*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 100*testkit.Day, &oldUse))
 	cfg := func(suffix string, providerAttributes ...string) string {
-		return env.providerBlock(providerAttributes...) + fmt.Sprintf(`
+		return env.ProviderBlock(providerAttributes...) + fmt.Sprintf(`
 import {
   to = circularo_api_key.recent
   id = %[1]q
@@ -495,7 +495,7 @@ resource "circularo_api_key" "dormant" {
 func TestAPIKeyResource_selfRevocationFails(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
+	self := env.Mock.AddKey(testkit.User, testkit.Key("terraform-auth", 10*testkit.Day, nil))
 	fingerprint := client.Fingerprint(self.Value)
 	resources := func(description string) string {
 		return fmt.Sprintf(`
@@ -510,7 +510,7 @@ resource "circularo_api_key" "test" {
 }
 `, fingerprint, description)
 	}
-	tokenProvider := env.tokenProviderBlock(self.Value)
+	tokenProvider := env.TokenProviderBlock(self.Value)
 	selfRevocation := regexp.MustCompile(`(?s)Error: Plan revokes the provider's own API key.*` +
 		regexp.QuoteMeta(fingerprint) + `.*the token the circularo provider authenticates\s+with`)
 	env.unitTest(t, resource.TestCase{
@@ -534,11 +534,11 @@ resource "circularo_api_key" "test" {
 			{
 				// The key survived both plans; logging in instead, the provider may revoke it (CheckDestroy).
 				PreConfig: func() {
-					if !env.mock.KeyExists(self.Value) || env.mock.Count("delete_key") != 0 {
+					if !env.Mock.KeyExists(self.Value) || env.Mock.Count("delete_key") != 0 {
 						t.Error("a failed plan revoked the provider's own key")
 					}
 				},
-				Config: env.providerBlock() + resources("terraform-auth"),
+				Config: env.ProviderBlock() + resources("terraform-auth"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -562,17 +562,17 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 	if !strings.Contains(importBlock, fmt.Sprintf("id = %q", client.Fingerprint(legacyValue))) {
 		t.Fatalf("import-by-string-id.tf does not import the fingerprint %s of the test key", client.Fingerprint(legacyValue))
 	}
-	lastUsed := time.Now().Add(-400 * day).UTC().Truncate(time.Second)
-	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * day), LastUsed: &lastUsed}
+	lastUsed := time.Now().Add(-400 * testkit.Day).UTC().Truncate(time.Second)
+	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * testkit.Day), LastUsed: &lastUsed}
 	resourceOnly := resourceBlockOf(importBlock)
 
 	t.Run("import block", func(t *testing.T) {
 		env := newEnv(t)
-		env.mock.AddKey(testUser, legacyKey)
+		env.Mock.AddKey(testkit.User, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
 				{
-					Config: env.providerBlock() + importBlock,
+					Config: env.ProviderBlock() + importBlock,
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionNoop)},
 					},
@@ -584,24 +584,24 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 				},
 			},
 		})
-		if n := env.mock.Count("create_key"); n != 0 {
+		if n := env.Mock.Count("create_key"); n != 0 {
 			t.Errorf("the adoption created %d keys", n)
 		}
 	})
 	t.Run("import command", func(t *testing.T) {
 		env := newEnv(t)
-		env.mock.AddKey(testUser, legacyKey)
+		env.Mock.AddKey(testkit.User, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
 				{
-					Config:             env.providerBlock() + resourceOnly,
+					Config:             env.ProviderBlock() + resourceOnly,
 					ResourceName:       command[1],
 					ImportState:        true,
 					ImportStateId:      command[2],
 					ImportStatePersist: true,
 				},
 				{
-					Config: env.providerBlock() + resourceOnly,
+					Config: env.ProviderBlock() + resourceOnly,
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -613,7 +613,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 				},
 			},
 		})
-		if n := env.mock.Count("create_key"); n != 0 {
+		if n := env.Mock.Count("create_key"); n != 0 {
 			t.Errorf("the import created %d keys", n)
 		}
 	})
@@ -639,9 +639,9 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 	}
 	env := newEnv(t)
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
-	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*day)
-	recent := env.mock.AddKey(testUser, mockKey("recent-key", 300*day, &recentUse))
-	dormant := env.mock.AddKey(testUser, mockKey("dormant-key", 300*day, &oldUse))
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*testkit.Day)
+	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 300*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 300*testkit.Day, &oldUse))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
@@ -683,14 +683,14 @@ resource "circularo_api_key" "dormant" {
 	}
 	checkNoSecret := func(out string) {
 		t.Helper()
-		for _, s := range []string{testPassword, recent.Value, dormant.Value} {
+		for _, s := range []string{testkit.Password, recent.Value, dormant.Value} {
 			if strings.Contains(out, s) {
 				t.Errorf("the output shows a secret (%d characters)", len(s))
 			}
 		}
 	}
 
-	write(env.providerBlock())
+	write(env.ProviderBlock())
 	if out, err := wd.Run(ctx, "apply", "-auto-approve", "-no-color"); err != nil {
 		t.Fatal(err)
 	} else if !strings.Contains(out, "2 imported, 0 added, 0 changed, 0 destroyed") {
@@ -725,7 +725,7 @@ resource "circularo_api_key" "dormant" {
 		}
 	}
 
-	write(env.tokenProviderBlock(recent.Value))
+	write(env.TokenProviderBlock(recent.Value))
 	out, err = wd.Run(ctx, "plan", "-destroy", "-no-color")
 	if err == nil {
 		t.Fatalf("plan -destroy of the provider's own key succeeded:\n%s", out)
@@ -737,11 +737,11 @@ resource "circularo_api_key" "dormant" {
 		t.Errorf("plan -destroy does not fail with the self-revocation error:\n%s", err)
 	}
 
-	write(env.providerBlock())
+	write(env.ProviderBlock())
 	if _, err := wd.Run(ctx, "destroy", "-auto-approve", "-no-color"); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(env.mock.Keys(testUser)); n != 0 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 0 {
 		t.Errorf("%d keys are left after destroy", n)
 	}
 }

@@ -32,7 +32,7 @@ import (
 const keyAddress = "circularo_api_key.test"
 
 func (e *testEnv) keyConfig(description string) string {
-	return e.providerBlock() + fmt.Sprintf(`
+	return e.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   description = %q
 }
@@ -41,7 +41,7 @@ resource "circularo_api_key" "test" {
 
 // keyConfigWithoutToken is keyConfig with store_token = false.
 func (e *testEnv) keyConfigWithoutToken(description string) string {
-	return e.providerBlock() + fmt.Sprintf(`
+	return e.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   description = %q
   store_token = false
@@ -56,7 +56,7 @@ func (e *testEnv) checkKeyOnServer(description string) resource.TestCheckFunc {
 		if err != nil {
 			return err
 		}
-		for _, k := range e.mock.Keys(testUser) {
+		for _, k := range e.Mock.Keys(testkit.User) {
 			if k.Value == value {
 				if k.Description != description {
 					return fmt.Errorf("the key on the server is described %q, want %q", k.Description, description)
@@ -153,12 +153,12 @@ func TestAPIKeyResource_importBlockByFingerprint(t *testing.T) {
 			t.Parallel()
 			env := newEnv(t)
 			lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-			existing := env.mock.AddKey(testUser, mockKey("made-by-hand", 200*24*time.Hour, &lastUsed))
+			existing := env.Mock.AddKey(testkit.User, testkit.Key("made-by-hand", 200*24*time.Hour, &lastUsed))
 			var action, token = plancheck.ResourceActionNoop, knownvalue.Check(knownvalue.Null())
 			if storeToken {
 				action, token = plancheck.ResourceActionUpdate, knownvalue.StringExact(existing.Value)
 			}
-			config := env.providerBlock() + fmt.Sprintf(`
+			config := env.ProviderBlock() + fmt.Sprintf(`
 import {
   to = circularo_api_key.test
   id = %q
@@ -243,7 +243,7 @@ func TestAPIKeyResource_descriptionChangeReplaces(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					env.checkKeyOnServer("after"),
 					func(*terraform.State) error {
-						if env.mock.KeyExists(first) {
+						if env.Mock.KeyExists(first) {
 							return fmt.Errorf("the replaced key was not revoked")
 						}
 						return nil
@@ -271,7 +271,7 @@ func TestAPIKeyResource_revokedOutsideTerraform(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if !env.mock.RevokeKey(first) {
+					if !env.Mock.RevokeKey(first) {
 						t.Fatal("the mock did not know the key")
 					}
 				},
@@ -308,7 +308,7 @@ func TestAPIKeyResource_descriptionEditedOutsideTerraform(t *testing.T) {
 				},
 			},
 			{
-				PreConfig: func() { env.mock.SetKeyDescription(first, "edited in the UI") },
+				PreConfig: func() { env.Mock.SetKeyDescription(first, "edited in the UI") },
 				Config:    env.keyConfig("original"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
@@ -342,7 +342,7 @@ func TestAPIKeyResource_invalidDescription(t *testing.T) {
 			})
 		})
 	}
-	if n := env.mock.Count("create_key"); n != 0 {
+	if n := env.Mock.Count("create_key"); n != 0 {
 		t.Errorf("invalid descriptions reached the server %d times", n)
 	}
 }
@@ -370,7 +370,7 @@ func expectActions(address string, want ...tfjson.Action) plancheck.PlanCheck {
 // keyAuthenticates reports whether a key's token still authenticates an API call (GET /api/key):
 // whether the key is a live credential. The token goes to the mock only, never into a message.
 func (e *testEnv) keyAuthenticates(ctx context.Context, token string) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+e.mock.APIPath()+"/api/key?token="+url.QueryEscape(token), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+e.Mock.APIPath()+"/api/key?token="+url.QueryEscape(token), nil)
 	if err != nil {
 		return false, err
 	}
@@ -413,10 +413,10 @@ func (c captureToken) CheckState(_ context.Context, req statecheck.CheckStateReq
 func TestAPIKeyResource_destroyFalseForgetsWithoutRevoking(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	unrelated := env.mock.AddKey(testUser, mockKey("unrelated", 10*day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("unrelated", 10*testkit.Day, nil))
 	var tokens []string // the keys' values, as the state held them
 	keyConfig := func(description string) string {
-		return env.providerBlock() + fmt.Sprintf(`
+		return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   description = %q
   lifecycle {
@@ -430,7 +430,7 @@ resource "circularo_api_key" "test" {
 		forgetError = regexp.MustCompile(`Destroy was successful but left behind forgotten instances`)
 	}
 	noDelete := testkit.Check(func() error {
-		if n := env.mock.Count("delete_key"); n != 0 {
+		if n := env.Mock.Count("delete_key"); n != 0 {
 			return fmt.Errorf("%d DELETE /api/key calls, want none: destroy = false must never revoke", n)
 		}
 		return nil
@@ -478,11 +478,11 @@ resource "circularo_api_key" "test" {
 			if len(tokens) != 2 || tokens[0] == tokens[1] {
 				return fmt.Errorf("want two different keys captured from the state, got %d", len(tokens))
 			}
-			if !env.mock.KeyExists(unrelated.Value) {
+			if !env.Mock.KeyExists(unrelated.Value) {
 				return fmt.Errorf("the unrelated key is gone")
 			}
 			for i, token := range tokens {
-				if !env.mock.KeyExists(token) {
+				if !env.Mock.KeyExists(token) {
 					return fmt.Errorf("forgotten key %d of 2 no longer exists on the server", i+1)
 				}
 				ok, err := env.keyAuthenticates(context.Background(), token)
@@ -518,7 +518,7 @@ func integrations(keys map[string][]mockserver.Key) config.Variables {
 // were made in all.
 func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 	var got, want []string
-	for _, k := range e.mock.Keys(testUser) {
+	for _, k := range e.Mock.Keys(testkit.User) {
 		got = append(got, k.Description)
 	}
 	for _, k := range left {
@@ -529,7 +529,7 @@ func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("the user's keys are %q, want %q", got, want)
 	}
-	if n := e.mock.Count("delete_key"); n != deletes {
+	if n := e.Mock.Count("delete_key"); n != deletes {
 		return fmt.Errorf("%d DELETE /api/key calls in all, want %d", n, deletes)
 	}
 	return nil
@@ -552,13 +552,13 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)
-	zapier := env.mock.AddKey(testUser, mockKey("old-zapier", 300*day, nil))
-	reporting := env.mock.AddKey(testUser, mockKey("legacy-reporting", 300*day, nil))
-	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
+	zapier := env.Mock.AddKey(testkit.User, testkit.Key("old-zapier", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, testkit.Key("legacy-reporting", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
 
 	const example = "workflows/adopt-keys-in-module"
 	wd := testkit.Workdir(t)
-	wd.Env = append(wd.Env, envURL+"="+env.url, envUsername+"="+testUser, envPassword+"="+testPassword)
+	wd.Env = append(wd.Env, envURL+"="+env.URL, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	// The example names the documentation's fingerprints; the mock's keys have others.
 	root := strings.NewReplacer(
 		"sha256:246b2ab95b93dfde", client.Fingerprint(zapier.Value),
@@ -605,7 +605,7 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	if err := env.expectKeys(0, zapier, reporting, unrelated); err != nil {
 		t.Error(err)
 	}
-	if n := env.mock.Count("create_key"); n != 0 {
+	if n := env.Mock.Count("create_key"); n != 0 {
 		t.Errorf("the apply created %d keys, want none", n)
 	}
 	if _, err := wd.Run(ctx, "plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {

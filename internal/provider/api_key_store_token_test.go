@@ -39,7 +39,7 @@ func TestAPIKeyResource_storeTokenSwitch(t *testing.T) {
 	sameKey := statecheck.CompareValue(compare.ValuesSame())
 	noCreateOrRevoke := func(creates int) statecheck.StateCheck {
 		return testkit.Check(func() error {
-			if c, d := env.mock.Count("create_key"), env.mock.Count("delete_key"); c != creates || d != 0 {
+			if c, d := env.Mock.Count("create_key"), env.Mock.Count("delete_key"); c != creates || d != 0 {
 				return fmt.Errorf("%d creates and %d DELETEs, want %d and none", c, d, creates)
 			}
 			return nil
@@ -111,7 +111,7 @@ func TestAPIKeyResource_storeTokenFalseKeepsTheValueOutOfFiles(t *testing.T) {
 		t.Skipf("%s has no ephemeral resources", v)
 	}
 	env := newEnv(t)
-	adopted := env.mock.AddKey(testUser, mockKey("old-report", 400*day, nil))
+	adopted := env.Mock.AddKey(testkit.User, testkit.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
 	keys := fmt.Sprintf(`
 terraform {
@@ -121,10 +121,10 @@ terraform {
     }
   }
 }
-`, terraformcli.ProviderSource()) + env.providerBlock() + integrationKeys(adopted)
+`, terraformcli.ProviderSource()) + env.ProviderBlock() + integrationKeys(adopted)
 	// A provider cannot be configured with a value known only after apply: the key must exist before
 	// its value can configure one, so the consumer comes in a second apply.
-	consumer := integrationConsumer(env.url) + `
+	consumer := integrationConsumer(env.URL) + `
 output "keys_seen_by_the_integration_key" {
   value = length(data.circularo_api_keys.as_integration.api_keys)
 }
@@ -137,7 +137,7 @@ output "keys_seen_by_the_integration_key" {
 	}
 	values := func() []string {
 		var out []string
-		for _, k := range env.mock.Keys(testUser) {
+		for _, k := range env.Mock.Keys(testkit.User) {
 			out = append(out, k.Value)
 		}
 		return append(out, adopted.Value)
@@ -175,7 +175,7 @@ output "keys_seen_by_the_integration_key" {
 	if !strings.Contains(out, "keys_seen_by_the_integration_key = 2") {
 		t.Errorf("the provider configured with the ephemeral token did not list the 2 keys:\n%s", out)
 	}
-	integration := keyByDescription(t, env.mock, "integration")
+	integration := keyByDescription(t, env.Mock, "integration")
 	if integration.LastUsed == nil {
 		t.Error("the integration key was never used: the aliased provider did not authenticate with it")
 	}
@@ -191,7 +191,7 @@ output "keys_seen_by_the_integration_key" {
 	run("plan", "-destroy", "-out=destroy.tfplan", "-input=false")
 	checkNoValue("the saved destroy plan", planFileContents(t, filepath.Join(wd.Dir, "destroy.tfplan")))
 	run("apply", "-input=false", "destroy.tfplan")
-	if n := len(env.mock.Keys(testUser)); n != 0 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 0 {
 		t.Errorf("%d keys left after the destroy", n)
 	}
 }
@@ -204,7 +204,7 @@ func TestAPIKeyEphemeralResource_unknownFingerprint(t *testing.T) {
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: ephemeralVersionChecks,
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock() + fmt.Sprintf(`
+			Config: env.ProviderBlock() + fmt.Sprintf(`
 ephemeral "circularo_api_key" "missing" {
   fingerprint = %q
 }
@@ -212,7 +212,7 @@ ephemeral "circularo_api_key" "missing" {
 			ExpectError: regexp.MustCompile(`(?s)No API key with this fingerprint.*` + wrapped("no API key with the fingerprint "+unknown)),
 		}},
 	})
-	if n := env.mock.Count("create_key") + env.mock.Count("delete_key"); n != 0 {
+	if n := env.Mock.Count("create_key") + env.Mock.Count("delete_key"); n != 0 {
 		t.Errorf("the ephemeral resource created or revoked %d keys", n)
 	}
 }
@@ -276,7 +276,7 @@ func planFileContents(t *testing.T, path string) []byte {
 
 func keyByDescription(t *testing.T, mock *mockserver.Server, description string) mockserver.Key {
 	t.Helper()
-	for _, k := range mock.Keys(testUser) {
+	for _, k := range mock.Keys(testkit.User) {
 		if k.Description == description {
 			return k
 		}
@@ -315,12 +315,12 @@ func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	}
 	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
 	env := newEnv(t)
-	adopted := env.mock.AddKey(testUser, mockKey("old-report", 400*day, nil))
+	adopted := env.Mock.AddKey(testkit.User, testkit.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
-	wd.Env = append(wd.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath, envUsername+"="+testUser, envPassword+"="+testPassword)
+	wd.Env = append(wd.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	var secrets secretSet
-	secrets.add("the password", testPassword)
-	secrets.addKeys(env.mock)
+	secrets.add("the password", testkit.Password)
+	secrets.addKeys(env.Mock)
 	keys := fmt.Sprintf(`
 terraform {
   required_providers {
@@ -330,7 +330,7 @@ terraform {
   }
 }
 `, terraformcli.ProviderSource()) + env.urlOnlyProviderBlock() + integrationKeys(adopted)
-	consumer := integrationConsumer(env.url) + `
+	consumer := integrationConsumer(env.URL) + `
 output "keys_seen_by_the_integration_key" {
   value = length(data.circularo_api_keys.as_integration.api_keys)
 }
@@ -350,13 +350,13 @@ output "keys_seen_by_the_integration_key" {
 	}
 
 	run(keys, "apply", "-auto-approve")
-	secrets.addKeys(env.mock)
+	secrets.addKeys(env.Mock)
 	if out := run(keys+consumer, "apply", "-auto-approve"); !strings.Contains(out, "keys_seen_by_the_integration_key = 2") {
 		t.Errorf("the provider configured with the ephemeral token did not list the 2 keys:\n%s", out)
 	}
 	run("", "destroy", "-auto-approve")
-	if n := len(env.mock.Keys(testUser)); n != 0 || env.mock.Count("delete_key") == 0 {
-		t.Errorf("%d keys left after the destroy, %d DELETEs", n, env.mock.Count("delete_key"))
+	if n := len(env.Mock.Keys(testkit.User)); n != 0 || env.Mock.Count("delete_key") == 0 {
+		t.Errorf("%d keys left after the destroy, %d DELETEs", n, env.Mock.Count("delete_key"))
 	}
 	if n := len(secrets.list()); n != 3 {
 		t.Fatalf("%d secrets to look for, want the password and the 2 keys' values", n)
@@ -426,7 +426,7 @@ func TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration(t *testing.T) {
 	}
 	env := newEnv(t)
 	wd := testkit.Workdir(t)
-	wd.Env = append(wd.Env, envUsername+"="+testUser, envPassword+"="+testPassword)
+	wd.Env = append(wd.Env, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	config := fmt.Sprintf(`
 terraform {
   required_providers {
@@ -444,7 +444,7 @@ resource "circularo_api_key" "integration" {
   description = "integration"
   store_token = false
 }
-`, terraformcli.ProviderSource(), env.url) + integrationConsumer(env.url)
+`, terraformcli.ProviderSource(), env.URL) + integrationConsumer(env.URL)
 	if err := wd.WriteConfig(config); err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ resource "circularo_api_key" "integration" {
 
 	mustRun("apply", "-auto-approve", "-target=circularo_api_key.integration")
 	mustRun("apply", "-auto-approve")
-	integration := keyByDescription(t, env.mock, "integration")
+	integration := keyByDescription(t, env.Mock, "integration")
 	if integration.LastUsed == nil {
 		t.Error("the integration key was never used: the aliased provider did not authenticate with it")
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 const dataAddress = "data.circularo_api_keys.test"
@@ -29,18 +30,18 @@ func seedDataSourceKeys(env *testEnv) seededKeys {
 		return &t
 	}
 	day := 24 * time.Hour
-	add := func(k mockserver.Key) mockserver.Key { return env.mock.AddKey(testUser, k) }
+	add := func(k mockserver.Key) mockserver.Key { return env.Mock.AddKey(testkit.User, k) }
 	return seededKeys{
-		legacyCI:   add(mockKey("legacy-ci", 400*day, daysAgo(200))),
-		zapier:     add(mockKey("old-zapier", 300*day, nil)), // never used
+		legacyCI:   add(testkit.Key("legacy-ci", 400*day, daysAgo(200))),
+		zapier:     add(testkit.Key("old-zapier", 300*day, nil)), // never used
 		billing:    add(mockserver.Key{Description: "billing-export", Created: time.Now().Add(-200 * day).UTC().Truncate(time.Second), LastUsed: daysAgo(10), Type: "special"}),
-		ciPipeline: add(mockKey("ci-pipeline", 120*day, daysAgo(1))),
-		fresh:      add(mockKey("new-integration", 2*day, nil)), // never used, but young
+		ciPipeline: add(testkit.Key("ci-pipeline", 120*day, daysAgo(1))),
+		fresh:      add(testkit.Key("new-integration", 2*day, nil)), // never used, but young
 	}
 }
 
 func (e *testEnv) dataSourceConfig(filters ...string) string {
-	return e.providerBlock() + fmt.Sprintf(`
+	return e.ProviderBlock() + fmt.Sprintf(`
 data "circularo_api_keys" "test" {
   %s
 }
@@ -86,7 +87,7 @@ func (e *testEnv) checkNoKeyValueInDataSource() resource.TestCheckFunc {
 		if !ok {
 			return fmt.Errorf("%s is not in the state", address)
 		}
-		for _, k := range e.mock.Keys(testUser) {
+		for _, k := range e.Mock.Keys(testkit.User) {
 			for attr, v := range rs.Primary.Attributes {
 				if strings.Contains(v, k.Value) {
 					return fmt.Errorf("%s.%s holds the value of key %q", address, attr, k.Description)

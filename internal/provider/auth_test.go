@@ -94,7 +94,7 @@ func TestProvider_planWithoutAPIDataMakesNoCalls(t *testing.T) {
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			// Creating a key needs nothing from the API until apply; terraform_data needs no provider.
-			Config: env.providerBlock() + `
+			Config: env.ProviderBlock() + `
 resource "circularo_api_key" "test" {
   description = "planned only"
 }
@@ -108,35 +108,35 @@ resource "terraform_data" "unrelated" {
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PostApplyPreRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionCreate),
-					noAPICalls{env.mock},
+					noAPICalls{env.Mock},
 				},
 			},
 		}},
 	})
-	if n := env.mock.Count("total"); n != 0 {
-		t.Errorf("plan, refresh and destroy without API data made %d API calls: %v", n, env.mock.Counts())
+	if n := env.Mock.Count("total"); n != 0 {
+		t.Errorf("plan, refresh and destroy without API data made %d API calls: %v", n, env.Mock.Counts())
 	}
 }
 
 func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            env.tokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
+			Config:            env.TokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
-	if env.mock.Count("list_keys") == 0 {
+	if env.Mock.Count("list_keys") == 0 {
 		t.Error("the data source never listed keys")
 	}
 	for _, route := range []string{"login", "unlock", "logout", "logout_api_key"} {
-		if n := env.mock.Count(route); n != 0 {
+		if n := env.Mock.Count(route); n != 0 {
 			t.Errorf("token mode made %d %s calls", n, route)
 		}
 	}
-	if !env.mock.KeyExists(key.Value) {
+	if !env.Mock.KeyExists(key.Value) {
 		t.Error("the token's key was revoked")
 	}
 }
@@ -144,15 +144,15 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 func TestProvider_tokenFromEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.setEnv(t, envToken, key.Value)
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
+	env.Setenv(t, envToken, key.Value)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url),
+			Config:            fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL),
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
-	if n := env.mock.Count("login"); n != 0 {
+	if n := env.Mock.Count("login"); n != 0 {
 		t.Errorf("token mode made %d login calls", n)
 	}
 }
@@ -160,13 +160,13 @@ func TestProvider_tokenFromEnvironment(t *testing.T) {
 func TestProvider_rejectedToken(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
-	env.mock.RevokeKey(key.Value)
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "revoked"})
+	env.Mock.RevokeKey(key.Value)
 	expectErrorWithout([]string{key.Value},
 		words("HTTP 401 Unauthorized: Access token is invalid"),
 		words("rejected the token set in token (or CIRCULARO_TOKEN)"),
-	).run(t, env, env.tokenProviderBlock(key.Value)+`data "circularo_api_keys" "test" {}`)
-	if n := env.mock.Count("login"); n != 0 {
+	).run(t, env, env.TokenProviderBlock(key.Value)+`data "circularo_api_keys" "test" {}`)
+	if n := env.Mock.Count("login"); n != 0 {
 		t.Errorf("a rejected token led to %d login calls", n)
 	}
 }
@@ -181,20 +181,20 @@ provider "circularo" {
 }
 
 data "circularo_api_keys" "test" {}
-`, e.url, mfaTestUser, mfaTestPassword, strings.Join(extra, "\n  "))
+`, e.URL, mfaTestUser, mfaTestPassword, strings.Join(extra, "\n  "))
 }
 
 func TestProvider_mfaWithTOTPSecret(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, testkit.WithUsers(mfaTestAccount()))
-	key := env.mock.AddKey(mfaTestUser, mockserver.Key{Description: "mfa user's key"})
+	key := env.Mock.AddKey(mfaTestUser, mockserver.Key{Description: "mfa user's key"})
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            env.mfaConfig(fmt.Sprintf("totp_secret = %q", mfaTestSecret)),
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
-	if env.mock.Count("unlock") == 0 {
+	if env.Mock.Count("unlock") == 0 {
 		t.Error("the provider never unlocked the MFA session")
 	}
 }
@@ -207,7 +207,7 @@ func TestProvider_mfaWithoutTOTPSecret(t *testing.T) {
 		words("Set totp_secret (or CIRCULARO_TOTP_SECRET)"),
 		words("API token instead (token or CIRCULARO_TOKEN)"),
 	).run(t, env, env.mfaConfig())
-	if n := env.mock.OpenSessions(); n != 0 {
+	if n := env.Mock.OpenSessions(); n != 0 {
 		t.Errorf("%d locked sessions were left open", n)
 	}
 }
@@ -226,7 +226,7 @@ func TestProvider_badPassword(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	const wrongPassword = "not-alice-password-9"
-	expectErrorWithout([]string{wrongPassword, testPassword},
+	expectErrorWithout([]string{wrongPassword, testkit.Password},
 		words("HTTP 401 Unauthorized: Invalid name or password"),
 		words("check username and password (or CIRCULARO_USERNAME and CIRCULARO_PASSWORD)"),
 	).run(t, env, fmt.Sprintf(`
@@ -237,30 +237,30 @@ provider "circularo" {
 }
 
 data "circularo_api_keys" "test" {}
-`, env.url, testUser, wrongPassword))
+`, env.URL, testkit.User, wrongPassword))
 }
 
 func TestProvider_badPasswordFromEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	const wrongPassword = "not-alice-password-9"
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, wrongPassword)
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, wrongPassword)
 	expectErrorWithout([]string{wrongPassword},
 		words("HTTP 401 Unauthorized"),
 		words("CIRCULARO_PASSWORD"),
-	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url))
+	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL))
 }
 
 func TestProvider_lockedAccount(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	// The real API's answer for a locked account is not documented: a 403 with a message is likely.
-	env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
+	env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{
 		"login": {Status: http.StatusForbidden, ContentType: "application/json",
 			Body: `{"code":"login.accountLocked","message":"Account is locked"}`},
 	}})
-	expectErrorWithout([]string{testPassword},
+	expectErrorWithout([]string{testkit.Password},
 		words("HTTP 403 Forbidden: Account is locked"),
 		words("may be locked or disabled. Check username (or CIRCULARO_USERNAME)"),
 	).run(t, env, env.dataSourceConfig())
@@ -269,10 +269,10 @@ func TestProvider_lockedAccount(t *testing.T) {
 func TestProvider_wrongTenant(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	expectErrorWithout([]string{testPassword},
+	expectErrorWithout([]string{testkit.Password},
 		words("HTTP 401 Unauthorized: Unknown tenant"),
 		words("check tenant (or CIRCULARO_TENANT)"),
-	).run(t, env, env.providerBlock(`tenant = "globex"`)+"\ndata \"circularo_api_keys\" \"test\" {}\n")
+	).run(t, env, env.ProviderBlock(`tenant = "globex"`)+"\ndata \"circularo_api_keys\" \"test\" {}\n")
 }
 
 func TestProvider_unreachableURL(t *testing.T) {
@@ -285,7 +285,7 @@ func TestProvider_unreachableURL(t *testing.T) {
 	}
 	closedURL := "http://" + l.Addr().String()
 	l.Close()
-	expectErrorWithout([]string{testPassword},
+	expectErrorWithout([]string{testkit.Password},
 		words("POST "+closedURL+"/api/v1/login"),
 		`connection\s+refused`,
 		words("Check that url (CIRCULARO_URL) names your Circularo host"),
@@ -299,7 +299,7 @@ provider "circularo" {
 }
 
 data "circularo_api_keys" "test" {}
-`, closedURL, testUser, testPassword))
+`, closedURL, testkit.User, testkit.Password))
 }
 
 // A way to authenticate set in the provider block wins over the other way in the environment: a
@@ -307,16 +307,16 @@ data "circularo_api_keys" "test" {}
 func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, testkit.Password)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            env.tokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
+			Config:            env.TokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
-	if n := env.mock.Count("login"); n != 0 {
+	if n := env.Mock.Count("login"); n != 0 {
 		t.Errorf("a provider block with token logged in %d times", n)
 	}
 }
@@ -324,16 +324,16 @@ func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.mock.RevokeKey(key.Value) // were the token used, listing would fail
-	env.setEnv(t, envToken, key.Value)
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
+	env.Mock.RevokeKey(key.Value) // were the token used, listing would fail
+	env.Setenv(t, envToken, key.Value)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            env.dataSourceConfig(),
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints()},
 		}},
 	})
-	if env.mock.Count("login") == 0 {
+	if env.Mock.Count("login") == 0 {
 		t.Error("a provider block with username and password did not log in")
 	}
 }
@@ -341,15 +341,15 @@ func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
 func TestProvider_tokenAndLoginInEnvironmentConflict(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
-	env.setEnv(t, envToken, key.Value)
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
-	expectErrorWithout([]string{key.Value, testPassword},
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
+	env.Setenv(t, envToken, key.Value)
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, testkit.Password)
+	expectErrorWithout([]string{key.Value, testkit.Password},
 		words("Conflicting authentication settings"),
 		words("token (or CIRCULARO_TOKEN) is set together with username"),
-	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.url))
-	if n := env.mock.Count("total"); n != 0 {
+	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL))
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("conflicting settings still made %d API calls", n)
 	}
 }
@@ -387,7 +387,7 @@ func TestProvider_sessionExpiredDuringApplyIsRenewed(t *testing.T) {
 			Check:  env.checkKeyOnServer("outlives a session"),
 		}},
 	})
-	if n := env.mock.Count("create_key"); n != 2 {
+	if n := env.Mock.Count("create_key"); n != 2 {
 		t.Errorf("%d create calls, want 2: the one rejected with the expired session and its retry", n)
 	}
 }
@@ -395,15 +395,15 @@ func TestProvider_sessionExpiredDuringApplyIsRenewed(t *testing.T) {
 func TestProvider_sessionRejectedAfterRenewalIsAnError(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, testkit.WithHandler(expireSessionsBeforeCreates(2)))
-	expectErrorWithout([]string{testPassword},
+	expectErrorWithout([]string{testkit.Password},
 		words("Could not create the API key"),
 		words("HTTP 401 Unauthorized: Access token has expired"),
 		words("rejects this call with the session it gives"),
 	).run(t, env, env.keyConfig("never made"))
-	if n := env.mock.Count("create_key"); n != 2 {
+	if n := env.Mock.Count("create_key"); n != 2 {
 		t.Errorf("%d create calls, want 2: the first one and a single retry", n)
 	}
-	if n := len(env.mock.Keys(testUser)); n != 0 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 0 {
 		t.Errorf("%d keys were created", n)
 	}
 }

@@ -173,7 +173,7 @@ func runConfigCases(t *testing.T, cases []configCase) {
 
 // withLogin is the test user's login plus attrs; a nil value leaves that attribute null.
 func withLogin(attrs map[string]any) map[string]any {
-	out := map[string]any{"url": "https://example.circularo.com", "username": testUser, "password": testPassword}
+	out := map[string]any{"url": "https://example.circularo.com", "username": testkit.User, "password": testkit.Password}
 	for name, v := range attrs {
 		if v == nil {
 			delete(out, name)
@@ -452,7 +452,7 @@ func (b badInput) run(t *testing.T) {
 			ExpectError: regexp.MustCompile(strings.Join(patterns, `.*`)),
 		}},
 	})
-	if n := env.mock.Count("total"); n != 0 {
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("the bad input still made %d API calls", n)
 	}
 }
@@ -465,7 +465,7 @@ func TestProviderConfig_errorsThroughTheCLI(t *testing.T) {
 	provider := func(attrs string) func(e *testEnv) string {
 		return func(e *testEnv) string {
 			return fmt.Sprintf("provider \"circularo\" {\n%s}\n\ndata \"circularo_api_keys\" \"test\" {}\n",
-				strings.ReplaceAll(attrs, "MOCK_URL", fmt.Sprintf("%q", e.url)))
+				strings.ReplaceAll(attrs, "MOCK_URL", fmt.Sprintf("%q", e.URL)))
 		}
 	}
 	for _, tc := range []badInput{
@@ -532,12 +532,12 @@ func TestProvider_answersThatAreNotTheAPI(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t)
-			env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": tc.answer}})
+			env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": tc.answer}})
 			env.unitTest(t, resource.TestCase{
 				Steps: []resource.TestStep{{
 					Config: env.dataSourceConfig(),
 					ExpectError: regexp.MustCompile(`(?s)` + words("Could not list API keys") + `.*` +
-						words("GET "+env.url+"/api/v1/api/key") + `(\?token=REDACTED)?:\s+` + words("unreadable answer (HTTP 200):") + `\s+` + tc.want + `.*` +
+						words("GET "+env.URL+"/api/v1/api/key") + `(\?token=REDACTED)?:\s+` + words("unreadable answer (HTTP 200):") + `\s+` + tc.want + `.*` +
 						words("check that url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH) point to the API")),
 				}},
 			})
@@ -549,11 +549,11 @@ func TestProvider_answersThatAreNotTheAPI(t *testing.T) {
 func TestProvider_loginAnsweredByAWebPage(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"login": {
+	env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"login": {
 		ContentType: "text/html", Body: "<html><body>Circularo</body></html>",
 	}}})
-	expectErrorWithout([]string{testPassword},
-		words("POST "+env.url+"/api/v1/login: unreadable answer (HTTP 200): expected JSON, got text/html"),
+	expectErrorWithout([]string{testkit.Password},
+		words("POST "+env.URL+"/api/v1/login: unreadable answer (HTTP 200): expected JSON, got text/html"),
 		words("check that url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH) point to the API"),
 	).run(t, env, env.dataSourceConfig())
 }
@@ -562,10 +562,10 @@ func TestProvider_loginAnsweredByAWebPage(t *testing.T) {
 func TestProvider_wrongAPIPath(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	expectErrorWithout([]string{testPassword},
-		words("POST "+env.url+"/rest/login: HTTP 404 Not Found"),
+	expectErrorWithout([]string{testkit.Password},
+		words("POST "+env.URL+"/rest/login: HTTP 404 Not Found"),
 		words("The login endpoint was not found: check url (CIRCULARO_URL) and api_path (CIRCULARO_API_PATH)."),
-	).run(t, env, env.providerBlock(`api_path = "/rest"`)+"\ndata \"circularo_api_keys\" \"test\" {}\n")
+	).run(t, env, env.ProviderBlock(`api_path = "/rest"`)+"\ndata \"circularo_api_keys\" \"test\" {}\n")
 }
 
 // A refresh that gets an answer of the wrong shape fails: it must not read as "every key was
@@ -575,7 +575,7 @@ func TestAPIKeyResource_wrongShapedListIsNotRevocation(t *testing.T) {
 	env := newEnv(t)
 	setAnswer := func(body string) func() {
 		return func() {
-			env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {ContentType: "application/json", Body: body}}})
+			env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {ContentType: "application/json", Body: body}}})
 		}
 	}
 	env.unitTest(t, resource.TestCase{
@@ -588,7 +588,7 @@ func TestAPIKeyResource_wrongShapedListIsNotRevocation(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)` + words("Could not read the API key") + `.*` + words(`the answer has no "results" list of keys`)),
 			},
 			{
-				PreConfig: func() { env.mock.SetFaults(mockserver.Faults{}) },
+				PreConfig: func() { env.Mock.SetFaults(mockserver.Faults{}) },
 				Config:    env.keyConfig("kept"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -596,7 +596,7 @@ func TestAPIKeyResource_wrongShapedListIsNotRevocation(t *testing.T) {
 			},
 		},
 	})
-	if n := env.mock.Count("create_key"); n != 1 {
+	if n := env.Mock.Count("create_key"); n != 1 {
 		t.Errorf("%d keys were created, want 1", n)
 	}
 }
@@ -662,7 +662,7 @@ func TestProviderConfig_unknownValuesFailOnlyWhatUsesTheProvider(t *testing.T) {
 			// environment for the default provider block.
 			name:   "token",
 			config: map[string]any{"url": "https://example.circularo.com", "token": unknownValue{}},
-			env:    map[string]string{envUsername: testUser, envPassword: testPassword},
+			env:    map[string]string{envUsername: testkit.User, envPassword: testkit.Password},
 			want:   []string{"token"},
 		},
 		{name: "url", config: withLogin(map[string]any{"url": unknownValue{}}), want: []string{"url"}},

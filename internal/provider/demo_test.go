@@ -30,8 +30,8 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 	env.useWorkflowEnvironment(t)
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
-	stale := env.mock.AddKey(testUser, mockKey("legacy-ci", 400*day, at(200*day)))
-	fresh := env.mock.AddKey(testUser, mockKey("ci-pipeline", 60*day, at(time.Hour)))
+	stale := env.Mock.AddKey(testkit.User, testkit.Key("legacy-ci", 400*testkit.Day, at(200*testkit.Day)))
+	fresh := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 60*testkit.Day, at(time.Hour)))
 
 	line := func(k mockserver.Key) knownvalue.Check {
 		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.Value)))))
@@ -60,7 +60,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(fresh), integration})),
 					testkit.Check(func() error {
-						if env.mock.KeyExists(stale.Value) {
+						if env.Mock.KeyExists(stale.Value) {
 							return fmt.Errorf("the stale key %q was not revoked", stale.Description)
 						}
 						return nil

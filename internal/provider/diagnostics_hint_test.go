@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // TestHint_eachBranch builds the client's error values directly, one per branch of hint, and checks
@@ -17,11 +18,11 @@ func TestHint_eachBranch(t *testing.T) {
 	t.Parallel()
 	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, "https://example.circularo.com")}) // never called: no network
 	withToken := &providerData{session: client.NewSession(c, client.Credentials{Token: "given-token"}, nil)}
-	withLogin := &providerData{session: client.NewSession(c, client.Credentials{Username: testUser, Password: testPassword}, nil)}
+	withLogin := &providerData{session: client.NewSession(c, client.Credentials{Username: testkit.User, Password: testkit.Password}, nil)}
 	status := func(code int) *client.APIError {
 		return &client.APIError{Method: "GET", URL: "https://example.circularo.com/api/v1/api/key", StatusCode: code}
 	}
-	login := func(err error) error { return &client.AuthError{Username: testUser, Err: err} }
+	login := func(err error) error { return &client.AuthError{Username: testkit.User, Err: err} }
 	withMessage := func(e *client.APIError, code, message string) *client.APIError {
 		e.Code, e.Message = code, message
 		return e

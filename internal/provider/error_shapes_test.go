@@ -28,9 +28,9 @@ func TestHint_everyErrorShape(t *testing.T) {
 				message    string
 				hintPhrase string
 			}{
-				{"unknown tenant", client.Credentials{Username: testUser, Password: testPassword, Tenant: "globex"},
+				{"unknown tenant", client.Credentials{Username: testkit.User, Password: testkit.Password, Tenant: "globex"},
 					"HTTP 401 Unauthorized: Unknown tenant", "check tenant (or CIRCULARO_TENANT)"},
-				{"bad password", client.Credentials{Username: testUser, Password: "not-alice-password-9"},
+				{"bad password", client.Credentials{Username: testkit.User, Password: "not-alice-password-9"},
 					"HTTP 401 Unauthorized: Invalid name or password", "check username and password"},
 			} {
 				_, err := client.NewSession(c, tt.creds, nil).ListKeys(context.Background())
@@ -83,10 +83,10 @@ func TestHint_everyErrorKind(t *testing.T) {
 					"list_keys": {ContentType: "text/html", Body: "<html>Sign in</html>"},
 				}}, "The answer is not what the Circularo API returns", ""},
 			} {
-				env.mock.SetFaults(tt.faults)
-				session := client.NewSession(c, client.Credentials{Username: testUser, Password: testPassword}, nil)
+				env.Mock.SetFaults(tt.faults)
+				session := client.NewSession(c, client.Credentials{Username: testkit.User, Password: testkit.Password}, nil)
 				_, err := session.ListKeys(context.Background())
-				env.mock.SetFaults(mockserver.Faults{})
+				env.Mock.SetFaults(mockserver.Faults{})
 				_ = session.Close(context.Background())
 				if err == nil {
 					t.Fatalf("%s: the call worked", tt.name)
@@ -125,7 +125,7 @@ func TestAPIKeyResource_revokesWhereDeleteNeedsASession(t *testing.T) {
 	const n = 4
 	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{DeleteRequiresToken: true}))
 	config := func(count int) string {
-		return env.providerBlock() + fmt.Sprintf(`
+		return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   count       = %d
   description = "pipeline-${count.index}"
@@ -140,10 +140,10 @@ resource "circularo_api_key" "test" {
 		Steps: []resource.TestStep{
 			{Config: config(n)},
 			{
-				PreConfig:         env.mock.ResetCounts,
+				PreConfig:         env.Mock.ResetCounts,
 				Config:            config(0),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: destroys},
-				ConfigStateChecks: []statecheck.StateCheck{deleteCallsCheck{mock: env.mock, total: n + 1, withoutToken: 1}},
+				ConfigStateChecks: []statecheck.StateCheck{deleteCallsCheck{mock: env.Mock, total: n + 1, withoutToken: 1}},
 			},
 		},
 		CheckDestroy: env.checkNoKeysLeft,
@@ -154,6 +154,6 @@ resource "circularo_api_key" "test" {
 func shapedMock(t *testing.T, shape mockserver.ErrorShape) (*testEnv, *client.Client) {
 	t.Helper()
 	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{ErrorShape: shape}))
-	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url), MaxRetries: -1})
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL), MaxRetries: -1})
 	return env, c
 }

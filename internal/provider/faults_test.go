@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // fastRetryTest runs a test case with a provider whose backoff waits milliseconds, not seconds;
@@ -27,7 +28,7 @@ func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
 // faultKeysConfig declares count keys described fault-key-<index>, with retries enough to ride out
 // the mock's faults.
 func (e *testEnv) faultKeysConfig(count int) string {
-	return e.providerBlock(`max_retries = 10`, `request_timeout = "5m"`) + fmt.Sprintf(`
+	return e.ProviderBlock(`max_retries = 10`, `request_timeout = "5m"`) + fmt.Sprintf(`
 resource "circularo_api_key" "fault" {
   count       = %d
   description = "fault-key-${count.index}"
@@ -39,12 +40,12 @@ resource "circularo_api_key" "fault" {
 // declared resource, the one in its state.
 func (e *testEnv) checkExactlyDeclaredKeys(count int, unmanaged ...mockserver.Key) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		onServer := e.mock.Keys(testUser)
+		onServer := e.Mock.Keys(testkit.User)
 		if len(onServer) != count+len(unmanaged) {
 			return fmt.Errorf("the server holds %d keys, want %d declared and %d unmanaged", len(onServer), count, len(unmanaged))
 		}
 		for _, u := range unmanaged {
-			if !e.mock.KeyExists(u.Value) {
+			if !e.Mock.KeyExists(u.Value) {
 				return fmt.Errorf("the unmanaged key %q is gone", u.Description)
 			}
 		}
@@ -71,12 +72,12 @@ func (e *testEnv) checkExactlyDeclaredKeys(count int, unmanaged ...mockserver.Ke
 // checkOnlyKeysLeft is a CheckDestroy: after destroy only the unmanaged keys remain.
 func (e *testEnv) checkOnlyKeysLeft(unmanaged ...mockserver.Key) func(*terraform.State) error {
 	return func(*terraform.State) error {
-		left := e.mock.Keys(testUser)
+		left := e.Mock.Keys(testkit.User)
 		if len(left) != len(unmanaged) {
 			return fmt.Errorf("%d keys are left after destroy, want the %d unmanaged ones", len(left), len(unmanaged))
 		}
 		for _, u := range unmanaged {
-			if !e.mock.KeyExists(u.Value) {
+			if !e.Mock.KeyExists(u.Value) {
 				return fmt.Errorf("destroy revoked the unmanaged key %q", u.Description)
 			}
 		}
@@ -86,8 +87,8 @@ func (e *testEnv) checkOnlyKeysLeft(unmanaged ...mockserver.Key) func(*terraform
 
 // checkFaultsHappened makes sure that the mock did misbehave, so the test cannot pass vacuously.
 func (e *testEnv) checkFaultsHappened(*terraform.State) error {
-	if e.mock.Count("throttled") == 0 || e.mock.Count("server_error") == 0 {
-		return fmt.Errorf("the mock injected no faults: %v", e.mock.Counts())
+	if e.Mock.Count("throttled") == 0 || e.Mock.Count("server_error") == 0 {
+		return fmt.Errorf("the mock injected no faults: %v", e.Mock.Counts())
 	}
 	return nil
 }
@@ -99,10 +100,10 @@ func TestAPIKeyResource_survivesThrottlingAndServerErrors(t *testing.T) {
 	const count = 15
 	env := newEnv(t)
 	unmanaged := []mockserver.Key{
-		env.mock.AddKey(testUser, mockserver.Key{Description: "unmanaged-1"}),
-		env.mock.AddKey(testUser, mockserver.Key{Description: "fault-key-0"}), // same description as a managed key
+		env.Mock.AddKey(testkit.User, mockserver.Key{Description: "unmanaged-1"}),
+		env.Mock.AddKey(testkit.User, mockserver.Key{Description: "fault-key-0"}), // same description as a managed key
 	}
-	env.mock.SetFaults(mockserver.Faults{
+	env.Mock.SetFaults(mockserver.Faults{
 		ThrottleRate:      0.3,
 		ServerErrorRate:   0.2,
 		ServerErrorStatus: 503,
@@ -128,7 +129,7 @@ func TestAPIKeyResource_survivesThrottlingAndServerErrors(t *testing.T) {
 			},
 		},
 	})
-	t.Logf("mock counters: %v", env.mock.Counts())
+	t.Logf("mock counters: %v", env.Mock.Counts())
 }
 
 // Create calls whose answers are lost after the key was made are recovered by adopting the key:
@@ -137,7 +138,7 @@ func TestAPIKeyResource_lostCreateAnswersAreAdopted(t *testing.T) {
 	t.Parallel()
 	const count = 3
 	env := newEnv(t)
-	env.mock.SetFaults(mockserver.Faults{DropCreateResponses: 2})
+	env.Mock.SetFaults(mockserver.Faults{DropCreateResponses: 2})
 	env.fastRetryTest(t, resource.TestCase{
 		CheckDestroy: env.checkOnlyKeysLeft(),
 		Steps: []resource.TestStep{
@@ -146,7 +147,7 @@ func TestAPIKeyResource_lostCreateAnswersAreAdopted(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					env.checkExactlyDeclaredKeys(count),
 					func(*terraform.State) error {
-						if n := env.mock.Count("create_key"); n != count {
+						if n := env.Mock.Count("create_key"); n != count {
 							return fmt.Errorf("%d create calls for %d keys: a lost answer was sent again", n, count)
 						}
 						return nil

@@ -77,9 +77,9 @@ func TestFingerprintFunction_run(t *testing.T) {
 func TestFingerprintFunction_inOutputsImportsAndChecks(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	leaked := env.mock.AddKey(testUser, mockKey("leaked", 200*day, nil))
-	env.mock.AddKey(testUser, mockKey("other", 200*day, nil))
-	cfg := env.providerBlock() + `
+	leaked := env.Mock.AddKey(testkit.User, testkit.Key("leaked", 200*testkit.Day, nil))
+	env.Mock.AddKey(testkit.User, testkit.Key("other", 200*testkit.Day, nil))
+	cfg := env.ProviderBlock() + `
 variable "leaked_key" {
   type      = string
   sensitive = true
@@ -126,7 +126,7 @@ check "leaked_key_is_listed" {
 					statecheck.ExpectKnownValue("circularo_api_key.leaked", tfjsonpath.New("id"), knownvalue.StringExact(fp)),
 					statecheck.ExpectKnownValue("circularo_api_key.leaked", tfjsonpath.New("token"), knownvalue.Null()),
 					testkit.Check(func() error {
-						if n := env.mock.Count("create_key"); n != 0 {
+						if n := env.Mock.Count("create_key"); n != 0 {
 							return fmt.Errorf("%d keys created: the import block did not adopt the key by its value", n)
 						}
 						return nil

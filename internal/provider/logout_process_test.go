@@ -26,7 +26,7 @@ func TestProviderProcess_logsOutAtExit(t *testing.T) {
 		t.Skip("builds the provider and runs terraform several times")
 	}
 	env, recorder := newRecordingTestEnv(t)
-	env.mock.AddKey(testUser, mockserver.Key{Description: "already there"})
+	env.Mock.AddKey(testkit.User, mockserver.Key{Description: "already there"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
@@ -40,7 +40,7 @@ terraform {
     }
   }
 }
-`, terraformcli.ProviderSource()) + env.providerBlock() + `
+`, terraformcli.ProviderSource()) + env.ProviderBlock() + `
 resource "circularo_api_key" "test" {
   count       = 5
   description = "made by the process test ${count.index}"
@@ -59,12 +59,12 @@ output "key_count" {
 	// Key values are collected while they exist: destroy revokes them.
 	keyValues := map[string]bool{}
 	collectKeys := func() {
-		for _, k := range env.mock.Keys(testUser) {
+		for _, k := range env.Mock.Keys(testkit.User) {
 			keyValues[k.Value] = true
 		}
 	}
 	secrets := func() []string {
-		out := []string{testPassword}
+		out := []string{testkit.Password}
 		for v := range keyValues {
 			out = append(out, v)
 		}
@@ -81,7 +81,7 @@ output "key_count" {
 	run := func(extraEnv []string, args ...string) string {
 		t.Helper()
 		collectKeys()
-		loginsBefore := env.mock.Count("login")
+		loginsBefore := env.Mock.Count("login")
 		wd.Env = append(slices.Clip(baseEnv), extraEnv...)
 		out, err := wd.Run(ctx, args...)
 		if err != nil {
@@ -92,13 +92,13 @@ output "key_count" {
 		// Terraform configures the provider at most three times per command (destroy: a refreshing
 		// plan, the destroy plan, the apply, whose revocations list the keys to prove them), each time
 		// in a new process: five keys handled in parallel must share that process's one login.
-		switch logins := env.mock.Count("login") - loginsBefore; {
+		switch logins := env.Mock.Count("login") - loginsBefore; {
 		case logins == 0:
 			t.Errorf("%s did not log in, so it proves nothing about logging out", command)
 		case logins > 3:
 			t.Errorf("%s logged in %d times for 5 keys: the provider's processes do not share one login", command, logins)
 		}
-		if n := env.mock.OpenSessions(); n != 0 {
+		if n := env.Mock.OpenSessions(); n != 0 {
 			t.Errorf("%d sessions are open after %s", n, command)
 		}
 		checkNoSecret("the output of "+command, out)
@@ -108,13 +108,13 @@ output "key_count" {
 	if _, err := wd.Run(ctx, "validate"); err != nil {
 		t.Fatal(err)
 	}
-	if n := env.mock.Count("total"); n != 0 {
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("terraform validate made %d API calls", n)
 	}
 
 	run(nil, "plan", "-input=false")
 	run(nil, "apply", "-auto-approve", "-input=false")
-	if n := len(env.mock.Keys(testUser)); n != 6 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 6 {
 		t.Errorf("after apply the user has %d keys, want 6", n)
 	}
 
@@ -131,7 +131,7 @@ output "key_count" {
 	checkNoSecret("the TRACE log", string(log))
 
 	run(nil, "destroy", "-auto-approve", "-input=false")
-	if n := len(env.mock.Keys(testUser)); n != 1 {
+	if n := len(env.Mock.Keys(testkit.User)); n != 1 {
 		t.Errorf("after destroy the user has %d keys, want the 1 that was there before", n)
 	}
 	if n := len(recorder.Tokens()); n < 4 {

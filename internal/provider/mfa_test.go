@@ -67,7 +67,7 @@ provider %q {
   password    = %q
   totp_secret = %q
 }
-`, name, e.url, mfaTestUser, mfaTestPassword, mfaTestSecret)
+`, name, e.URL, mfaTestUser, mfaTestPassword, mfaTestSecret)
 	}
 	b.WriteString(`
 resource "circularo_api_key" "first" {
@@ -102,16 +102,16 @@ func TestProvider_mfaTwoConfigurationsOfOneUserAgainstAServerRefusingReusedCodes
 			},
 		}},
 		CheckDestroy: func(*terraform.State) error {
-			if keys := env.mock.Keys(mfaTestUser); len(keys) != 0 {
+			if keys := env.Mock.Keys(mfaTestUser); len(keys) != 0 {
 				return fmt.Errorf("%d keys of the MFA user are left after destroy", len(keys))
 			}
 			return nil
 		},
 	})
 
-	unlocks, reused := env.mock.Count("unlock"), env.mock.Count("unlock_reused")
+	unlocks, reused := env.Mock.Count("unlock"), env.Mock.Count("unlock_reused")
 	steps := int(clock.Now().Unix()/30 - start.Unix()/30) // time steps that the fake clock went through
-	t.Logf("%d logins, %d unlocks (%d codes refused as reused), %d time steps of the fake clock", env.mock.Count("login"), unlocks, reused, steps)
+	t.Logf("%d logins, %d unlocks (%d codes refused as reused), %d time steps of the fake clock", env.Mock.Count("login"), unlocks, reused, steps)
 	// plan -out, the apply of that plan and destroy, each with both configurations' own logins.
 	if unlocks < 6 {
 		t.Errorf("%d unlocks: the test did not log in once per command and configuration", unlocks)

@@ -13,48 +13,28 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
-	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
-// The user every test logs in as, unless it says otherwise.
-const (
-	testUser     = testkit.User
-	testPassword = testkit.Password
-)
-
-// day is 24 hours, the unit of rotation and staleness.
-const day = testkit.Day
-
-// testEnv is the test's mock environment, a testkit.Env (the mock server, its URL, the clock and the
-// environment the provider reads instead of the process's), with the helpers that serve and configure
-// this package's provider against it. Every test builds it with newEnv.
+// testEnv is the test's mock environment: a testkit.Env (the mock server and its URL, the clock, the
+// environment the provider reads instead of the process's, ProviderBlock, Setenv), with the helpers
+// that serve and configure this package's provider against it. Every test builds it with newEnv.
 type testEnv struct {
-	kit *testkit.Env
-	// mock and url are kit.Mock and kit.URL under the short names the tests use.
-	mock *mockserver.Server
-	url  string
+	*testkit.Env
 }
 
 // newEnv starts the test's mock environment (see testkit.New for the options). The provider sees
-// only the environment given through setEnv or testkit.WithProviderEnv, so the test may run in
+// only the environment given through Setenv or testkit.WithProviderEnv, so the test may run in
 // parallel with others.
 func newEnv(t *testing.T, opts ...testkit.Option) *testEnv {
 	t.Helper()
-	kit := testkit.New(t, opts...)
-	return &testEnv{kit: kit, mock: kit.Mock, url: kit.URL}
-}
-
-// setEnv sets a variable of the provider's environment for the rest of t (see testkit.Env.Setenv).
-func (e *testEnv) setEnv(t *testing.T, name, value string) {
-	t.Helper()
-	e.kit.Setenv(t, name, value)
+	return &testEnv{testkit.New(t, opts...)}
 }
 
 // options are the provider options of the environment: its clock, its environment lookup and its
 // directory of TOTP step records.
 func (e *testEnv) options() options {
-	return options{now: e.kit.Now, lookupEnv: e.kit.LookupEnv, totpStepDir: e.kit.TOTPStepDir}
+	return options{now: e.Now, lookupEnv: e.LookupEnv, totpStepDir: e.TOTPStepDir}
 }
 
 // server serves the provider with the environment's options, as Serve serves it.
@@ -66,7 +46,7 @@ func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error
 }
 
 // newObserver observes the providers of env's tests (see testkit.Observer).
-func newObserver(env *testEnv) *testkit.Observer { return testkit.NewObserver(env.mock, env.server()) }
+func newObserver(env *testEnv) *testkit.Observer { return testkit.NewObserver(env.Mock, env.server()) }
 
 // serverFactory is the tests' one constructor, in the spirit of terraform-provider-time's
 // NewTestProvider beside New: it serves a provider built with opts (the test's clock, environment,
@@ -75,16 +55,6 @@ func newObserver(env *testEnv) *testkit.Observer { return testkit.NewObserver(en
 func serverFactory(opts options) func() (tfprotov6.ProviderServer, error) {
 	server := newServer(newWithOptions("test", opts)())
 	return func() (tfprotov6.ProviderServer, error) { return server(), nil }
-}
-
-// providerBlock configures the provider for the mock with the test user, plus extra attributes.
-func (e *testEnv) providerBlock(extra ...string) string {
-	return e.kit.ProviderBlock(extra...)
-}
-
-// tokenProviderBlock configures the provider for the mock with an existing token only.
-func (e *testEnv) tokenProviderBlock(token string) string {
-	return e.kit.TokenProviderBlock(token)
 }
 
 // keyValue returns the token value that a resource holds in the state.
@@ -98,10 +68,10 @@ func keyValue(s *terraform.State, address string) (string, error) {
 
 // checkNoKeysLeft is a CheckDestroy: after destroy, the test user has no keys on the server.
 func (e *testEnv) checkNoKeysLeft(s *terraform.State) error {
-	if keys := e.mock.Keys(testUser); len(keys) != 0 {
+	if keys := e.Mock.Keys(testkit.User); len(keys) != 0 {
 		return fmt.Errorf("%d keys are left on the server after destroy", len(keys))
 	}
-	if e.mock.Count("delete_key") == 0 {
+	if e.Mock.Count("delete_key") == 0 {
 		return fmt.Errorf("destroy made no DELETE /api/key call")
 	}
 	return nil
@@ -115,11 +85,6 @@ func (e *testEnv) unitTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	tc.ProtoV6ProviderFactories = e.factories()
 	resource.UnitTest(t, tc)
-}
-
-// mockKey is a key created age ago, last used at lastUsed (nil: never).
-func mockKey(description string, age time.Duration, lastUsed *time.Time) mockserver.Key {
-	return testkit.Key(description, age, lastUsed)
 }
 
 // serverFactoryClosingSessions is serverFactory with a session registry of the test's own, whose

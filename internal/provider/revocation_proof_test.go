@@ -61,7 +61,7 @@ func revokingPathFor(t *testing.T, env *testEnv, name string) revokingPath {
 
 func revokingPaths(env *testEnv) []revokingPath {
 	key := func(description, extra string) string {
-		return env.providerBlock() + fmt.Sprintf(`
+		return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
   description = %q
 %s}
@@ -71,11 +71,11 @@ resource "circularo_api_key" "test" {
 	return []revokingPath{
 		{name: "destroy", before: key("ci", ""), after: key("ci", ""), destroy: true,
 			action: plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroy)},
-		{name: "removed block", before: key("ci", ""), after: env.providerBlock(),
+		{name: "removed block", before: key("ci", ""), after: env.ProviderBlock(),
 			action: plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroy)},
 		{name: "replacement", before: key("ci", ""), after: key("ci renamed", ""),
 			action: plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroyBeforeCreate)},
-		{name: "rotation", before: key("ci", rotation), after: key("ci", rotation), advance: 31 * day,
+		{name: "rotation", before: key("ci", rotation), after: key("ci", rotation), advance: 31 * testkit.Day,
 			action: plancheck.ExpectResourceAction(keyAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 	}
 }
@@ -92,10 +92,10 @@ func TestRevocationProof_serverThatHidesKeys(t *testing.T) {
 			var created mockserver.Key
 			revoke := path.revoke(func() { clock.Advance(path.advance) })
 			revoke.Check = func(*terraform.State) error {
-				if env.mock.KeyExists(created.Value) {
+				if env.Mock.KeyExists(created.Value) {
 					return fmt.Errorf("the key %s was reported revoked and still exists", client.Fingerprint(created.Value))
 				}
-				if hidden, deletes := env.mock.Count("delete_key_hidden"), env.mock.Count("delete_key"); hidden != 1 || deletes != 2 {
+				if hidden, deletes := env.Mock.Count("delete_key_hidden"), env.Mock.Count("delete_key"); hidden != 1 || deletes != 2 {
 					return fmt.Errorf("%d hidden and %d DELETEs, want the token-less one hidden, then one with the token", hidden, deletes)
 				}
 				return nil
@@ -131,7 +131,7 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 			first.ExpectError = notRevoked()
 			// The key is still in the state and on the server: the next plan revokes it again.
 			again := path.revoke(func() {
-				if !env.mock.KeyExists(created.Value) {
+				if !env.Mock.KeyExists(created.Value) {
 					t.Error("the key is gone from the server")
 				}
 			})
@@ -143,8 +143,8 @@ func TestRevocationProof_serverThatKeepsKeys(t *testing.T) {
 					again,
 					{
 						// Revoked by hand, as the error advises: the refresh drops it.
-						PreConfig: func() { env.mock.RevokeKey(created.Value) },
-						Config:    env.providerBlock(),
+						PreConfig: func() { env.Mock.RevokeKey(created.Value) },
+						Config:    env.ProviderBlock(),
 					},
 				},
 			})
@@ -183,11 +183,11 @@ func (c *actionCLI) testServerThatKeepsKeys(t *testing.T) {
 func (c *actionCLI) threeStaleKeys(t *testing.T, opts mockserver.Options) (*actionRun, []mockserver.Key) {
 	r := c.newRun(t, testkit.WithMockOptions(opts))
 	keys := []mockserver.Key{
-		r.addKey(mockKey("stale 1", 200*day, nil)),
-		r.addKey(mockKey("stale 2", 200*day, nil)),
-		r.addKey(mockKey("stale 3", 200*day, nil)),
+		r.addKey(testkit.Key("stale 1", 200*testkit.Day, nil)),
+		r.addKey(testkit.Key("stale 2", 200*testkit.Day, nil)),
+		r.addKey(testkit.Key("stale 3", 200*testkit.Day, nil)),
 	}
-	r.writeConfig(r.env.providerBlock(), fmt.Sprintf(`
+	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = [%q, %q, %q]
@@ -200,7 +200,7 @@ action "circularo_revoke_api_keys" "this" {
 // onlyKey returns the one key the test user has.
 func onlyKey(t *testing.T, env *testEnv) mockserver.Key {
 	t.Helper()
-	keys := env.mock.Keys(testUser)
+	keys := env.Mock.Keys(testkit.User)
 	if len(keys) != 1 {
 		t.Fatalf("the user has %d keys, want 1", len(keys))
 	}

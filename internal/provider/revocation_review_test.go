@@ -44,7 +44,7 @@ var oneListCall = map[string]int{"login": 1, "list_keys": 1}
 // twoKeys is a configuration of two keys, "used-key" and "idle-key" (plus suffix), with extra
 // attributes in each resource block.
 func twoKeys(env *testEnv, suffix, extra string) string {
-	return env.providerBlock() + fmt.Sprintf(`
+	return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "used" {
   description = "used-key%[1]s"
   %[2]s
@@ -66,7 +66,7 @@ type usedKey struct {
 
 func (u *usedKey) find(t *testing.T) {
 	t.Helper()
-	for _, k := range u.env.mock.Keys(testUser) {
+	for _, k := range u.env.Mock.Keys(testkit.User) {
 		if k.Description == u.description {
 			u.key = k
 			return
@@ -79,7 +79,7 @@ func (u *usedKey) find(t *testing.T) {
 func (u *usedKey) setLastUsed(t *testing.T, at time.Time) {
 	t.Helper()
 	u.find(t)
-	if !u.env.mock.SetKeyLastUsed(u.key.Value, &at) {
+	if !u.env.Mock.SetKeyLastUsed(u.key.Value, &at) {
 		t.Fatalf("the key %q is gone", u.description)
 	}
 	u.find(t)
@@ -90,7 +90,7 @@ func (u *usedKey) setLastUsed(t *testing.T, at time.Time) {
 func (u *usedKey) useAsToken(t *testing.T) {
 	t.Helper()
 	u.find(t)
-	resp, err := http.Get(u.env.url + u.env.mock.APIPath() + "/login?returnToken=true&token=" + url.QueryEscape(u.key.Value))
+	resp, err := http.Get(u.env.URL + u.env.Mock.APIPath() + "/login?returnToken=true&token=" + url.QueryEscape(u.key.Value))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func newKeyWarning(description, fingerprint, verb string) testkit.Warning {
 
 // fingerprintOfDescribed is the fingerprint of the test user's key described so on the mock ("" if none).
 func fingerprintOfDescribed(env *testEnv, description string) string {
-	for _, k := range env.mock.Keys(testUser) {
+	for _, k := range env.Mock.Keys(testkit.User) {
 		if k.Description == description {
 			return client.Fingerprint(k.Value)
 		}
@@ -138,7 +138,7 @@ func reviewedPlan(env *testEnv, obs *testkit.Observer, used *usedKey, action pla
 		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 			return obs.ExpectWarnings(used.warning(verb), newKeyWarning("idle-key", fingerprintOfDescribed(env, "idle-key"), verb))
 		}),
-		testkit.ExpectAPICalls(env.mock, calls),
+		testkit.ExpectAPICalls(env.Mock, calls),
 	}
 }
 
@@ -156,21 +156,21 @@ func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 			{Config: twoKeys(env, "", "")},
 			{
 				// Planning without refresh what revokes nothing calls nothing, as the benchmark README states.
-				PreConfig: resetCounts(env.mock),
+				PreConfig: resetCounts(env.Mock),
 				Config:    twoKeys(env, "", ""),
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, map[string]int{})},
-					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneListCall)},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, map[string]int{})},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneListCall)},
 				},
 			},
 			{
 				PreConfig: func() {
 					used.useAsToken(t)
 					obs.Reset()
-					env.mock.ResetCounts()
+					env.Mock.ResetCounts()
 				},
-				Config:             env.providerBlock(), // both resource blocks removed
+				Config:             env.ProviderBlock(), // both resource blocks removed
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -213,7 +213,7 @@ func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action pla
 				PreConfig: func() {
 					used.setLastUsed(t, time.Now().Add(-time.Minute))
 					obs.Reset()
-					env.mock.ResetCounts()
+					env.Mock.ResetCounts()
 				},
 				Config:             twoKeys(env, suffix, ""),
 				Destroy:            destroy,
@@ -238,7 +238,7 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
 	created := clock.Now()
-	dueAt := created.Add(30 * day)
+	dueAt := created.Add(30 * testkit.Day)
 	var idleFingerprint string
 	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
@@ -247,7 +247,7 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 			{
 				// 31 days later, a refresh records that both keys are due (a refresh-only apply, which
 				// rotates nothing), as the refresh of any apply does.
-				PreConfig:          func() { clock.Advance(31 * day) },
+				PreConfig:          func() { clock.Advance(31 * testkit.Day) },
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 			},
@@ -259,7 +259,7 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 					idle.find(t)
 					idleFingerprint = client.Fingerprint(idle.key.Value)
 					obs.Reset()
-					env.mock.ResetCounts()
+					env.Mock.ResetCounts()
 				},
 				Config:             twoKeys(env, "", `rotate_after = "30d"`),
 				PlanOnly:           true,
@@ -284,7 +284,7 @@ func rotationPlan(env *testEnv, obs *testkit.Observer, used *usedKey, idleFinger
 				rotationWarning("idle-key", *idleFingerprint, dueAt),
 			)
 		}),
-		testkit.ExpectAPICalls(env.mock, oneListCall),
+		testkit.ExpectAPICalls(env.Mock, oneListCall),
 	}
 }
 
@@ -293,7 +293,7 @@ func rotationPlan(env *testEnv, obs *testkit.Observer, used *usedKey, idleFinger
 func TestAPIKeyResource_removalOfOwnKeyFailsWithoutListCall(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	self := env.mock.AddKey(testUser, mockKey("terraform-auth", 10*day, nil))
+	self := env.Mock.AddKey(testkit.User, testkit.Key("terraform-auth", 10*testkit.Day, nil))
 	fingerprint := client.Fingerprint(self.Value)
 	adopt := fmt.Sprintf(`
 import {
@@ -305,7 +305,7 @@ resource "circularo_api_key" "self" {
   description = "terraform-auth"
 }
 `, fingerprint)
-	tokenProvider := env.tokenProviderBlock(self.Value)
+	tokenProvider := env.TokenProviderBlock(self.Value)
 	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
@@ -313,8 +313,8 @@ resource "circularo_api_key" "self" {
 			{
 				PreConfig: func() {
 					now := time.Now()
-					env.mock.SetKeyLastUsed(self.Value, &now)
-					env.mock.ResetCounts()
+					env.Mock.SetKeyLastUsed(self.Value, &now)
+					env.Mock.ResetCounts()
 				},
 				Config:   tokenProvider, // the block removed
 				PlanOnly: true,
@@ -325,14 +325,14 @@ resource "circularo_api_key" "self" {
 				// The failed plan (plan -refresh=false, the step's first command) called nothing; a
 				// provider that logs in may revoke the key (CheckDestroy).
 				PreConfig: func() {
-					if got := env.mock.Counts(); got["total"] != 0 {
+					if got := env.Mock.Counts(); got["total"] != 0 {
 						t.Errorf("the self-revocation plan called the API: %v", got)
 					}
-					if !env.mock.KeyExists(self.Value) {
+					if !env.Mock.KeyExists(self.Value) {
 						t.Error("a failed plan revoked the provider's own key")
 					}
 				},
-				Config:   env.providerBlock() + adopt,
+				Config:   env.ProviderBlock() + adopt,
 				PlanOnly: true,
 			},
 		},
@@ -342,13 +342,13 @@ resource "circularo_api_key" "self" {
 // reviewData is a providerData against the mock, as Configure makes it, without retries.
 func reviewData(t *testing.T, env *testEnv, creds client.Credentials) *providerData {
 	t.Helper()
-	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url), MaxRetries: -1})
-	session := client.NewSession(c, creds, env.kit.Now)
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL), MaxRetries: -1})
+	session := client.NewSession(c, creds, env.Now)
 	t.Cleanup(func() { _ = session.Close(context.Background()) })
-	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.kit.Now}
+	return &providerData{session: session, revocationWarningWindow: defaultRevocationWarningWindow, now: env.Now}
 }
 
-var loginCreds = client.Credentials{Username: testUser, Password: testPassword}
+var loginCreds = client.Credentials{Username: testkit.User, Password: testkit.Password}
 
 func diagStrings(diags diag.Diagnostics) []string {
 	var out []string
@@ -364,11 +364,11 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
-	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
-	recent := env.mock.AddKey(testUser, mockKey("recent", 100*day, &recentUse))
-	dormant := env.mock.AddKey(testUser, mockKey("dormant", 100*day, &oldUse))
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
+	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent", 100*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant", 100*testkit.Day, &oldUse))
 	data := reviewData(t, env, loginCreds)
-	env.mock.ResetCounts()
+	env.Mock.ResetCounts()
 
 	var diags diag.Diagnostics
 	// The state knows of no use: the review must not rely on it.
@@ -389,7 +389,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	if found := data.reviewRevocation(context.Background(), client.Fingerprint("revoked-already"), "This plan destroys gone", "remove it from the state", &recentUse, false, &diags); found || len(diags) != 0 {
 		t.Errorf("review of a key no longer there: found %v, %q; want not found and no diagnostic", found, diagStrings(diags))
 	}
-	if got := env.mock.Counts(); got["list_keys"] != 1 || got["login"] != 1 {
+	if got := env.Mock.Counts(); got["list_keys"] != 1 || got["login"] != 1 {
 		t.Errorf("three reviews made %v calls, want one login and one list", got)
 	}
 }
@@ -399,7 +399,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 func TestReviewRevocation_listUnreadable(t *testing.T) {
 	t.Parallel()
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
-	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*day)
+	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	for _, tc := range []struct {
 		name          string
 		stateLastUsed *time.Time
@@ -417,8 +417,8 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t)
-			key := env.mock.AddKey(testUser, mockKey("k", 100*day, &recentUse))
-			env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
+			key := env.Mock.AddKey(testkit.User, testkit.Key("k", 100*testkit.Day, &recentUse))
+			env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 			data := reviewData(t, env, loginCreds)
 			data.revocationWarningWindow = tc.window
 			var diags diag.Diagnostics
@@ -447,14 +447,14 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
+	self := env.Mock.AddKey(testkit.User, testkit.Key("self", 10*testkit.Day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
 	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, false, &diags)
 	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
 		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
-	if n := env.mock.Count("total"); n != 0 {
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("the guard made %d API calls, want none", n)
 	}
 }
@@ -485,22 +485,22 @@ func TestReviewRevocation_decisions(t *testing.T) {
 		summary  string
 		fragment string
 	}{
-		{"used an hour ago, warn", 100 * day, at(time.Hour), false, false, window, warn, summaryRecentlyUsed, "last used at " + at(time.Hour).Format(time.RFC3339)},
-		{"used an hour ago, error", 100 * day, at(time.Hour), true, false, window, fails, summaryRecentlyUsed, `revocation_review is "error", so this plan fails`},
-		{"used an hour ago, error, approved", 100 * day, at(time.Hour), true, true, window, warn, summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "},
-		{"used an hour ago, warn, approved", 100 * day, at(time.Hour), false, true, window, warn, summaryRecentlyUsed, "This revocation is approved"},
-		{"used exactly the window ago, error", 100 * day, at(window), true, false, window, fails, summaryRecentlyUsed, "within the provider's revocation_warning_window (24h)"},
-		{"used the window and a second ago, error", 100 * day, at(window + time.Second), true, false, window, none, "", ""},
+		{"used an hour ago, warn", 100 * testkit.Day, at(time.Hour), false, false, window, warn, summaryRecentlyUsed, "last used at " + at(time.Hour).Format(time.RFC3339)},
+		{"used an hour ago, error", 100 * testkit.Day, at(time.Hour), true, false, window, fails, summaryRecentlyUsed, `revocation_review is "error", so this plan fails`},
+		{"used an hour ago, error, approved", 100 * testkit.Day, at(time.Hour), true, true, window, warn, summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "},
+		{"used an hour ago, warn, approved", 100 * testkit.Day, at(time.Hour), false, true, window, warn, summaryRecentlyUsed, "This revocation is approved"},
+		{"used exactly the window ago, error", 100 * testkit.Day, at(window), true, false, window, fails, summaryRecentlyUsed, "within the provider's revocation_warning_window (24h)"},
+		{"used the window and a second ago, error", 100 * testkit.Day, at(window + time.Second), true, false, window, none, "", ""},
 		{"made 3 hours ago, never used, warn", 3 * time.Hour, nil, false, false, window, warn, summaryNewNeverUsed, "The key was made 3 hours ago and never used: its consumer may not have started yet"},
 		{"made 3 hours ago, never used, error", 3 * time.Hour, nil, true, false, window, fails, summaryNewNeverUsed, "made 3 hours ago and never used"},
 		{"made 3 hours ago, never used, error, approved", 3 * time.Hour, nil, true, true, window, warn, summaryNewNeverUsed, "This revocation is approved"},
 		{"made exactly the window ago, never used, error", window, nil, true, false, window, fails, summaryNewNeverUsed, "made 24 hours ago and never used"},
 		{"made the window and a second ago, never used, error", window + time.Second, nil, true, false, window, none, "", ""},
 		{"made 3 hours ago, used 2 hours ago: a use, not a new key", 3 * time.Hour, at(2 * time.Hour), false, false, window, warn, summaryRecentlyUsed, "last used at"},
-		{"used 30 days ago, error", 100 * day, at(30 * day), true, false, window, none, "", ""},
+		{"used 30 days ago, error", 100 * testkit.Day, at(30 * testkit.Day), true, false, window, none, "", ""},
 		{"window 0s turns the review off, error", 3 * time.Hour, nil, true, false, 0, none, "", ""},
 	} {
-		key := env.mock.AddKey(testUser, mockserver.Key{Description: tc.name, Created: now.Add(-tc.age), LastUsed: tc.lastUsed})
+		key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: tc.name, Created: now.Add(-tc.age), LastUsed: tc.lastUsed})
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			review := func(errors bool) diag.Diagnostics {
@@ -548,8 +548,8 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 		t.Run(fmt.Sprintf("approved=%v", approved), func(t *testing.T) {
 			t.Parallel()
 			env := newEnv(t)
-			key := env.mock.AddKey(testUser, mockKey("k", 100*day, nil))
-			env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
+			key := env.Mock.AddKey(testkit.User, testkit.Key("k", 100*testkit.Day, nil))
+			env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 			data := reviewData(t, env, loginCreds)
 			data.revocationReviewErrors = true
 			var diags diag.Diagnostics
@@ -569,7 +569,7 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 func TestReviewRevocation_selfRevocationCannotBeApproved(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	self := env.mock.AddKey(testUser, mockKey("self", 10*day, nil))
+	self := env.Mock.AddKey(testkit.User, testkit.Key("self", 10*testkit.Day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
 	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, true, &diags)
@@ -608,8 +608,8 @@ func newRuleKeys(env *testEnv, clock *testkit.Clock, usedAge, idleAge time.Durat
 	now := clock.Now()
 	return &ruleKeys{
 		env:  env,
-		used: env.mock.AddKey(testUser, mockserver.Key{Description: "used-key", Created: now.Add(-usedAge)}),
-		idle: env.mock.AddKey(testUser, mockserver.Key{Description: "idle-key", Created: now.Add(-idleAge)}),
+		used: env.Mock.AddKey(testkit.User, mockserver.Key{Description: "used-key", Created: now.Add(-usedAge)}),
+		idle: env.Mock.AddKey(testkit.User, mockserver.Key{Description: "idle-key", Created: now.Add(-idleAge)}),
 	}
 }
 
@@ -640,7 +640,7 @@ resource "circularo_api_key" "%[1]s" {
 }
 `, name, client.Fingerprint(key.Value), key.Description, suffix, extra, approval)
 	}
-	return k.env.providerBlock(providerExtra...) + block("used", k.used) + block("idle", k.idle)
+	return k.env.ProviderBlock(providerExtra...) + block("used", k.used) + block("idle", k.idle)
 }
 
 // findingError matches the plan's error about key (the summary, then the key's fingerprint and the
@@ -675,10 +675,10 @@ func staleApproval(key mockserver.Key) testkit.Warning {
 // diagnostics.
 func (k *ruleKeys) expectNothingRevoked(t *testing.T, obs *testkit.Observer, want ...testkit.Warning) {
 	t.Helper()
-	if !k.env.mock.KeyExists(k.used.Value) || !k.env.mock.KeyExists(k.idle.Value) {
+	if !k.env.Mock.KeyExists(k.used.Value) || !k.env.Mock.KeyExists(k.idle.Value) {
 		t.Error("a plan that failed the review revoked a key")
 	}
-	if n := k.env.mock.Count("delete_key"); n != 0 {
+	if n := k.env.Mock.Count("delete_key"); n != 0 {
 		t.Errorf("%d DELETE calls, want none", n)
 	}
 	got := obs.Warnings()
@@ -710,14 +710,14 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
-	k := newRuleKeys(env, clock, 100*day, 3*time.Hour)
+	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
 	const mode = revocationReviewError
 	// The revoking plan: plan -destroy of cfg, or cfg without the resource blocks.
 	revoking := func(cfg string) resource.TestStep {
 		if destroy {
 			return resource.TestStep{Config: cfg, Destroy: true}
 		}
-		return resource.TestStep{Config: env.providerBlock(fmt.Sprintf("revocation_review = %q", mode))}
+		return resource.TestStep{Config: env.ProviderBlock(fmt.Sprintf("revocation_review = %q", mode))}
 	}
 	failing := func(cfg string, pre func(), want *regexp.Regexp) resource.TestStep {
 		s := revoking(cfg)
@@ -741,7 +741,7 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 				used := &usedKey{env: env, description: "used-key"}
 				used.setLastUsed(t, clock.Now().Add(-time.Hour))
 				obs.Reset()
-				env.mock.ResetCounts()
+				env.Mock.ResetCounts()
 			}, bothFindingsError(usedError, idleError)),
 			{
 				// The approval of the used key goes into the state: an in-place update that calls no API
@@ -762,7 +762,7 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 			final,
 		},
 		CheckDestroy: func(*terraform.State) error {
-			if keys := env.mock.Keys(testUser); len(keys) != 0 {
+			if keys := env.Mock.Keys(testkit.User); len(keys) != 0 {
 				return fmt.Errorf("%d keys left, want both revoked", len(keys))
 			}
 			return nil
@@ -780,7 +780,7 @@ func TestAPIKeyResource_errorModeReplacementNeedsApproval(t *testing.T) {
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
-	k := newRuleKeys(env, clock, 100*day, 3*time.Hour)
+	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
 	testErrorModeApprovalFromConfig(t, env, obs, k, nil, " renamed", "", func() {
 		used := &usedKey{env: env, description: "used-key"}
 		used.setLastUsed(t, clock.Now().Add(-time.Hour))
@@ -793,13 +793,13 @@ func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	// Both keys are 29 days old: rotate_after = "30d" is due after two more days.
-	k := newRuleKeys(env, clock, 29*day, 29*day)
+	k := newRuleKeys(env, clock, 29*testkit.Day, 29*testkit.Day)
 	const rotate = `rotate_after = "30d"`
 	adoptAndFallDue := []resource.TestStep{
 		{Config: k.config(revocationReviewError, "", rotate)},
 		{
 			// Two days later, a refresh records that both keys are due (a refresh-only apply).
-			PreConfig:          func() { clock.Advance(2 * day) },
+			PreConfig:          func() { clock.Advance(2 * testkit.Day) },
 			RefreshState:       true,
 			ExpectNonEmptyPlan: true,
 		},
@@ -811,8 +811,8 @@ func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
 		}
 	}, findingError(summaryRecentlyUsed, k.idle), approvedWarning(summaryRecentlyUsed, k.idle),
 		[]testkit.Warning{
-			rotationWarning("used-key", client.Fingerprint(k.used.Value), k.used.Created.Add(30*day)),
-			rotationWarning("idle-key", client.Fingerprint(k.idle.Value), k.idle.Created.Add(30*day)),
+			rotationWarning("used-key", client.Fingerprint(k.used.Value), k.used.Created.Add(30*testkit.Day)),
+			rotationWarning("idle-key", client.Fingerprint(k.idle.Value), k.idle.Created.Add(30*testkit.Day)),
 		})
 }
 
@@ -834,7 +834,7 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 			PreConfig: func() {
 				use()
 				obs.Reset()
-				env.mock.ResetCounts()
+				env.Mock.ResetCounts()
 			},
 			Config:      k.config(mode, suffix, extra),
 			PlanOnly:    true,
@@ -855,7 +855,7 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 				obs.ExpectWarnings(append([]testkit.Warning{usedApproved, idleApproved}, also...)...),
 			}},
 			Check: func(*terraform.State) error {
-				if env.mock.KeyExists(k.used.Value) || env.mock.KeyExists(k.idle.Value) {
+				if env.Mock.KeyExists(k.used.Value) || env.Mock.KeyExists(k.idle.Value) {
 					return fmt.Errorf("the approved revocations did not happen")
 				}
 				return nil
@@ -891,15 +891,15 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 		t.Skip(why)
 	}
 	r := (&actionCLI{ctx: ctx}).newRun(t)
-	recent := r.addKey(mockKey("recently used", 200*day, ago(time.Hour)))
-	fresh := r.addKey(mockKey("handed out today", 3*time.Hour, nil))
-	stale := r.addKey(mockKey("stale", 200*day, ago(100*day)))
+	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	fresh := r.addKey(testkit.Key("handed out today", 3*time.Hour, nil))
+	stale := r.addKey(testkit.Key("stale", 200*testkit.Day, ago(100*testkit.Day)))
 	write := func(approved ...mockserver.Key) {
 		approvals := make([]string, 0, len(approved))
 		for _, k := range approved {
 			approvals = append(approvals, fmt.Sprintf("%q", fingerprintOf(k)))
 		}
-		r.writeConfig(r.env.providerBlock(`revocation_review = "error"`), fmt.Sprintf(`
+		r.writeConfig(r.env.ProviderBlock(`revocation_review = "error"`), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints          = [%q, %q, %q]
@@ -920,7 +920,7 @@ action "circularo_revoke_api_keys" "this" {
 		fmt.Sprintf(`add %q to approve_revocation_of of the circularo_revoke_api_keys action`, fingerprintOf(fresh)))
 	wantNotInOutput(t, plan, fmt.Sprintf(`"stale" (%s). The key`, fingerprintOf(stale)))
 	r.mustFail(r.run("apply", revokeAction))
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Fatalf("%d DELETE calls, want none: the review must stop the whole invocation", n)
 	}
 	r.wantRemaining("recently used", "handed out today", "stale")
@@ -932,7 +932,7 @@ action "circularo_revoke_api_keys" "this" {
 	wantInOutput(t, plan, "Warning: "+summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "+fingerprintOf(recent))
 	wantNotInOutput(t, plan, "Error: "+summaryRecentlyUsed)
 	r.mustFail(r.run("apply", revokeAction))
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Fatalf("%d DELETE calls, want none", n)
 	}
 

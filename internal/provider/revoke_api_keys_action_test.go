@@ -146,12 +146,12 @@ func (c *actionCLI) newRun(t *testing.T, opts ...testkit.Option) *actionRun {
 	t.Helper()
 	env, recorder := newRecordingTestEnv(t, opts...)
 	wd := testkit.Workdir(t)
-	return &actionRun{t: t, cli: c, env: env, recorder: recorder, wd: wd, secrets: map[string]bool{testPassword: true}}
+	return &actionRun{t: t, cli: c, env: env, recorder: recorder, wd: wd, secrets: map[string]bool{testkit.Password: true}}
 }
 
 // addKey adds a key to the mock and remembers its value as a secret.
 func (r *actionRun) addKey(k mockserver.Key) mockserver.Key {
-	k = r.env.mock.AddKey(testUser, k)
+	k = r.env.Mock.AddKey(testkit.User, k)
 	r.secrets[k.Value] = true
 	return k
 }
@@ -184,7 +184,7 @@ type commandResult struct {
 // process one login and one list at most (the review and the invocation share the session's list).
 func (r *actionRun) run(args ...string) commandResult {
 	r.t.Helper()
-	before := r.env.mock.Counts()
+	before := r.env.Mock.Counts()
 	var res commandResult
 	if len(args) >= 2 && (args[0] == "plan" || args[0] == "apply") && strings.HasPrefix(args[1], "action.") {
 		res.out, res.err = r.wd.Invoke(r.cli.ctx, args[0], args[1], args[2:]...)
@@ -193,7 +193,7 @@ func (r *actionRun) run(args ...string) commandResult {
 		res.out, res.err = r.wd.Run(r.cli.ctx, append(args, "-no-color")...)
 		res.command = "terraform " + strings.Join(args, " ")
 	}
-	after := r.env.mock.Counts()
+	after := r.env.Mock.Counts()
 	res.calls = map[string]int{}
 	for route, n := range after {
 		if d := n - before[route]; d != 0 {
@@ -279,7 +279,7 @@ func flatten(s string) string {
 
 func (r *actionRun) remaining() []string {
 	var out []string
-	for _, k := range r.env.mock.Keys(testUser) {
+	for _, k := range r.env.Mock.Keys(testkit.User) {
 		out = append(out, k.Description)
 	}
 	slices.Sort(out)
@@ -303,12 +303,12 @@ func ago(d time.Duration) *time.Time {
 
 func (c *actionCLI) testReviewAndRevoke(t *testing.T) {
 	r := c.newRun(t)
-	staleUsed := r.addKey(mockKey("stale, used long ago", 200*day, ago(100*day)))
-	staleNever := r.addKey(mockKey("stale, never used", 200*day, nil))
-	recent := r.addKey(mockKey("recently used", 200*day, ago(time.Hour)))
-	r.addKey(mockKey("in use, not listed", 200*day, ago(2*time.Hour)))
+	staleUsed := r.addKey(testkit.Key("stale, used long ago", 200*testkit.Day, ago(100*testkit.Day)))
+	staleNever := r.addKey(testkit.Key("stale, never used", 200*testkit.Day, nil))
+	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(testkit.Key("in use, not listed", 200*testkit.Day, ago(2*time.Hour)))
 	const unknownFP = "sha256:0000000000000000"
-	r.writeConfig(r.env.providerBlock(), fmt.Sprintf(`
+	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
 }
@@ -354,18 +354,18 @@ action "circularo_revoke_api_keys" "this" {
 		t.Errorf("the apply listed the keys %d times, want 2 and 2 or 3 proofs of the 3 revocations", n)
 	}
 	r.wantRemaining("in use, not listed")
-	if n := r.env.mock.OpenSessions(); n != 0 {
+	if n := r.env.Mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are open after the apply", n)
 	}
 }
 
 func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	r := c.newRun(t)
-	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
-	other := r.addKey(mockKey("stale", 200*day, nil))
+	own := r.addKey(testkit.Key("the provider's own key", 200*testkit.Day, nil))
+	other := r.addKey(testkit.Key("stale", 200*testkit.Day, nil))
 	// The token comes from the environment: not even the config holds it.
 	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.Value)
-	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.url), fmt.Sprintf(`
+	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.URL), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = [%q, %q]
@@ -378,7 +378,7 @@ action "circularo_revoke_api_keys" "this" {
 		fmt.Sprintf(`revokes the API key "the provider's own key" (%s). That key is the token the circularo provider authenticates with`, fingerprintOf(own)))
 	apply := r.mustFail(r.run("apply", revokeAction))
 	wantInOutput(t, apply, "Error: "+summarySelfRevocation)
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Errorf("%d DELETE calls, want none: the review must stop the whole invocation", n)
 	}
 	r.wantRemaining("the provider's own key", "stale")
@@ -389,30 +389,30 @@ func (c *actionCLI) testPartialFailureAndRerun(t *testing.T) {
 	var keys []mockserver.Key
 	var fps []string
 	for i := range 3 {
-		k := r.addKey(mockKey(fmt.Sprintf("stale %d", i), 200*day, nil))
+		k := r.addKey(testkit.Key(fmt.Sprintf("stale %d", i), 200*testkit.Day, nil))
 		keys = append(keys, k)
 		fps = append(fps, fingerprintOf(k))
 	}
-	r.addKey(mockKey("kept", 200*day, ago(time.Hour)))
+	r.addKey(testkit.Key("kept", 200*testkit.Day, ago(time.Hour)))
 	// Literal fingerprints, so that the rerun names keys that are gone by then.
 	list, err := json.Marshal(fps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.writeConfig(r.env.providerBlock(), fmt.Sprintf(`
+	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = %s
   }
 }
 `, list))
-	r.env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
+	r.env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
 
 	first := r.mustFail(r.run("apply", revokeAction))
 	// The revocations run side by side: the 500 meets whichever DELETE comes first, and that key stays.
 	var failing mockserver.Key
 	for _, k := range keys {
-		if r.env.mock.KeyExists(k.Value) {
+		if r.env.Mock.KeyExists(k.Value) {
 			failing = k
 		}
 	}
@@ -443,7 +443,7 @@ action "circularo_revoke_api_keys" "this" {
 
 func (c *actionCLI) testInvalidFingerprint(t *testing.T) {
 	r := c.newRun(t)
-	r.writeConfig(r.env.providerBlock(), `
+	r.writeConfig(r.env.ProviderBlock(), `
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = ["sha256:0123456789abcdef", "stale-key"]
@@ -452,7 +452,7 @@ action "circularo_revoke_api_keys" "this" {
 `)
 	res := r.mustFail(r.run("validate"))
 	wantInOutput(t, res, "Error: "+summaryInvalidFPrint, `fingerprints holds "stale-key", which is not a fingerprint`)
-	if n := r.env.mock.Count("total"); n != 0 {
+	if n := r.env.Mock.Count("total"); n != 0 {
 		t.Errorf("terraform validate made %d API calls", n)
 	}
 }
@@ -462,10 +462,10 @@ action "circularo_revoke_api_keys" "this" {
 // left it, without another list call.
 func (c *actionCLI) testSameRunView(t *testing.T) {
 	r := c.newRun(t)
-	r.addKey(mockKey("stale a", 200*day, nil))
-	r.addKey(mockKey("stale b", 200*day, ago(120*day)))
-	r.addKey(mockKey("in use", 200*day, ago(time.Hour)))
-	r.writeConfig(r.env.providerBlock(), `
+	r.addKey(testkit.Key("stale a", 200*testkit.Day, nil))
+	r.addKey(testkit.Key("stale b", 200*testkit.Day, ago(120*testkit.Day)))
+	r.addKey(testkit.Key("in use", 200*testkit.Day, ago(time.Hour)))
+	r.writeConfig(r.env.ProviderBlock(), `
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
 }
@@ -521,9 +521,9 @@ output "after" {
 func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	own := env.mock.AddKey(testUser, mockKey("terraform", day, nil))
-	other := env.mock.AddKey(testUser, mockKey("other", day, nil))
-	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url)})
+	own := env.Mock.AddKey(testkit.User, testkit.Key("terraform", testkit.Day, nil))
+	other := env.Mock.AddKey(testkit.User, testkit.Key("other", testkit.Day, nil))
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL)})
 	a := &revokeAPIKeysAction{data: &providerData{
 		session: client.NewSession(c, client.Credentials{Token: own.Value}, nil), now: time.Now,
 	}}
@@ -560,10 +560,10 @@ func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 	if d.Summary() != summarySelfRevocation || strings.Contains(d.Detail(), own.Value) {
 		t.Errorf("want %q without the token's value, got %q: %s", summarySelfRevocation, d.Summary(), d.Detail())
 	}
-	if calls := env.mock.Count("total"); calls != 0 {
+	if calls := env.Mock.Count("total"); calls != 0 {
 		t.Errorf("the refused invocation made %d API calls, want none", calls)
 	}
-	if !env.mock.KeyExists(own.Value) || !env.mock.KeyExists(other.Value) {
+	if !env.Mock.KeyExists(own.Value) || !env.Mock.KeyExists(other.Value) {
 		t.Error("a key was revoked")
 	}
 }
@@ -589,17 +589,17 @@ func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
-	zapierA := env.mock.AddKey(testUser, mockKey("zapier-a", 300*day, nil))
-	zapierB := env.mock.AddKey(testUser, mockKey("zapier-b", 300*day, nil))
-	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
-	billing := env.mock.AddKey(testUser, mockKey("billing", 300*day, nil))
-	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
+	zapierA := env.Mock.AddKey(testkit.User, testkit.Key("zapier-a", 300*testkit.Day, nil))
+	zapierB := env.Mock.AddKey(testkit.User, testkit.Key("zapier-b", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, testkit.Key("reporting", 300*testkit.Day, nil))
+	billing := env.Mock.AddKey(testkit.User, testkit.Key("billing", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
 	both := integrations(map[string][]mockserver.Key{"zapier": {zapierA, zapierB}, "reporting": {reporting}})
 	reportingOnly := integrations(map[string][]mockserver.Key{"reporting": {reporting}})
 	none := config.Variables{"integrations": config.MapVariable(map[string]config.Variable{})}
 	billingOnly := integrations(map[string][]mockserver.Key{"billing": {billing}})
 	failNextDelete := func() {
-		env.mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
+		env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"delete_key": {http.StatusInternalServerError}}})
 	}
 	keys := func(deletes int, left ...mockserver.Key) []statecheck.StateCheck {
 		return []statecheck.StateCheck{testkit.Check(func() error { return env.expectKeys(deletes, left...) })}
@@ -660,11 +660,11 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)
-	zapier := env.mock.AddKey(testUser, mockKey("zapier", 300*day, nil))
-	reporting := env.mock.AddKey(testUser, mockKey("reporting", 300*day, nil))
-	unrelated := env.mock.AddKey(testUser, mockKey("ci-pipeline", 10*day, nil))
+	zapier := env.Mock.AddKey(testkit.User, testkit.Key("zapier", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, testkit.Key("reporting", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
 	wd := testkit.Workdir(t)
-	wd.Env = append(wd.Env, envURL+"="+env.url, envUsername+"="+testUser, envPassword+"="+testPassword)
+	wd.Env = append(wd.Env, envURL+"="+env.URL, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	if err := wd.WriteConfig(exampleFile(t, "workflows/decommission-integration/main.tf")); err != nil {
 		t.Fatal(err)
 	}

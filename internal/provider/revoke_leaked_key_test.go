@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // The revoke-leaked-key workflow (guide "Revoking a leaked API key"): the action revokes a key named
@@ -27,9 +29,9 @@ func (r *actionRun) useLeakedKeyWorkflow(value string, providerEnv ...string) {
 		r.t.Fatal(err)
 	}
 	if len(providerEnv) == 0 {
-		providerEnv = []string{envUsername + "=" + testUser, envPassword + "=" + testPassword}
+		providerEnv = []string{envUsername + "=" + testkit.User, envPassword + "=" + testkit.Password}
 	}
-	r.wd.Env = append(r.wd.Env, append(providerEnv, envURL+"="+r.env.url, "TF_VAR_leaked_key_file="+file)...)
+	r.wd.Env = append(r.wd.Env, append(providerEnv, envURL+"="+r.env.URL, "TF_VAR_leaked_key_file="+file)...)
 }
 
 // The whole workflow on a recently used key, with a TRACE log: the first plan shows the key's last
@@ -38,8 +40,8 @@ func (r *actionRun) useLeakedKeyWorkflow(value string, providerEnv ...string) {
 // nor `terraform show -json` of it, nor the state, nor the TRACE log of every command holds the value.
 func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	r := c.newRun(t)
-	leaked := r.addKey(mockKey("leaked-ci", 200*day, ago(2*time.Hour)))
-	r.addKey(mockKey("other", 200*day, ago(2*time.Hour)))
+	leaked := r.addKey(testkit.Key("leaked-ci", 200*testkit.Day, ago(2*time.Hour)))
+	r.addKey(testkit.Key("other", 200*testkit.Day, ago(2*time.Hour)))
 	fp := fingerprintOf(leaked)
 	r.useLeakedKeyWorkflow(leaked.Value + "\n") // as pasted, with its newline
 	logPath := filepath.Join(t.TempDir(), "trace.log")
@@ -52,7 +54,7 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	review := r.mustSucceed(r.run("plan", leakedAction, "-out=leak.tfplan"))
 	wantInOutput(t, review, "Warning: "+summaryRecentlyUsed,
 		`revokes the API key "leaked-ci" (`+fp+`). The key was last used at `+leaked.LastUsed.Format(time.RFC3339))
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Fatalf("the review made %d DELETE calls", n)
 	}
 	planFile := planFileContents(t, filepath.Join(r.wd.Dir, "leak.tfplan"))
@@ -81,9 +83,9 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 		t.Error("the state holds the leaked value")
 	}
 	secrets := &secretSet{}
-	secrets.addKeys(r.env.mock)
+	secrets.addKeys(r.env.Mock)
 	secrets.add("the leaked key's value", leaked.Value)
-	secrets.add("the password", testPassword)
+	secrets.add("the password", testkit.Password)
 	checkTraceLog(t, logPath, secrets, "CallFunction", fp)
 }
 
@@ -91,8 +93,8 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 // saying that it may be another account's, without showing it; nothing is revoked.
 func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 	r := c.newRun(t)
-	r.addKey(mockKey("mine", 200*day, nil))
-	theirs := r.env.mock.AddKey("someone-else", mockKey("theirs", 200*day, nil))
+	r.addKey(testkit.Key("mine", 200*testkit.Day, nil))
+	theirs := r.env.Mock.AddKey("someone-else", testkit.Key("theirs", 200*testkit.Day, nil))
 	r.secrets[theirs.Value] = true
 	r.useLeakedKeyWorkflow(theirs.Value)
 
@@ -101,10 +103,10 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 		wantInOutput(t, res, "Error: "+summaryNotThisAccount,
 			"No API key of the authenticated user has the fingerprint "+fingerprintOf(theirs), "may belong to another account")
 	}
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Errorf("%d DELETE calls, want none", n)
 	}
-	if !r.env.mock.KeyExists(theirs.Value) {
+	if !r.env.Mock.KeyExists(theirs.Value) {
 		t.Error("the other user's key was revoked")
 	}
 	r.wantRemaining("mine")
@@ -114,7 +116,7 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 // and the apply does not revoke it either.
 func (c *actionCLI) testLeakedValueIsTheProvidersToken(t *testing.T) {
 	r := c.newRun(t)
-	own := r.addKey(mockKey("the provider's own key", 200*day, nil))
+	own := r.addKey(testkit.Key("the provider's own key", 200*testkit.Day, nil))
 	r.useLeakedKeyWorkflow(own.Value, envToken+"="+own.Value)
 
 	plan := r.mustFail(r.run("plan", leakedAction))
@@ -122,7 +124,7 @@ func (c *actionCLI) testLeakedValueIsTheProvidersToken(t *testing.T) {
 		`revokes the API key "the provider's own key" (`+fingerprintOf(own)+`). That key is the token the circularo provider authenticates with`)
 	apply := r.mustFail(r.run("apply", leakedAction))
 	wantInOutput(t, apply, "Error: "+summarySelfRevocation)
-	if n := r.env.mock.Count("delete_key"); n != 0 {
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
 		t.Errorf("%d DELETE calls, want none", n)
 	}
 	r.wantRemaining("the provider's own key")

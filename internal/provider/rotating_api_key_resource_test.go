@@ -24,7 +24,7 @@ const rotatingAddress = "circularo_rotating_api_key.deploy"
 // rotatingKey is a configuration of one rotating key, "deploy-bot", rotated every 30 days with a
 // 7-day overlap, plus extra attributes.
 func rotatingKey(env *testEnv, extra string) string {
-	return env.providerBlock() + fmt.Sprintf(`
+	return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_rotating_api_key" "deploy" {
   description  = "deploy-bot"
   rotate_after = "30d"
@@ -53,7 +53,7 @@ func (r *rotation) recordFirst(t *testing.T) func(*terraform.State) error {
 // previous is true, and the state holds the current key's value.
 func (r *rotation) stateIs(previous bool) testkit.Check {
 	return func() error {
-		keys := r.env.mock.Keys(testUser)
+		keys := r.env.Mock.Keys(testkit.User)
 		want := 1
 		if previous {
 			want = 2
@@ -61,7 +61,7 @@ func (r *rotation) stateIs(previous bool) testkit.Check {
 		if len(keys) != want {
 			return fmt.Errorf("the user has %d keys, want %d", len(keys), want)
 		}
-		if previous != r.env.mock.KeyExists(r.first.Value) {
+		if previous != r.env.Mock.KeyExists(r.first.Value) {
 			return fmt.Errorf("the previous key exists: %v, want %v", !previous, previous)
 		}
 		return nil
@@ -70,7 +70,7 @@ func (r *rotation) stateIs(previous bool) testkit.Check {
 
 // currentKey is the one key of the user other than the previous one.
 func (r *rotation) currentKey() (mockserver.Key, error) {
-	for _, k := range r.env.mock.Keys(testUser) {
+	for _, k := range r.env.Mock.Keys(testkit.User) {
 		if k.Value != r.first.Value {
 			return k, nil
 		}
@@ -92,13 +92,13 @@ func (r *rotation) rotationChecks(obs *testkit.Observer) []plancheck.PlanCheck {
 		}),
 		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 			return plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_revoke_at"),
-				knownvalue.StringExact(r.plannedAt.Add(7*day).Format(time.RFC3339)))
+				knownvalue.StringExact(r.plannedAt.Add(7*testkit.Day).Format(time.RFC3339)))
 		}),
 		testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 			return obs.ExpectWarnings(testkit.Warning{Summary: summaryRotationWithOverlap, Fragments: []string{
 				fmt.Sprintf("The API key %q (%s) was created at %s", "deploy-bot", fingerprintOf(r.first),
 					r.first.Created.Format(time.RFC3339)),
-				"valid as the previous key until " + r.plannedAt.Add(7*day).Format(time.RFC3339),
+				"valid as the previous key until " + r.plannedAt.Add(7*testkit.Day).Format(time.RFC3339),
 			}})
 		}),
 	}
@@ -119,7 +119,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 	obs.UnitTest(t, resource.TestCase{
 		CheckDestroy: func(s *terraform.State) error {
 			// The counts were reset before the last rotation, which revoked nothing: destroy sent both DELETEs.
-			if deletes := env.mock.Count("delete_key"); deletes != 2 {
+			if deletes := env.Mock.Count("delete_key"); deletes != 2 {
 				return fmt.Errorf("destroy sent %d DELETEs, want 2 (the previous key and the current one)", deletes)
 			}
 			return env.checkNoKeysLeft(s)
@@ -135,7 +135,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 			},
 			{
 				// One second before it is due, nothing happens.
-				PreConfig: func() { clock.Advance(30*day - time.Second) },
+				PreConfig: func() { clock.Advance(30*testkit.Day - time.Second) },
 				Config:    cfg,
 				PlanOnly:  true,
 			},
@@ -144,11 +144,11 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 					clock.Advance(time.Second)
 					r.plannedAt = clock.Now()
 					obs.Reset()
-					env.mock.ResetCounts()
+					env.Mock.ResetCounts()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: append(r.rotationChecks(obs), testkit.ExpectAPICalls(env.mock, oneListCall)),
+					PreApply: append(r.rotationChecks(obs), testkit.ExpectAPICalls(env.Mock, oneListCall)),
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					r.stateIs(true),
@@ -167,36 +167,36 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 					})),
 					// The apply created the new key and revoked nothing (the list is the create's check for a
 					// key that a failed create may have left).
-					testkit.ExpectAPICalls(env.mock, map[string]int{"login": 1, "list_keys": 1, "create_key": 1}),
+					testkit.ExpectAPICalls(env.Mock, map[string]int{"login": 1, "list_keys": 1, "create_key": 1}),
 				},
 			},
 			{
 				// Six days into the overlap: nothing to do, nothing revoked.
 				PreConfig: func() {
-					clock.Advance(6 * day)
-					env.mock.ResetCounts()
+					clock.Advance(6 * testkit.Day)
+					env.Mock.ResetCounts()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), testkit.ExpectAPICalls(env.mock, oneListCall)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), testkit.ExpectAPICalls(env.Mock, oneListCall)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{r.stateIs(true)},
 			},
 			{
 				// The overlap has passed, and a consumer used the previous key an hour ago.
 				PreConfig: func() {
-					clock.Advance(day)
+					clock.Advance(testkit.Day)
 					usedAt = clock.Now().Add(-time.Hour)
-					env.mock.SetKeyLastUsed(r.first.Value, &usedAt)
+					env.Mock.SetKeyLastUsed(r.first.Value, &usedAt)
 					obs.Reset()
-					env.mock.ResetCounts()
+					env.Mock.ResetCounts()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(rotatingAddress, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.Null()),
-						testkit.ExpectAPICalls(env.mock, oneListCall),
+						testkit.ExpectAPICalls(env.Mock, oneListCall),
 						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 							return obs.ExpectWarnings(
 								testkit.Warning{Summary: summaryRecentlyUsed, Fragments: []string{
@@ -206,7 +206,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 								}},
 								testkit.Warning{Summary: summaryOverlapEnded, Fragments: []string{
 									fmt.Sprintf("The overlap of the previous key %s of the API key %q ended at %s", fingerprintOf(r.first),
-										"deploy-bot", r.plannedAt.Add(7*day).Format(time.RFC3339)),
+										"deploy-bot", r.plannedAt.Add(7*testkit.Day).Format(time.RFC3339)),
 								}},
 							)
 						}),
@@ -214,7 +214,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					// The DELETE, proven by a list that started after it.
-					testkit.ExpectAPICalls(env.mock, map[string]int{"login": 1, "list_keys": 2, "delete_key": 1}),
+					testkit.ExpectAPICalls(env.Mock, map[string]int{"login": 1, "list_keys": 2, "delete_key": 1}),
 					r.stateIs(false),
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_revoke_at"), knownvalue.Null()),
@@ -228,8 +228,8 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 						t.Fatal(err)
 					}
 					r.first = current
-					clock.Advance(30 * day)
-					env.mock.ResetCounts()
+					clock.Advance(30 * testkit.Day)
+					env.Mock.ResetCounts()
 				},
 				Config:            cfg,
 				ConfigStateChecks: []statecheck.StateCheck{r.stateIs(true)},
@@ -252,12 +252,12 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 	obs.UnitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: r.recordFirst(t)},
-			{PreConfig: func() { clock.Advance(31 * day) }, Config: cfg, ConfigStateChecks: []statecheck.StateCheck{r.stateIs(true)}},
-			{PreConfig: func() { clock.Advance(8 * day) }, Config: cfg, ExpectError: notRevoked},
+			{PreConfig: func() { clock.Advance(31 * testkit.Day) }, Config: cfg, ConfigStateChecks: []statecheck.StateCheck{r.stateIs(true)}},
+			{PreConfig: func() { clock.Advance(8 * testkit.Day) }, Config: cfg, ExpectError: notRevoked},
 			{
 				// Still in the state: the next plan revokes it again, and fails again.
 				PreConfig: func() {
-					if !env.mock.KeyExists(r.first.Value) {
+					if !env.Mock.KeyExists(r.first.Value) {
 						t.Error("the previous key is gone from the server")
 					}
 				},
@@ -267,7 +267,7 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 			{
 				// Revoked by hand: the refresh drops it without a warning, and nothing is left to do.
 				PreConfig: func() {
-					env.mock.RevokeKey(r.first.Value)
+					env.Mock.RevokeKey(r.first.Value)
 					obs.Reset()
 				},
 				Config: cfg,
@@ -285,9 +285,9 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					env.mock.RevokeKey(current.Value)
+					env.Mock.RevokeKey(current.Value)
 				},
-				Config: env.providerBlock(),
+				Config: env.ProviderBlock(),
 			},
 		},
 	})
@@ -307,7 +307,7 @@ func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: r.recordFirst(t)},
 			{
-				PreConfig: func() { clock.Advance(31 * day) },
+				PreConfig: func() { clock.Advance(31 * testkit.Day) },
 				Config:    cfg,
 				Check: func(s *terraform.State) error {
 					revokeAt = s.RootModule().Resources[rotatingAddress].Primary.Attributes["previous_revoke_at"]
@@ -320,7 +320,7 @@ func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					env.mock.RevokeKey(current.Value)
+					env.Mock.RevokeKey(current.Value)
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -348,9 +348,9 @@ func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 func TestRotatingAPIKeyResource_adoptsExistingKeys(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	byFingerprint := env.mock.AddKey(testUser, mockKey("by fingerprint", 2*day, nil))
-	byValue := env.mock.AddKey(testUser, mockKey("by value", 2*day, nil))
-	cfg := env.providerBlock() + fmt.Sprintf(`
+	byFingerprint := env.Mock.AddKey(testkit.User, testkit.Key("by fingerprint", 2*testkit.Day, nil))
+	byValue := env.Mock.AddKey(testkit.User, testkit.Key("by value", 2*testkit.Day, nil))
+	cfg := env.ProviderBlock() + fmt.Sprintf(`
 import {
   to = circularo_rotating_api_key.fingerprint
   id = %[1]q
@@ -388,7 +388,7 @@ resource "circularo_rotating_api_key" "value" {
 					statecheck.ExpectKnownValue("circularo_rotating_api_key.value", tfjsonpath.New("token"),
 						knownvalue.StringExact(byValue.Value)),
 					testkit.Check(func() error {
-						if creates, deletes := env.mock.Count("create_key"), env.mock.Count("delete_key"); creates+deletes != 0 {
+						if creates, deletes := env.Mock.Count("create_key"), env.Mock.Count("delete_key"); creates+deletes != 0 {
 							return fmt.Errorf("adoption created %d keys and sent %d DELETEs, want none", creates, deletes)
 						}
 						return nil
@@ -406,7 +406,7 @@ func TestRotatingAPIKeyResource_overlapShorterThanPeriod(t *testing.T) {
 	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock() + `
+			Config: env.ProviderBlock() + `
 resource "circularo_rotating_api_key" "deploy" {
   description  = "deploy-bot"
   rotate_after = "7d"
@@ -417,7 +417,7 @@ resource "circularo_rotating_api_key" "deploy" {
 			ExpectError: regexp.MustCompile(`(?s)Overlap not shorter than the rotation period.*` + wrapped(`overlap (1w) must be shorter than rotate_after (7d)`)),
 		}},
 	})
-	if n := env.mock.Count("total"); n != 0 {
+	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("the refused configuration made %d API calls, want none", n)
 	}
 }
@@ -469,7 +469,7 @@ resource "echo" "consumer" {
 				ConfigStateChecks: []statecheck.StateCheck{consumerHolds(func() (mockserver.Key, error) { return onlyKey(t, env), nil })},
 			},
 			{
-				PreConfig: func() { clock.Advance(31 * day) },
+				PreConfig: func() { clock.Advance(31 * testkit.Day) },
 				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
@@ -502,7 +502,7 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 		Steps: []resource.TestStep{
 			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
 			{
-				PreConfig: func() { clock.Advance(31 * day) },
+				PreConfig: func() { clock.Advance(31 * testkit.Day) },
 				Config:    rotatingKey(env, ""),
 				Check: func(*terraform.State) (err error) {
 					second, err = r.currentKey()
@@ -512,7 +512,7 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 			{
 				// Planned without a refresh (the step's first plan), the overlap of the previous key is unknown
 				// until the apply creates the new key: the refresh time of the rotation's plan is not reused.
-				PreConfig: func() { clock.Advance(day) },
+				PreConfig: func() { clock.Advance(testkit.Day) },
 				Config:    renamed,
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -522,7 +522,7 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 					PostApplyPostRefresh: []plancheck.PlanCheck{
 						testkit.LazyPlanCheck(func() plancheck.PlanCheck {
 							return plancheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_revoke_at"),
-								knownvalue.StringExact(clock.Now().Add(7*day).Format(time.RFC3339)))
+								knownvalue.StringExact(clock.Now().Add(7*testkit.Day).Format(time.RFC3339)))
 						}),
 					},
 				},
@@ -551,10 +551,10 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("description"), knownvalue.StringExact("deploy-bot v2")),
 					testkit.Check(func() error {
-						keys := env.mock.Keys(testUser)
-						if len(keys) != 2 || env.mock.KeyExists(r.first.Value) || !env.mock.KeyExists(second.Value) {
+						keys := env.Mock.Keys(testkit.User)
+						if len(keys) != 2 || env.Mock.KeyExists(r.first.Value) || !env.Mock.KeyExists(second.Value) {
 							return fmt.Errorf("%d keys, the first exists: %v, the second: %v; want 2, the first revoked and the second kept",
-								len(keys), env.mock.KeyExists(r.first.Value), env.mock.KeyExists(second.Value))
+								len(keys), env.Mock.KeyExists(r.first.Value), env.Mock.KeyExists(second.Value))
 						}
 						return nil
 					}),
@@ -578,11 +578,11 @@ func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
-			{PreConfig: func() { clock.Advance(31 * day) }, Config: rotatingKey(env, "")},
+			{PreConfig: func() { clock.Advance(31 * testkit.Day) }, Config: rotatingKey(env, "")},
 			{
 				PreConfig: func() {
-					clock.Advance(5 * day)
-					obs.SetJumpAtApply(func() { clock.Advance(5 * day) }) // the overlap ends 7 days after the rotation
+					clock.Advance(5 * testkit.Day)
+					obs.SetJumpAtApply(func() { clock.Advance(5 * testkit.Day) }) // the overlap ends 7 days after the rotation
 				},
 				Config: shorter,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -620,10 +620,10 @@ func TestRotatingAPIKeyResource_overlapEndFollowsRevocationReview(t *testing.T) 
 	clock := testkit.NewClock()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
-	adopted := env.mock.AddKey(testUser, mockserver.Key{Description: "deploy-bot", Created: clock.Now().Add(-day)})
+	adopted := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "deploy-bot", Created: clock.Now().Add(-testkit.Day)})
 	fp := fingerprintOf(adopted)
 	cfg := func(approval string) string {
-		return env.providerBlock(`revocation_review = "error"`) + fmt.Sprintf(`
+		return env.ProviderBlock(`revocation_review = "error"`) + fmt.Sprintf(`
 import {
   to = %[1]s
   id = %[2]q
@@ -645,7 +645,7 @@ resource "circularo_rotating_api_key" "deploy" {
 			{Config: cfg("")},
 			{
 				// The rotation revokes nothing: the adopted key becomes the previous one.
-				PreConfig: func() { clock.Advance(30 * day) },
+				PreConfig: func() { clock.Advance(30 * testkit.Day) },
 				Config:    cfg(""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(rotatingAddress, tfjsonpath.New("previous_id"), knownvalue.StringExact(fp)),
@@ -654,10 +654,10 @@ resource "circularo_rotating_api_key" "deploy" {
 			{
 				// After the overlap a consumer still used the previous key an hour ago: the plan fails.
 				PreConfig: func() {
-					clock.Advance(8 * day)
+					clock.Advance(8 * testkit.Day)
 					usedAt := clock.Now().Add(-time.Hour)
-					env.mock.SetKeyLastUsed(adopted.Value, &usedAt)
-					env.mock.ResetCounts()
+					env.Mock.SetKeyLastUsed(adopted.Value, &usedAt)
+					env.Mock.ResetCounts()
 				},
 				Config: cfg(""),
 				ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta("Error: "+summaryRecentlyUsed) + `.*` +
@@ -665,7 +665,7 @@ resource "circularo_rotating_api_key" "deploy" {
 			},
 			{
 				PreConfig: func() {
-					if !env.mock.KeyExists(adopted.Value) || env.mock.Count("delete_key") != 0 {
+					if !env.Mock.KeyExists(adopted.Value) || env.Mock.Count("delete_key") != 0 {
 						t.Error("the plan that failed the review revoked the previous key")
 					}
 					obs.Reset()
@@ -686,7 +686,7 @@ resource "circularo_rotating_api_key" "deploy" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					testkit.Check(func() error {
-						if env.mock.KeyExists(adopted.Value) {
+						if env.Mock.KeyExists(adopted.Value) {
 							return fmt.Errorf("the approved revocation left the previous key")
 						}
 						return nil

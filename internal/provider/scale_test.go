@@ -17,7 +17,7 @@ import (
 const scaleKeyCount = 25
 
 func (e *testEnv) manyKeysConfig(count int, withDataSource bool) string {
-	config := e.providerBlock() + fmt.Sprintf(`
+	config := e.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "many" {
   count       = %d
   description = "scale-${count.index}"
@@ -34,8 +34,8 @@ data "circularo_api_keys" "all" {}
 // checkCalls is the same comparison as a TestCheckFunc, for the apply of a step.
 func (e *testEnv) checkCalls(want map[string]int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		got := e.mock.Counts()
-		e.mock.ResetCounts()
+		got := e.Mock.Counts()
+		e.Mock.ResetCounts()
 		return testkit.CompareCalls(got, want)
 	}
 }
@@ -57,53 +57,53 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				// The plan needs nothing from the API; the apply lists once (the creates' check for
 				// keys left by a failed create) and creates every key.
 				Config:    env.manyKeysConfig(scaleKeyCount, false),
-				PreConfig: resetCounts(env.mock),
+				PreConfig: resetCounts(env.Mock),
 				Check:     env.checkCalls(map[string]int{"login": 1, "list_keys": 1, "create_key": scaleKeyCount}),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, noCalls)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, noCalls)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
 				},
 			},
 			{
 				// A plan-only step runs `plan -refresh=false` and then `plan`.
 				Config:    env.manyKeysConfig(scaleKeyCount, false),
-				PreConfig: resetCounts(env.mock),
+				PreConfig: resetCounts(env.Mock),
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Planning 25 unchanged keys (plan modifiers included) calls nothing.
-					PostApplyPreRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, noCalls)},
+					PostApplyPreRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, noCalls)},
 					// Refreshing 25 keys lists once.
-					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
 				},
 			},
 			{
 				// The data source is read even without a refresh; with one, the 25 refreshes share
 				// its list.
 				Config:    env.manyKeysConfig(scaleKeyCount, true),
-				PreConfig: resetCounts(env.mock),
+				PreConfig: resetCounts(env.Mock),
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
 				},
 			},
 			{
 				// Five more keys: the plan refreshes the 25 with one list, and the apply's creates
 				// share one list, which the creates keep correct without listing again.
 				Config:    env.manyKeysConfig(scaleKeyCount+5, true),
-				PreConfig: resetCounts(env.mock),
+				PreConfig: resetCounts(env.Mock),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					env.checkCalls(map[string]int{"login": 2, "list_keys": 2, "create_key": 5}),
 					func(*terraform.State) error {
-						if n := len(env.mock.Keys(testUser)); n != scaleKeyCount+5 {
+						if n := len(env.Mock.Keys(testkit.User)); n != scaleKeyCount+5 {
 							return fmt.Errorf("the server holds %d keys, want %d", n, scaleKeyCount+5)
 						}
 						return nil
 					},
 				),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.mock, oneList)},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
 				},
 			},
 		},

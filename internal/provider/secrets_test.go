@@ -21,6 +21,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // traceLog sends Terraform's and the provider's logs, at TRACE, to a file of the test's own. The
@@ -38,7 +39,7 @@ func traceLog(t *testing.T) string {
 // urlOnlyProviderBlock configures the provider with the mock's URL only: the tests pass secrets in
 // CIRCULARO_* variables, because the test framework itself logs the configuration it runs.
 func (e *testEnv) urlOnlyProviderBlock() string {
-	return fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", e.url)
+	return fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", e.URL)
 }
 
 // secretSet collects the secrets a test must never find outside the state.
@@ -62,7 +63,7 @@ func (s *secretSet) add(what string, values ...string) {
 
 // addKeys records the value of every key the mock holds now, so that keys revoked later still count.
 func (s *secretSet) addKeys(mock *mockserver.Server) {
-	for _, k := range mock.Keys(testUser) {
+	for _, k := range mock.Keys(testkit.User) {
 		s.add("the value of key "+k.Description, k.Value)
 	}
 }
@@ -127,12 +128,12 @@ func checkTraceLog(t *testing.T, path string, secrets *secretSet, wantLines ...s
 func TestSecrets_traceLogWithPasswordLogin(t *testing.T) {
 	logPath := traceLog(t)
 	env, recorder := newRecordingTestEnv(t)
-	existing := env.mock.AddKey(testUser, mockserver.Key{Description: "made by hand"})
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
+	existing := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "made by hand"})
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, testkit.Password)
 	var secrets secretSet
-	secrets.add("the password", testPassword)
-	secrets.addKeys(env.mock)
+	secrets.add("the password", testkit.Password)
+	secrets.addKeys(env.Mock)
 
 	config := env.urlOnlyProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "test" {
@@ -158,7 +159,7 @@ data "circularo_api_keys" "test" {
 			{
 				Config: config,
 				Check: testresource.ComposeAggregateTestCheckFunc(
-					secrets.recordKeys(env.mock),
+					secrets.recordKeys(env.Mock),
 					env.checkNoKeyValueInDataSource(),
 				),
 			},
@@ -187,15 +188,15 @@ data "circularo_api_keys" "test" {
 func TestSecrets_traceLogWithTokens(t *testing.T) {
 	logPath := traceLog(t)
 	env, recorder := newRecordingTestEnv(t)
-	automation := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
+	automation := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	var secrets secretSet
-	secrets.add("the password", testPassword)
-	secrets.addKeys(env.mock)
+	secrets.add("the password", testkit.Password)
+	secrets.addKeys(env.Mock)
 
-	env.setEnv(t, envToken, automation.Value)
+	env.Setenv(t, envToken, automation.Value)
 	env.unitTest(t, testresource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
-			if left := env.mock.Keys(testUser); len(left) != 1 || left[0].Value != automation.Value {
+			if left := env.Mock.Keys(testkit.User); len(left) != 1 || left[0].Value != automation.Value {
 				return fmt.Errorf("after destroy the server holds %d keys, want only the automation key", len(left))
 			}
 			return nil
@@ -211,18 +212,18 @@ data "circularo_api_keys" "test" {
 }
 `,
 			Check: testresource.ComposeAggregateTestCheckFunc(
-				secrets.recordKeys(env.mock),
+				secrets.recordKeys(env.Mock),
 				env.checkNoKeyValueInDataSource(),
 			),
 		}},
 	})
-	if n := env.mock.Count("login"); n != 0 {
+	if n := env.Mock.Count("login"); n != 0 {
 		t.Fatalf("token mode logged in %d times", n)
 	}
 
-	env.setEnv(t, envToken, "")
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
+	env.Setenv(t, envToken, "")
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, testkit.Password)
 	env.unitTest(t, testresource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		Steps: []testresource.TestStep{{
@@ -244,12 +245,12 @@ data "circularo_api_keys" "test" {
 func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 	logPath := traceLog(t)
 	env := newEnv(t)
-	revoked := env.mock.AddKey(testUser, mockserver.Key{Description: "revoked"})
-	env.mock.RevokeKey(revoked.Value)
-	kept := env.mock.AddKey(testUser, mockserver.Key{Description: "kept"})
+	revoked := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "revoked"})
+	env.Mock.RevokeKey(revoked.Value)
+	kept := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "kept"})
 	const wrongPassword = "wrong-password-of-alice"
 	var secrets secretSet
-	secrets.add("the password", testPassword)
+	secrets.add("the password", testkit.Password)
 	secrets.add("a wrong password", wrongPassword)
 	secrets.add("the revoked key used as token", revoked.Value)
 	secrets.add("the value of key kept", kept.Value)
@@ -257,35 +258,35 @@ func TestSecrets_errorsAndTheirLogs(t *testing.T) {
 
 	dataSource := env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n"
 	t.Run("wrong password", func(t *testing.T) {
-		env.setEnv(t, envUsername, testUser)
-		env.setEnv(t, envPassword, wrongPassword)
+		env.Setenv(t, envUsername, testkit.User)
+		env.Setenv(t, envPassword, wrongPassword)
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("check username and password")).run(t, env, dataSource)
 	})
 	t.Run("revoked token", func(t *testing.T) {
-		env.setEnv(t, envToken, revoked.Value)
+		env.Setenv(t, envToken, revoked.Value)
 		expectErrorWithout(all, words("HTTP 401 Unauthorized"), words("The server rejected the token")).run(t, env, dataSource)
 	})
-	env.setEnv(t, envUsername, testUser)
-	env.setEnv(t, envPassword, testPassword)
+	env.Setenv(t, envUsername, testkit.User)
+	env.Setenv(t, envPassword, testkit.Password)
 	t.Run("error page quoting a key", func(t *testing.T) {
-		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+		env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
 			Status: 500, ContentType: "text/html", Body: "<html><pre>panic: key " + kept.Value + " broke</pre></html>",
 		}}})
-		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		t.Cleanup(func() { env.Mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("HTTP 500 Internal Server Error"), `\[REDACTED\]`).run(t, env, dataSource)
 	})
 	t.Run("truncated list quoting a key", func(t *testing.T) {
-		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+		env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
 			ContentType: "application/json", Body: `{"results":[{"id":"` + kept.Value,
 		}}})
-		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		t.Cleanup(func() { env.Mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("unexpected end of JSON input"), `\[REDACTED\]`).run(t, env, dataSource)
 	})
 	t.Run("malformed timestamp quoting a key", func(t *testing.T) {
-		env.mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
+		env.Mock.SetFaults(mockserver.Faults{Override: map[string]mockserver.Response{"list_keys": {
 			ContentType: "application/json", Body: `{"results":[{"id":"x","created":"` + kept.Value + `"}]}`,
 		}}})
-		t.Cleanup(func() { env.mock.SetFaults(mockserver.Faults{}) })
+		t.Cleanup(func() { env.Mock.SetFaults(mockserver.Faults{}) })
 		expectErrorWithout(all, words("not an RFC 3339 timestamp"), `\[REDACTED\]`).run(t, env, dataSource)
 	})
 	checkTraceLog(t, logPath, &secrets, "status=401", "status=500")

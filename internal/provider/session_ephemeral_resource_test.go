@@ -139,7 +139,7 @@ func (c sessionTokenOnlyIn) CheckState(_ context.Context, req statecheck.CheckSt
 func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
 	t.Parallel()
 	env, recorder := newRecordingTestEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "seen through the session"})
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "seen through the session"})
 	factories := env.factories()
 	factories["echo"] = echoprovider.NewProviderServer()
 
@@ -149,7 +149,7 @@ func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
 		Steps: []resource.TestStep{{
 			// A second provider configured with the session token proves, during the run, that the
 			// token is a live session of the test user; echo hands the token to the state for checking.
-			Config: env.providerBlock() + env.sessionTokenConfig() + `
+			Config: env.ProviderBlock() + env.sessionTokenConfig() + `
 provider "echo" {
   data = ephemeral.circularo_session.test.token
 }
@@ -176,20 +176,20 @@ resource "echo" "test" {}
 	if len(tokens) == 0 {
 		t.Fatal("the ephemeral resource never logged in")
 	}
-	if got, want := env.mock.Count("logout"), len(tokens); got != want {
+	if got, want := env.Mock.Count("logout"), len(tokens); got != want {
 		t.Errorf("%d logouts for %d logins", got, want)
 	}
-	if n := env.mock.OpenSessions(); n != 0 {
+	if n := env.Mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are still open", n)
 	}
-	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.url)})
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL)})
 	for _, token := range tokens {
 		if _, err := client.NewSession(c, client.Credentials{Token: token}, nil).ListKeys(context.Background()); err == nil {
 			t.Error("a session opened by circularo_session still works after the run")
 		}
 	}
 	// The session token was used as a token, so the mock cannot have seen it logged out as an API key.
-	if n := env.mock.Count("logout_api_key"); n != 0 {
+	if n := env.Mock.Count("logout_api_key"); n != 0 {
 		t.Errorf("%d logouts with an API key", n)
 	}
 }
@@ -219,14 +219,14 @@ provider "echo" {
 }
 
 resource "echo" "test" {}
-`, env.url, mfaTestUser, mfaTestPassword, mfaTestSecret),
+`, env.URL, mfaTestUser, mfaTestPassword, mfaTestSecret),
 			ConfigStateChecks: []statecheck.StateCheck{sessionTokenOnlyIn{recorder, "echo.test"}},
 		}},
 	})
-	if got, want := env.mock.Count("unlock"), len(recorder.Tokens()); got != want || got == 0 {
+	if got, want := env.Mock.Count("unlock"), len(recorder.Tokens()); got != want || got == 0 {
 		t.Errorf("%d unlocks for %d logins", got, want)
 	}
-	if n := env.mock.OpenSessions(); n != 0 {
+	if n := env.Mock.OpenSessions(); n != 0 {
 		t.Errorf("%d sessions are still open", n)
 	}
 }
@@ -234,7 +234,7 @@ resource "echo" "test" {}
 func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	key := env.mock.AddKey(testUser, mockserver.Key{Description: "automation"})
+	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	errorCheck := expectErrorWithout([]string{key.Value},
 		words("Could not open a Circularo session"),
 		words("circularo_session logs in with the provider's username and password"),
@@ -245,14 +245,14 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
 		ErrorCheck:               errorCheck.check,
 		Steps: []resource.TestStep{{
-			Config: env.tokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,
+			Config: env.TokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,
 		}},
 	})
 	if !errorCheck.seen {
 		t.Error("opening a session in token mode did not fail")
 	}
-	if n := env.mock.Count("total"); n != 0 {
-		t.Errorf("token mode made %d API calls for the session: %v", n, env.mock.Counts())
+	if n := env.Mock.Count("total"); n != 0 {
+		t.Errorf("token mode made %d API calls for the session: %v", n, env.Mock.Counts())
 	}
 }
 
@@ -271,5 +271,5 @@ provider "circularo" {
 data "circularo_api_keys" "test" {
   provider = circularo.session
 }
-`, e.url)
+`, e.URL)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // TestSessionRegistry_closeAllLogsOutEverySession: the registry that Serve passes to the provider
@@ -14,14 +15,14 @@ import (
 func TestSessionRegistry_closeAllLogsOutEverySession(t *testing.T) {
 	t.Parallel()
 	mock := mockserver.New(mockserver.Options{})
-	mock.AddUser(mockserver.User{Name: testUser, Password: testPassword})
+	mock.AddUser(mockserver.User{Name: testkit.User, Password: testkit.Password})
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
 	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, srv.URL)})
 	ctx := context.Background()
 	registry := &sessionRegistry{}
 	for range 3 {
-		s := client.NewSession(c, client.Credentials{Username: testUser, Password: testPassword}, nil)
+		s := client.NewSession(c, client.Credentials{Username: testkit.User, Password: testkit.Password}, nil)
 		if _, err := s.ListKeys(ctx); err != nil {
 			t.Fatal(err)
 		}

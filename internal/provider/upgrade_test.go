@@ -55,9 +55,9 @@ func TestAPIKeyResource_upgradeFromPreviousBuild(t *testing.T) {
 	withIdentity := cli.AtLeast(1, 12)
 
 	env := newEnv(t)
-	byFingerprint := env.mock.AddKey(testUser, mockKey("adopted-by-fingerprint", 90*day, nil))
-	byValue := env.mock.AddKey(testUser, mockKey("adopted-by-value", 30*day, nil))
-	byIdentity := env.mock.AddKey(testUser, mockKey("adopted-by-identity", 10*day, nil))
+	byFingerprint := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-fingerprint", 90*testkit.Day, nil))
+	byValue := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-value", 30*testkit.Day, nil))
+	byIdentity := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-identity", 10*testkit.Day, nil))
 
 	wd := testkit.Workdir(t)
 	mirror := filepath.Join(wd.Dir, "mirror")
@@ -124,7 +124,7 @@ terraform {
     }
   }
 }
-`, terraformcli.ProviderSource(), version) + env.providerBlock() + adoptions
+`, terraformcli.ProviderSource(), version) + env.ProviderBlock() + adoptions
 	}
 	write := func(hcl string) {
 		t.Helper()
@@ -156,7 +156,7 @@ terraform {
 	}
 	noCreateOrRevokeSince := func(what string, creates int) {
 		t.Helper()
-		if c, d := env.mock.Count("create_key"), env.mock.Count("delete_key"); c != creates || d != 0 {
+		if c, d := env.Mock.Count("create_key"), env.Mock.Count("delete_key"); c != creates || d != 0 {
 			t.Errorf("%s: %d keys were created and %d revoked, want %d and none", what, c, d, creates)
 		}
 	}

@@ -33,7 +33,7 @@ var (
 // environment only, so these tests set it with t.Setenv and stay serial.
 func (e *testEnv) useWorkflowEnvironment(t *testing.T) {
 	t.Helper()
-	e.kit.LoginEnv(envURL, envUsername, envPassword)
+	e.LoginEnv(envURL, envUsername, envPassword)
 	t.Setenv(resource.EnvTfAccProviderNamespace, "circularo")
 }
 
@@ -53,14 +53,14 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := []mockserver.Key{
-		env.mock.AddKey(testUser, mockKey("old-ci", 400*day, at(200*day))),
-		env.mock.AddKey(testUser, mockKey("old-ci", 300*day, at(91*day))), // same description: keys are told apart by fingerprint
-		env.mock.AddKey(testUser, mockKey("never-used-report", 120*day, nil)),
+		env.Mock.AddKey(testkit.User, testkit.Key("old-ci", 400*testkit.Day, at(200*testkit.Day))),
+		env.Mock.AddKey(testkit.User, testkit.Key("old-ci", 300*testkit.Day, at(91*testkit.Day))), // same description: keys are told apart by fingerprint
+		env.Mock.AddKey(testkit.User, testkit.Key("never-used-report", 120*testkit.Day, nil)),
 	}
 	fresh := []mockserver.Key{
-		env.mock.AddKey(testUser, mockKey("deploy-bot", 400*day, at(time.Hour))),
-		env.mock.AddKey(testUser, mockKey("new-and-unused", 10*day, nil)),
-		env.mock.AddKey(testUser, mockKey("used-last-month", 200*day, at(30*day))),
+		env.Mock.AddKey(testkit.User, testkit.Key("deploy-bot", 400*testkit.Day, at(time.Hour))),
+		env.Mock.AddKey(testkit.User, testkit.Key("new-and-unused", 10*testkit.Day, nil)),
+		env.Mock.AddKey(testkit.User, testkit.Key("used-last-month", 200*testkit.Day, at(30*testkit.Day))),
 	}
 	adoption := map[string]plancheck.ResourceActionType{}
 	revocation := map[string]plancheck.ResourceActionType{}
@@ -90,10 +90,10 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{testkit.ExpectChangesExactly(adoption, nil)},
 				},
 				ConfigStateChecks: append(adoptedState, testkit.Check(func() error {
-					if n := env.mock.Count("create_key"); n != 0 {
+					if n := env.Mock.Count("create_key"); n != 0 {
 						return fmt.Errorf("the adoption created %d keys", n)
 					}
-					if n := len(env.mock.Keys(testUser)); n != len(stale)+len(fresh) {
+					if n := len(env.Mock.Keys(testkit.User)); n != len(stale)+len(fresh) {
 						return fmt.Errorf("the user has %d keys after the adoption, want %d", n, len(stale)+len(fresh))
 					}
 					return nil
@@ -124,19 +124,19 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 	})
 	// The destroy left exactly the fresh keys. (Not a CheckDestroy: its legacy state shim cannot
 	// hold for_each instances.)
-	left := env.mock.Keys(testUser)
+	left := env.Mock.Keys(testkit.User)
 	if len(left) != len(fresh) {
 		t.Errorf("%d keys are left, want the %d fresh ones", len(left), len(fresh))
 	}
 	for _, k := range fresh {
-		if !env.mock.KeyExists(k.Value) {
+		if !env.Mock.KeyExists(k.Value) {
 			t.Errorf("the fresh key %q was revoked", k.Description)
 		}
 	}
-	if n := env.mock.Count("delete_key"); n != len(stale) {
+	if n := env.Mock.Count("delete_key"); n != len(stale) {
 		t.Errorf("%d keys were revoked, want the %d stale ones", n, len(stale))
 	}
-	if n := env.mock.Count("create_key"); n != 0 {
+	if n := env.Mock.Count("create_key"); n != 0 {
 		t.Errorf("the workflow created %d keys", n)
 	}
 }
@@ -152,10 +152,10 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
 	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
-	oldUse := now.Add(-200 * day)
-	revived := env.mock.AddKey(testUser, mockKey("revived", 400*day, &oldUse))
-	stillStale := env.mock.AddKey(testUser, mockKey("still-stale", 400*day, &oldUse))
-	usedAgain := now.Add(-10 * day)
+	oldUse := now.Add(-200 * testkit.Day)
+	revived := env.Mock.AddKey(testkit.User, testkit.Key("revived", 400*testkit.Day, &oldUse))
+	stillStale := env.Mock.AddKey(testkit.User, testkit.Key("still-stale", 400*testkit.Day, &oldUse))
+	usedAgain := now.Add(-10 * testkit.Day)
 	obs.StepsTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
@@ -170,7 +170,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 			},
 			{
 				// A plain plan revokes the key that left the data source (the guide warns about this).
-				PreConfig:          func() { env.mock.SetKeyLastUsed(revived.Value, &usedAgain) },
+				PreConfig:          func() { env.Mock.SetKeyLastUsed(revived.Value, &usedAgain) },
 				ConfigDirectory:    auditStaleKeysWorkflow,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
@@ -236,7 +236,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 				},
 			},
 			{
-				PreConfig:       func() { clock.Advance(90*day - time.Minute) },
+				PreConfig:       func() { clock.Advance(90*testkit.Day - time.Minute) },
 				ConfigDirectory: rotateKeysWorkflow,
 				ConfigVariables: generation(1),
 				PlanOnly:        true,
@@ -280,7 +280,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 					deployKept.AddStateValue(deploy, tfjsonpath.New("token")),
 				},
 				Check: func(*terraform.State) error {
-					if n := len(env.mock.Keys(testUser)); n != 2 {
+					if n := len(env.Mock.Keys(testkit.User)); n != 2 {
 						return fmt.Errorf("the user has %d keys after two rotations, want 2", n)
 					}
 					return obs.CheckNoGap("reporting")
@@ -288,7 +288,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 			},
 		},
 	})
-	if n := env.mock.Count("create_key"); n != 4 {
+	if n := env.Mock.Count("create_key"); n != 4 {
 		t.Errorf("the workflow created %d keys, want 4 (two keys, one rotation each)", n)
 	}
 }
