@@ -23,6 +23,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // recentUseWarning is the warning of a plan that revokes a key used recently.
@@ -58,7 +59,7 @@ const deployAddress = "circularo_api_key.deploy"
 // is then judged by its own age: no perpetual diff.
 func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := env.ProviderBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
@@ -142,7 +143,7 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 // with "inconsistent final plan"), and the next refreshed plan rotates.
 func TestAPIKeyResource_rotationDecidedAtPlanHoldsInApply(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := func(rotateAfter string) string {
@@ -222,7 +223,7 @@ resource "circularo_api_key" "deploy" {
 // that checkNoGap must catch (so that the tests which rely on it can fail).
 func TestAPIKeyResource_rotationWithoutCreateBeforeDestroyLeavesAGap(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	cfg := env.ProviderBlock() + `
@@ -415,7 +416,7 @@ func TestAPIKeyResource_revocationWarning(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	obs := newObserver(env)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 100*testkit.Day, &recentUse))
 	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 100*testkit.Day, &oldUse))
@@ -638,7 +639,7 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 		t.Skip("builds the provider and runs terraform several times")
 	}
 	env := newEnv(t)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*testkit.Day)
 	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 300*testkit.Day, &recentUse))
 	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 300*testkit.Day, &oldUse))

@@ -15,6 +15,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 var demoConfig = config.StaticDirectory("../../examples/demo")
@@ -28,7 +29,7 @@ var demoConfig = config.StaticDirectory("../../examples/demo")
 func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := env.Mock.AddKey(testkit.User, testkit.Key("legacy-ci", 400*testkit.Day, at(200*testkit.Day)))
 	fresh := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 60*testkit.Day, at(time.Hour)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // The tests of MFA against a server that refuses a reused TOTP code (RFC 6238 section 5.2). The
@@ -36,22 +38,61 @@ const secondProvider = "circularo-second"
 // mfaFactories serves the provider twice (circularo and secondProvider, each its own server) on clock,
 // with the environment's step record (not the user's cache directory), and logs out its sessions when
 // the test ends.
-func mfaFactories(t *testing.T, env *testEnv, clock *testkit.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
+func mfaFactories(t *testing.T, env *testEnv, clock *clock.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	opts := env.options()
-	var mu sync.Mutex // moving the clock to t is one step, however many logins wait at once
-	opts.waitUntil = func(ctx context.Context, at time.Time) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if d := at.Sub(clock.Now()); d > 0 {
-			clock.Advance(d)
-		}
-		return ctx.Err()
-	}
+	opts.waitUntil = newStepWaits(clock).waitUntil
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"circularo":    serverFactoryClosingSessions(t, opts),
 		secondProvider: serverFactoryClosingSessions(t, opts),
 	}
+}
+
+// stepWaits moves a fake clock for logins that wait for TOTP steps side by side, in the order real
+// time would: only the login that waits for the earliest time moves the clock, and only after a pause
+// of real time (stepPause) in which a login released before it sends its code. A clock that jumps for
+// whoever asks first lets a later step's code be accepted before an earlier step's code is sent,
+// which a server that refuses reused steps then refuses; in real time the later login sleeps through
+// the whole step. The provider's processes cannot be counted from here (Terraform starts them), so the
+// pause, not a count of logins, keeps the order.
+type stepWaits struct {
+	clock   *clock.Clock
+	mu      sync.Mutex
+	cond    *sync.Cond
+	waiting []time.Time
+}
+
+// stepPause is long against a local unlock call (milliseconds) and short against the test (a few
+// steps).
+const stepPause = 150 * time.Millisecond
+
+func newStepWaits(c *clock.Clock) *stepWaits {
+	w := &stepWaits{clock: c}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+func (w *stepWaits) waitUntil(ctx context.Context, t time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waiting = append(w.waiting, t)
+	defer func() {
+		w.waiting = slices.Delete(w.waiting, slices.Index(w.waiting, t), slices.Index(w.waiting, t)+1)
+		w.cond.Broadcast()
+	}()
+	for w.clock.Now().Before(t) && ctx.Err() == nil {
+		if !t.Equal(slices.MinFunc(w.waiting, time.Time.Compare)) {
+			w.cond.Wait()
+			continue
+		}
+		w.mu.Unlock()
+		time.Sleep(stepPause)
+		w.mu.Lock()
+		if d := t.Sub(w.clock.Now()); d > 0 && t.Equal(slices.MinFunc(w.waiting, time.Time.Compare)) {
+			w.clock.Advance(d) // else a login that waits for an earlier time came meanwhile: it goes first
+		}
+	}
+	return ctx.Err()
 }
 
 // twoConfigurationsOfOneUser configures the MFA user twice (circularo and secondProvider, each served
@@ -84,7 +125,7 @@ resource "circularo_api_key" "second" {
 
 func TestProvider_mfaTwoConfigurationsOfOneUserAgainstAServerRefusingReusedCodes(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock), testkit.WithUsers(mfaTestAccount()),
 		testkit.WithMockOptions(mockserver.Options{RejectReusedTOTP: true}))
 	start := clock.Now()

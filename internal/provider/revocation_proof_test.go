@@ -14,6 +14,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // revokingPath is one way a plan revokes the key circularo_api_key.test: from the configuration
@@ -38,9 +39,9 @@ func (p revokingPath) revoke(preConfig func()) resource.TestStep {
 }
 
 // newRevokingPathEnv starts a mock with opts and a clock of the test's own, and returns the path.
-func newRevokingPathEnv(t *testing.T, name string, opts mockserver.Options) (*testEnv, *testkit.Clock, revokingPath) {
+func newRevokingPathEnv(t *testing.T, name string, opts mockserver.Options) (*testEnv, *clock.Clock, revokingPath) {
 	t.Helper()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(opts))
 	return env, clock, revokingPathFor(t, env, name)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // Every plan that revokes a key reviews it by the key's use as Circularo reports it when the plan is
@@ -233,7 +234,7 @@ func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action pla
 // refresh after the due date has been stored.
 func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
@@ -363,7 +364,7 @@ func diagStrings(diags diag.Diagnostics) []string {
 func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent", 100*testkit.Day, &recentUse))
 	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant", 100*testkit.Day, &oldUse))
@@ -398,7 +399,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 // warns even when the state shows no recent use, so that silence never stands for a checked key.
 func TestReviewRevocation_listUnreadable(t *testing.T) {
 	t.Parallel()
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	for _, tc := range []struct {
 		name          string
@@ -464,7 +465,7 @@ func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 // each revocation_review mode, approved or not.
 func TestReviewRevocation_decisions(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	now := clock.Now()
 	window := defaultRevocationWarningWindow
@@ -604,7 +605,7 @@ type ruleKeys struct {
 	used, idle mockserver.Key
 }
 
-func newRuleKeys(env *testEnv, clock *testkit.Clock, usedAge, idleAge time.Duration) *ruleKeys {
+func newRuleKeys(env *testEnv, clock *clock.Clock, usedAge, idleAge time.Duration) *ruleKeys {
 	now := clock.Now()
 	return &ruleKeys{
 		env:  env,
@@ -707,7 +708,7 @@ func TestAPIKeyResource_errorModeRemovalNeedsApproval(t *testing.T) {
 
 func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 	t.Helper()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
@@ -777,7 +778,7 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 // findings are warnings.
 func TestAPIKeyResource_errorModeReplacementNeedsApproval(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
@@ -789,7 +790,7 @@ func TestAPIKeyResource_errorModeReplacementNeedsApproval(t *testing.T) {
 
 func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	// Both keys are 29 days old: rotate_after = "30d" is due after two more days.

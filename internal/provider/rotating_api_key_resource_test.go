@@ -17,6 +17,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 const rotatingAddress = "circularo_rotating_api_key.deploy"
@@ -110,7 +111,7 @@ func (r *rotation) rotationChecks(obs *testkit.Observer) []plancheck.PlanCheck {
 // the revocation; destroy during the next overlap revokes both keys.
 func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	r := &rotation{env: env}
@@ -242,7 +243,7 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 // the state, so the next plan revokes it again; revoked out of band, it leaves the state quietly.
 func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(mockserver.Options{DeleteKeepsKeys: true}))
 	obs := newObserver(env)
 	r := &rotation{env: env}
@@ -297,7 +298,7 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 // state, the next apply creates a new current key and keeps the previous one to its revocation time.
 func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	r := &rotation{env: env}
 	cfg := rotatingKey(env, "")
@@ -427,7 +428,7 @@ resource "circularo_rotating_api_key" "deploy" {
 // value is in the state.
 func TestRotatingAPIKeyResource_handsNewKeyToEphemeralConsumer(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	r := &rotation{env: env}
 	factories := env.factories()
@@ -491,7 +492,7 @@ resource "echo" "consumer" {
 // revokes the previous key in the same apply, reviewed, so that no more than two keys are valid.
 func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	r := &rotation{env: env}
@@ -569,7 +570,7 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 // fail with "inconsistent final plan"), and the next refreshed plan revokes the previous key.
 func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	r := &rotation{env: env}
@@ -617,7 +618,7 @@ func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T
 // naming that key lets exactly its revocation through, with a warning that says it is approved.
 func TestRotatingAPIKeyResource_overlapEndFollowsRevocationReview(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	obs := newObserver(env)
 	adopted := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "deploy-bot", Created: clock.Now().Add(-testkit.Day)})

@@ -18,6 +18,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // The workflow examples are complete configurations: they run here as they are, from their
@@ -50,7 +51,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := []mockserver.Key{
 		env.Mock.AddKey(testkit.User, testkit.Key("old-ci", 400*testkit.Day, at(200*testkit.Day))),
@@ -151,7 +152,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	env := newEnv(t)
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := testkit.NewClock().Now() // the API's form: UTC, whole seconds
+	now := clock.New().Now() // the API's form: UTC, whole seconds
 	oldUse := now.Add(-200 * testkit.Day)
 	revived := env.Mock.AddKey(testkit.User, testkit.Key("revived", 400*testkit.Day, &oldUse))
 	stillStale := env.Mock.AddKey(testkit.User, testkit.Key("still-stale", 400*testkit.Day, &oldUse))
@@ -206,7 +207,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 //
 // Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_rotateKeys(t *testing.T) {
-	clock := testkit.NewClock()
+	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // The user every test logs in as, unless it says otherwise.
@@ -50,7 +51,7 @@ func WithUsers(users ...mockserver.User) Option {
 }
 
 // WithClock puts the provider and the mock on clock, so that created and last used times move with it.
-func WithClock(clock *Clock) Option {
+func WithClock(clock *clock.Clock) Option {
 	return func(s *settings) { s.mock.Now, s.now = clock.Now, clock.Now }
 }
 
