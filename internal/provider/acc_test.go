@@ -622,11 +622,7 @@ func TestAccRevokeAPIKeysAction(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	// Terraform has actions from 1.14; OpenTofu has none.
-	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
-		t.Fatal(err)
-	} else if why != "" {
-		t.Skip(why)
-	}
+	requireActions(ctx, t)
 	prefix := accPrefix()
 	revokeA := accCreateKey(ctx, t, prefix+"-revoke-a")
 	revokeB := accCreateKey(ctx, t, prefix+"-revoke-b")

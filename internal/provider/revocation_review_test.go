@@ -18,7 +18,6 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
@@ -886,11 +885,7 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
-		t.Fatal(err)
-	} else if why != "" {
-		t.Skip(why)
-	}
+	requireActions(ctx, t)
 	r := (&actionCLI{ctx: ctx}).newRun(t)
 	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
 	fresh := r.addKey(testkit.Key("handed out today", 3*time.Hour, nil))

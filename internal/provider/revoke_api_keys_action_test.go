@@ -97,6 +97,18 @@ func strs(values ...string) []tftypes.Value {
 // actionCLI is what the action's CLI tests share: one provider build. terraform-plugin-testing cannot
 // invoke actions (no -invoke, no action plan checks), so these tests drive the real CLI through
 // internal/terraformcli, as users do.
+// requireActions skips t on a CLI without actions (Terraform before 1.14, OpenTofu), saying why. The
+// tfversion checks of terraform-plugin-testing need a resource.TestCase, which cannot run an action,
+// so the CLI is asked itself.
+func requireActions(ctx context.Context, t *testing.T) {
+	t.Helper()
+	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
+		t.Fatal(err)
+	} else if why != "" {
+		t.Skip(why)
+	}
+}
+
 type actionCLI struct {
 	ctx context.Context
 }
@@ -113,11 +125,7 @@ func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
-		t.Fatal(err)
-	} else if why != "" {
-		t.Skip(why)
-	}
+	requireActions(ctx, t)
 	cli := &actionCLI{ctx: ctx}
 	testkit.ProviderDir(t) // build (once per test binary) before the subtests
 	t.Run("plan reviews and apply revokes exactly the listed keys", cli.testReviewAndRevoke)
