@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -93,19 +92,6 @@ func (e *testEnv) expectNoKeyValueInQuery() querycheck.QueryResultCheck {
 	})
 }
 
-// expectAPICalls is a query check on the mock: since the last mark, the routes were called so often.
-func (e *testEnv) expectAPICallsSince(mark *map[string]int, want map[string]int) querycheck.QueryResultCheck {
-	return queryCheck(func(querycheck.CheckQueryRequest) error {
-		now := e.Mock.Counts()
-		for route, n := range want {
-			if got := now[route] - (*mark)[route]; got != n {
-				return fmt.Errorf("the query called %s %d times, want %d", route, got, n)
-			}
-		}
-		return nil
-	})
-}
-
 // Every result of a query names the key by its fingerprint identity and a readable display name; the
 // filters mean what the data source's mean; limit is honoured; include_resource gives every attribute
 // but the token; and one GET /api/key serves every list block of the query.
@@ -113,20 +99,17 @@ func TestAPIKeyListResource_query(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	k := seedDataSourceKeys(env)
-	var mark map[string]int
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: queryVersionChecks,
 		Steps: []resource.TestStep{
 			{
 				// A query step needs a configuration with the provider; this one manages nothing.
 				Config: env.ProviderBlock(),
-				ConfigStateChecks: []statecheck.StateCheck{testkit.Check(func() error {
-					mark = env.Mock.Counts()
-					return nil
-				})},
 			},
 			{
-				Query: true,
+				// The query's calls are counted from here.
+				PreConfig: env.Mock.ResetCounts,
+				Query:     true,
 				Config: `
 list "circularo_api_key" "all" {
   provider         = circularo
@@ -191,7 +174,7 @@ list "circularo_api_key" "two_oldest" {
 								{Path: tfjsonpath.New("keepers"), KnownValue: knownvalue.Null()},
 							}),
 						env.expectNoKeyValueInQuery(),
-						env.expectAPICallsSince(&mark, map[string]int{"list_keys": 1, "create_key": 0, "delete_key": 0}),
+						testkit.ExpectSomeAPICalls(env.Mock, map[string]int{"list_keys": 1, "create_key": 0, "delete_key": 0}),
 					},
 				),
 			},
@@ -353,13 +336,10 @@ terraform {
 		t.Errorf("the generated configuration has %d import blocks, want the 2 stale keys:\n%s", n, generated)
 	}
 
-	before := env.Mock.Counts()
+	env.Mock.ResetCounts()
 	run("apply", "-auto-approve", "-input=false", "-no-color")
-	after := env.Mock.Counts()
-	for _, route := range []string{"create_key", "delete_key"} {
-		if n := after[route] - before[route]; n != 0 {
-			t.Errorf("applying the generated configuration called %s %d times, want 0", route, n)
-		}
+	if err := testkit.CompareSomeCalls(env.Mock.Counts(), map[string]int{"create_key": 0, "delete_key": 0}); err != nil {
+		t.Errorf("applying the generated configuration: %v", err)
 	}
 	if n := len(env.Mock.Keys(testkit.User)); n != 5 {
 		t.Errorf("after the adoption the user has %d keys, want the 5 seeded", n)

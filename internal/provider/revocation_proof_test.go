@@ -161,7 +161,9 @@ func (c *actionCLI) testServerThatHidesKeys(t *testing.T) {
 	for _, k := range keys {
 		wantInOutput(t, apply, fmt.Sprintf("Revoked the API key %q (%s)", k.Description, fingerprintOf(k)))
 	}
-	wantCalls(t, apply, map[string]int{"delete_key": 4, "delete_key_hidden": 1})
+	if err := testkit.CompareSomeCalls(apply.calls, map[string]int{"delete_key": 4, "delete_key_hidden": 1}); err != nil {
+		t.Errorf("%s: %v", apply.command, err)
+	}
 	r.wantRemaining()
 }
 

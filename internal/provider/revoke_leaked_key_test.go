@@ -69,7 +69,9 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 
 	apply := r.mustSucceed(r.run("apply", "-input=false", "leak.tfplan"))
 	wantInOutput(t, apply, `Revoked the API key "leaked-ci" (`+fp+`)`)
-	wantCalls(t, apply, map[string]int{"delete_key": 1})
+	if err := testkit.CompareSomeCalls(apply.calls, map[string]int{"delete_key": 1}); err != nil {
+		t.Errorf("%s: %v", apply.command, err)
+	}
 	r.wantRemaining("other")
 
 	after := r.mustSucceed(r.run("plan", "-input=false"))

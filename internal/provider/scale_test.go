@@ -6,9 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
-	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -31,17 +30,6 @@ data "circularo_api_keys" "all" {}
 	return config
 }
 
-// checkCalls is the same comparison as a TestCheckFunc, for the apply of a step.
-func (e *testEnv) checkCalls(want map[string]int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		got := e.Mock.Counts()
-		e.Mock.ResetCounts()
-		return testkit.CompareCalls(got, want)
-	}
-}
-
-func resetCounts(mock *mockserver.Server) func() { return mock.ResetCounts }
-
 // TestAPIKeyResource_refreshListsKeysOncePerProcess refreshes 25 keys, alone and with the data
 // source, and counts the list calls of every terraform command: one per provider process that
 // needs the API, never one per key, and none for planning without a refresh.
@@ -57,8 +45,10 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				// The plan needs nothing from the API; the apply lists once (the creates' check for
 				// keys left by a failed create) and creates every key.
 				Config:    env.manyKeysConfig(scaleKeyCount, false),
-				PreConfig: resetCounts(env.Mock),
-				Check:     env.checkCalls(map[string]int{"login": 1, "list_keys": 1, "create_key": scaleKeyCount}),
+				PreConfig: env.Mock.ResetCounts,
+				ConfigStateChecks: []statecheck.StateCheck{
+					testkit.ExpectAPICalls(env.Mock, map[string]int{"login": 1, "list_keys": 1, "create_key": scaleKeyCount}),
+				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, noCalls)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
@@ -67,7 +57,7 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 			{
 				// A plan-only step runs `plan -refresh=false` and then `plan`.
 				Config:    env.manyKeysConfig(scaleKeyCount, false),
-				PreConfig: resetCounts(env.Mock),
+				PreConfig: env.Mock.ResetCounts,
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Planning 25 unchanged keys (plan modifiers included) calls nothing.
@@ -80,7 +70,7 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				// The data source is read even without a refresh; with one, the 25 refreshes share
 				// its list.
 				Config:    env.manyKeysConfig(scaleKeyCount, true),
-				PreConfig: resetCounts(env.Mock),
+				PreConfig: env.Mock.ResetCounts,
 				PlanOnly:  true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
@@ -91,16 +81,16 @@ func TestAPIKeyResource_refreshListsKeysOncePerProcess(t *testing.T) {
 				// Five more keys: the plan refreshes the 25 with one list, and the apply's creates
 				// share one list, which the creates keep correct without listing again.
 				Config:    env.manyKeysConfig(scaleKeyCount+5, true),
-				PreConfig: resetCounts(env.Mock),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkCalls(map[string]int{"login": 2, "list_keys": 2, "create_key": 5}),
-					func(*terraform.State) error {
+				PreConfig: env.Mock.ResetCounts,
+				ConfigStateChecks: []statecheck.StateCheck{
+					testkit.ExpectAPICalls(env.Mock, map[string]int{"login": 2, "list_keys": 2, "create_key": 5}),
+					testkit.Check(func() error {
 						if n := len(env.Mock.Keys(testkit.User)); n != scaleKeyCount+5 {
 							return fmt.Errorf("the server holds %d keys, want %d", n, scaleKeyCount+5)
 						}
 						return nil
-					},
-				),
+					}),
+				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPreRefresh:  []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{testkit.ExpectAPICalls(env.Mock, oneList)},

@@ -3,7 +3,6 @@ package testkit
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -11,13 +10,14 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-// Check is a check of something outside the plan and the state (the mock, an observer), usable both
-// as a plan check and as a state check.
+// Check is a check of something outside the plan and the state (the mock, an observer), usable as a
+// plan check, a state check and a query check.
 type Check func() error
 
 func (c Check) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
@@ -25,6 +25,10 @@ func (c Check) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *
 }
 
 func (c Check) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c()
+}
+
+func (c Check) CheckQuery(_ context.Context, _ querycheck.CheckQueryRequest, resp *querycheck.CheckQueryResponse) {
 	resp.Error = c()
 }
 
@@ -40,45 +44,6 @@ type LazyPlanCheck func() plancheck.PlanCheck
 
 func (c LazyPlanCheck) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	c().CheckPlan(ctx, req, resp)
-}
-
-// ExpectAPICalls is a plan check on the mock: since the last reset of its counts, the routes were
-// called exactly so often (see CompareCalls); then it resets the counts.
-//
-// terraform-plugin-testing starts a new provider server for every terraform command, and Terraform
-// configures it once, so each command is one provider process with one Session: "login": 1 proves
-// that, and "list_keys": 1 beside it proves one list per provider process.
-func ExpectAPICalls(mock *mockserver.Server, want map[string]int) Check {
-	return func() error {
-		got := mock.Counts()
-		mock.ResetCounts()
-		return CompareCalls(got, want)
-	}
-}
-
-// CompareCalls reports any route whose count differs from want. "total" is the sum of the others,
-// and "logout" happens when Terraform stops the provider, which may be before or after the check.
-func CompareCalls(got, want map[string]int) error {
-	var diffs []string
-	routes := slices.Sorted(maps.Keys(got))
-	for route := range want {
-		if _, ok := got[route]; !ok {
-			routes = append(routes, route)
-		}
-	}
-	for _, route := range routes {
-		if route == "total" || route == "logout" {
-			continue
-		}
-		if got[route] != want[route] {
-			diffs = append(diffs, fmt.Sprintf("%s: %d calls, want %d", route, got[route], want[route]))
-		}
-	}
-	if len(diffs) > 0 {
-		return fmt.Errorf("API calls differ from what one provider process should make (all counts: %v):\n  %s",
-			got, strings.Join(diffs, "\n  "))
-	}
-	return nil
 }
 
 // ExpectChangesExactly fails unless the plan changes (or imports) exactly these resources, each with

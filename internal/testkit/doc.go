@@ -1,7 +1,8 @@
 // Package testkit is the provider tests' support, in the spirit of terraform-provider-time's
 // internal/timetesting: one fake clock (its leaf package clock, which every package's tests use by
-// that one name), one builder of a mock Circularo environment (with options), the plan, state and warning
-// checks that several test files share, the provider binary built once per test binary for the
+// that one name), one builder of a mock Circularo environment (with options), one way to assert the
+// mock's API calls (calls.go: exact or for some routes), the plan, state and warning checks that
+// several test files share, the provider binary built once per test binary for the
 // tests that run it as its own process, and the checks that skip a test on a CLI that lacks its
 // feature (SkipUnlessCLI, RequireCLI), telling Terraform from OpenTofu through terraformcli.Version.
 //
