@@ -136,7 +136,7 @@ func TestNewKeyFilter_rejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newKeyFilter(tc.filter, time.Now())
+			_, err := newKeyFilter(tc.filter, clock.Start)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("newKeyFilter error = %v, want one with %q", err, tc.want)
 			}

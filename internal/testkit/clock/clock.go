@@ -1,6 +1,10 @@
-// Package clock is the tests' one fake clock. It is a leaf package of its own, not part of testkit,
-// so that the mock server's in-package tests can use it too: testkit imports the mock server, which
+// Package clock is the tests' one fake clock, and Start the one time every test starts at: the
+// client's, the mock's and the provider's. It is a leaf package of its own, not part of testkit, so
+// that the mock server's in-package tests can use it too: testkit imports the mock server, which
 // therefore cannot import testkit back.
+//
+// Tests that run the built provider binary (testkit.ProviderDir) keep the real time: that provider is
+// a process of its own, on the real clock, which no test can set.
 package clock
 
 import (
@@ -15,10 +19,8 @@ type Clock struct {
 	now time.Time
 }
 
-// Start is where every test's time starts, the same instant for the client's, the mock's and the
-// provider's tests: in UTC and whole seconds, as the API reports times, and far from the real time,
-// so that a time taken from time.Now instead of the test's clock shows. Tests that run the built
-// provider binary keep the real time: that provider is a process of its own, on the real clock.
+// Start is where every test's time starts: in UTC and whole seconds, as the API reports times, and
+// far from the real time, so that a time taken from time.Now instead of the test's clock shows.
 var Start = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // New starts a clock at Start.
