@@ -15,6 +15,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 func TestClient_Login(t *testing.T) {
@@ -124,7 +125,7 @@ func TestClient_Unlock(t *testing.T) {
 		t.Errorf("a wrong code: got %v, want ErrUnauthorized", err)
 	}
 
-	code, err := totp.GenerateCode(clientMFASecret, clientNow)
+	code, err := totp.GenerateCode(clientMFASecret, clock.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,7 @@ func TestClient_CreateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clientNow) ||
+	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clock.Start) ||
 		key.LastUsed != nil || key.Type != "generic" {
 		t.Errorf("created key %+v", key)
 	}

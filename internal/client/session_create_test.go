@@ -11,6 +11,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 func keysDescribed(mock *mockserver.Server, description string) []mockserver.Key {
@@ -27,7 +28,7 @@ func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
 	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	// Keys with the same description that exist already must not be mistaken for the new one.
-	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clientNow.Add(-time.Hour)})
+	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clock.Start.Add(-time.Hour)})
 	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 

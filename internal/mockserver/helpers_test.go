@@ -19,12 +19,9 @@ import (
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *clock.Clock // starts at fixtureStart
+	clock *clock.Clock // starts at clock.Start
 	url   string       // base URL including the API path
 }
-
-// fixtureStart is where every fixture's clock starts: tests compare times with fixed timestamps.
-var fixtureStart = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 const (
 	totpSecret = "JBSWY3DPEHPK3PXP"
@@ -36,7 +33,7 @@ const (
 // until the test ends.
 func setup(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	c := clock.At(fixtureStart)
+	c := clock.New()
 	opts.Now = c.Now
 	srv := New(opts)
 	srv.AddUser(User{Name: "alice", Password: alicePass, Email: "alice@example.com"})

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // TestSeedTime_ago: a relative time is now minus a duration as the provider reads it
@@ -11,7 +13,7 @@ import (
 // one is no time at all (the field is unset), not an error.
 func TestSeedTime_ago(t *testing.T) {
 	t.Parallel()
-	now := fixtureStart
+	now := clock.Start
 	tests := []struct {
 		in    string
 		want  time.Duration

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // accSweepMinAge: a tf-acc- key younger than this may belong to a test that is still running.
@@ -73,7 +74,7 @@ func sweepable(keys []client.APIKey, now time.Time) []client.APIKey {
 // The sweeper revokes only keys described tf-acc-... that are more than an hour old.
 func TestSweepable_onlyOldAcceptanceTestKeys(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	now := clock.Start
 	key := func(description string, age time.Duration) client.APIKey {
 		return client.APIKey{Value: description, Description: description, Created: now.Add(-age)}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // identityVersionChecks gate the identity tests: Terraform has resource identity (and identity in
@@ -91,9 +92,9 @@ func stateAttribute(address, attr string) resource.ImportStateIdFunc { //nolint:
 // store_token left at its default, the same apply reads the token into the state (an in-place update).
 func TestAPIKeyResource_importBlockByIdentity(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	existing := env.Mock.AddKey(testkit.User, testkit.Key("made-by-hand", 200*24*time.Hour, &lastUsed))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	lastUsed := env.Now().Add(-48 * time.Hour)
+	existing := env.Mock.AddKey(testkit.User, env.Key("made-by-hand", 200*testkit.Day, &lastUsed))
 	fingerprint := client.Fingerprint(existing.Value)
 	config := env.ProviderBlock() + fmt.Sprintf(`
 import {
@@ -151,8 +152,8 @@ func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
 			regexp.MustCompile(`(?s)Invalid API key identity.*"legacy-reporting"\s+is\s+not\s+a\s+fingerprint`)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := newEnv(t)
-			env.Mock.AddKey(testkit.User, testkit.Key("legacy-reporting", 10*testkit.Day, nil))
+			env := newEnv(t, testkit.WithClock(clock.New()))
+			env.Mock.AddKey(testkit.User, env.Key("legacy-reporting", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: identityVersionChecks,
 				Steps: []resource.TestStep{{
@@ -275,8 +276,8 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 	if !strings.Contains(example, fmt.Sprintf("fingerprint = %q", client.Fingerprint(value))) {
 		t.Fatalf("import-by-identity.tf does not import the fingerprint %s of the test key", client.Fingerprint(value))
 	}
-	env := newEnv(t)
-	env.Mock.AddKey(testkit.User, mockserver.Key{Value: value, Description: "old-zapier", Created: time.Now().Add(-300 * testkit.Day)})
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	env.Mock.AddKey(testkit.User, mockserver.Key{Value: value, Description: "old-zapier", Created: env.Now().Add(-300 * testkit.Day)})
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,
 		Steps: []resource.TestStep{

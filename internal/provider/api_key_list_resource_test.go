@@ -25,6 +25,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // queryVersionChecks gate the query tests: list resources and `terraform query` came in Terraform
@@ -97,7 +98,7 @@ func (e *testEnv) expectNoKeyValueInQuery() querycheck.QueryResultCheck {
 // but the token; and one GET /api/key serves every list block of the query.
 func TestAPIKeyListResource_query(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: queryVersionChecks,
@@ -221,8 +222,8 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := newEnv(t, testkit.WithHandler(tc.wrap))
-			env.Mock.AddKey(testkit.User, testkit.Key("there", 10*testkit.Day, nil))
+			env := newEnv(t, testkit.WithClock(clock.New()), testkit.WithHandler(tc.wrap))
+			env.Mock.AddKey(testkit.User, env.Key("there", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
 				TerraformVersionChecks: queryVersionChecks,
 				Steps: []resource.TestStep{
@@ -372,7 +373,7 @@ terraform {
 // nothing. This test speaks the plugin protocol directly.
 func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	ctx := context.Background()
 	server, err := serverFactory(env.options())()

@@ -348,8 +348,8 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 // revokes a key. A rotate_after that the key is already past rotates it in the same plan.
 func TestAPIKeyResource_keepersOnAdoptedKeyDoNotReplace(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	existing := env.Mock.AddKey(testkit.User, testkit.Key("adopted", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	existing := env.Mock.AddKey(testkit.User, env.Key("adopted", 10*testkit.Day, nil))
 	cfg := func(attributes string) string {
 		return env.ProviderBlock() + fmt.Sprintf(`
 import {
@@ -414,12 +414,12 @@ resource "circularo_api_key" "test" {
 // key used before the window, or a window of 0s, does not.
 func TestAPIKeyResource_revocationWarning(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	obs := newObserver(env)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := env.Now()
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
-	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 100*testkit.Day, &recentUse))
-	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 100*testkit.Day, &oldUse))
+	recent := env.Mock.AddKey(testkit.User, env.Key("recent-key", 100*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, env.Key("dormant-key", 100*testkit.Day, &oldUse))
 	cfg := func(suffix string, providerAttributes ...string) string {
 		return env.ProviderBlock(providerAttributes...) + fmt.Sprintf(`
 import {
@@ -495,8 +495,8 @@ resource "circularo_api_key" "dormant" {
 // replaces it; the key survives, and a provider that logs in instead may revoke it.
 func TestAPIKeyResource_selfRevocationFails(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	self := env.Mock.AddKey(testkit.User, testkit.Key("terraform-auth", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	self := env.Mock.AddKey(testkit.User, env.Key("terraform-auth", 10*testkit.Day, nil))
 	fingerprint := client.Fingerprint(self.Value)
 	resources := func(description string) string {
 		return fmt.Sprintf(`
@@ -563,12 +563,12 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 	if !strings.Contains(importBlock, fmt.Sprintf("id = %q", client.Fingerprint(legacyValue))) {
 		t.Fatalf("import-by-string-id.tf does not import the fingerprint %s of the test key", client.Fingerprint(legacyValue))
 	}
-	lastUsed := time.Now().Add(-400 * testkit.Day).UTC().Truncate(time.Second)
-	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: time.Now().Add(-800 * testkit.Day), LastUsed: &lastUsed}
+	lastUsed := clock.Start.Add(-400 * testkit.Day)
+	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: clock.Start.Add(-800 * testkit.Day), LastUsed: &lastUsed}
 	resourceOnly := resourceBlockOf(importBlock)
 
 	t.Run("import block", func(t *testing.T) {
-		env := newEnv(t)
+		env := newEnv(t, testkit.WithClock(clock.New()))
 		env.Mock.AddKey(testkit.User, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
@@ -590,7 +590,7 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 		}
 	})
 	t.Run("import command", func(t *testing.T) {
-		env := newEnv(t)
+		env := newEnv(t, testkit.WithClock(clock.New()))
 		env.Mock.AddKey(testkit.User, legacyKey)
 		env.unitTest(t, resource.TestCase{
 			Steps: []resource.TestStep{
@@ -639,10 +639,10 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 		t.Skip("builds the provider and runs terraform several times")
 	}
 	env := newEnv(t)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := time.Now().UTC().Truncate(time.Second) // the built provider's clock, in the API's form
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*testkit.Day)
-	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent-key", 300*testkit.Day, &recentUse))
-	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant-key", 300*testkit.Day, &oldUse))
+	recent := env.Mock.AddKey(testkit.User, env.Key("recent-key", 300*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, env.Key("dormant-key", 300*testkit.Day, &oldUse))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

@@ -27,6 +27,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 const keyAddress = "circularo_api_key.test"
@@ -151,9 +152,9 @@ func TestAPIKeyResource_importBlockByFingerprint(t *testing.T) {
 	for _, storeToken := range []bool{false, true} {
 		t.Run(fmt.Sprintf("store_token=%t", storeToken), func(t *testing.T) {
 			t.Parallel()
-			env := newEnv(t)
-			lastUsed := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-			existing := env.Mock.AddKey(testkit.User, testkit.Key("made-by-hand", 200*24*time.Hour, &lastUsed))
+			env := newEnv(t, testkit.WithClock(clock.New()))
+			lastUsed := env.Now().Add(-48 * time.Hour)
+			existing := env.Mock.AddKey(testkit.User, env.Key("made-by-hand", 200*testkit.Day, &lastUsed))
 			var action, token = plancheck.ResourceActionNoop, knownvalue.Check(knownvalue.Null())
 			if storeToken {
 				action, token = plancheck.ResourceActionUpdate, knownvalue.StringExact(existing.Value)
@@ -412,8 +413,8 @@ func (c captureToken) CheckState(_ context.Context, req statecheck.CheckStateReq
 // documentation and the rotation guide say so.
 func TestAPIKeyResource_destroyFalseForgetsWithoutRevoking(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("unrelated", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	unrelated := env.Mock.AddKey(testkit.User, env.Key("unrelated", 10*testkit.Day, nil))
 	var tokens []string // the keys' values, as the state held them
 	keyConfig := func(description string) string {
 		return env.ProviderBlock() + fmt.Sprintf(`
@@ -552,9 +553,9 @@ func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)
-	zapier := env.Mock.AddKey(testkit.User, testkit.Key("old-zapier", 300*testkit.Day, nil))
-	reporting := env.Mock.AddKey(testkit.User, testkit.Key("legacy-reporting", 300*testkit.Day, nil))
-	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
+	zapier := env.Mock.AddKey(testkit.User, env.Key("old-zapier", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, env.Key("legacy-reporting", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, env.Key("ci-pipeline", 10*testkit.Day, nil))
 
 	const example = "workflows/adopt-keys-in-module"
 	wd := testkit.Workdir(t)

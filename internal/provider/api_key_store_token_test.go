@@ -111,7 +111,7 @@ func TestAPIKeyResource_storeTokenFalseKeepsTheValueOutOfFiles(t *testing.T) {
 		t.Skipf("%s has no ephemeral resources", v)
 	}
 	env := newEnv(t)
-	adopted := env.Mock.AddKey(testkit.User, testkit.Key("old-report", 400*testkit.Day, nil))
+	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
 	keys := fmt.Sprintf(`
 terraform {
@@ -315,7 +315,7 @@ func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	}
 	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
 	env := newEnv(t)
-	adopted := env.Mock.AddKey(testkit.User, testkit.Key("old-report", 400*testkit.Day, nil))
+	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
 	wd.Env = append(wd.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	var secrets secretSet

@@ -15,6 +15,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 const dataAddress = "data.circularo_api_keys.test"
@@ -26,17 +27,16 @@ type seededKeys struct {
 
 func seedDataSourceKeys(env *testEnv) seededKeys {
 	daysAgo := func(d int) *time.Time {
-		t := time.Now().Add(-time.Duration(d) * 24 * time.Hour).UTC().Truncate(time.Second)
+		t := env.Now().Add(-time.Duration(d) * testkit.Day).UTC().Truncate(time.Second)
 		return &t
 	}
-	day := 24 * time.Hour
 	add := func(k mockserver.Key) mockserver.Key { return env.Mock.AddKey(testkit.User, k) }
 	return seededKeys{
-		legacyCI:   add(testkit.Key("legacy-ci", 400*day, daysAgo(200))),
-		zapier:     add(testkit.Key("old-zapier", 300*day, nil)), // never used
-		billing:    add(mockserver.Key{Description: "billing-export", Created: time.Now().Add(-200 * day).UTC().Truncate(time.Second), LastUsed: daysAgo(10), Type: "special"}),
-		ciPipeline: add(testkit.Key("ci-pipeline", 120*day, daysAgo(1))),
-		fresh:      add(testkit.Key("new-integration", 2*day, nil)), // never used, but young
+		legacyCI:   add(env.Key("legacy-ci", 400*testkit.Day, daysAgo(200))),
+		zapier:     add(env.Key("old-zapier", 300*testkit.Day, nil)), // never used
+		billing:    add(mockserver.Key{Description: "billing-export", Created: env.Now().Add(-200 * testkit.Day).UTC().Truncate(time.Second), LastUsed: daysAgo(10), Type: "special"}),
+		ciPipeline: add(env.Key("ci-pipeline", 120*testkit.Day, daysAgo(1))),
+		fresh:      add(env.Key("new-integration", 2*testkit.Day, nil)), // never used, but young
 	}
 }
 
@@ -58,7 +58,7 @@ func expectFingerprints(keys ...mockserver.Key) statecheck.StateCheck {
 
 func TestAPIKeysDataSource_allKeys(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -100,7 +100,7 @@ func (e *testEnv) checkNoKeyValueInDataSource() resource.TestCheckFunc {
 
 func TestAPIKeysDataSource_filters(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	for name, tc := range map[string]struct {
 		filters []string

@@ -27,12 +27,12 @@ var demoConfig = config.StaticDirectory("../../examples/demo")
 //
 // Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := env.Now()
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
-	stale := env.Mock.AddKey(testkit.User, testkit.Key("legacy-ci", 400*testkit.Day, at(200*testkit.Day)))
-	fresh := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 60*testkit.Day, at(time.Hour)))
+	stale := env.Mock.AddKey(testkit.User, env.Key("legacy-ci", 400*testkit.Day, at(200*testkit.Day)))
+	fresh := env.Mock.AddKey(testkit.User, env.Key("ci-pipeline", 60*testkit.Day, at(time.Hour)))
 
 	line := func(k mockserver.Key) knownvalue.Check {
 		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.Value)))))

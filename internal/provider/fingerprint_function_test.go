@@ -19,6 +19,7 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // The function returns client.Fingerprint of its argument, and refuses what cannot be a key's value
@@ -76,9 +77,9 @@ func TestFingerprintFunction_run(t *testing.T) {
 // its value. The value comes from a sensitive variable, as the guide does it.
 func TestFingerprintFunction_inOutputsImportsAndChecks(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	leaked := env.Mock.AddKey(testkit.User, testkit.Key("leaked", 200*testkit.Day, nil))
-	env.Mock.AddKey(testkit.User, testkit.Key("other", 200*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	leaked := env.Mock.AddKey(testkit.User, env.Key("leaked", 200*testkit.Day, nil))
+	env.Mock.AddKey(testkit.User, env.Key("other", 200*testkit.Day, nil))
 	cfg := env.ProviderBlock() + `
 variable "leaked_key" {
   type      = string

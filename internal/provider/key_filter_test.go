@@ -9,27 +9,28 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 // filterKeys are keys of every kind the filters tell apart, named by description. now is the
 // filters' clock.
 func filterKeys(now time.Time) []client.APIKey {
-	day := 24 * time.Hour
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	return []client.APIKey{
-		{Value: "k-deploy", Description: "ci-deploy", Type: "generic", Created: now.Add(-400 * day), LastUsed: at(100 * day)},
-		{Value: "k-test", Description: "ci-test", Type: "generic", Created: now.Add(-10 * day)},
-		{Value: "k-backup", Description: "backup", Type: "other", Created: now.Add(-200 * day), LastUsed: at(time.Hour)},
-		{Value: "k-old", Description: "ci-old", Type: "generic", Created: now.Add(-400 * day)}, // as old as ci-deploy
-		{Value: "k-edge-used", Description: "used 90d ago", Type: "generic", Created: now.Add(-365 * day), LastUsed: at(90 * day)},
-		{Value: "k-edge-recent", Description: "used 90d-1s ago", Type: "generic", Created: now.Add(-365*day + time.Second), LastUsed: at(90*day - time.Second)},
+		{Value: "k-deploy", Description: "ci-deploy", Type: "generic", Created: now.Add(-400 * testkit.Day), LastUsed: at(100 * testkit.Day)},
+		{Value: "k-test", Description: "ci-test", Type: "generic", Created: now.Add(-10 * testkit.Day)},
+		{Value: "k-backup", Description: "backup", Type: "other", Created: now.Add(-200 * testkit.Day), LastUsed: at(time.Hour)},
+		{Value: "k-old", Description: "ci-old", Type: "generic", Created: now.Add(-400 * testkit.Day)}, // as old as ci-deploy
+		{Value: "k-edge-used", Description: "used 90d ago", Type: "generic", Created: now.Add(-365 * testkit.Day), LastUsed: at(90 * testkit.Day)},
+		{Value: "k-edge-recent", Description: "used 90d-1s ago", Type: "generic", Created: now.Add(-365*testkit.Day + time.Second), LastUsed: at(90*testkit.Day - time.Second)},
 	}
 }
 
 // TestKeyFilter: each filter alone, together, at its boundary, and the order of the result.
 func TestKeyFilter(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	now := clock.Start
 	keys := filterKeys(now)
 	// ci-deploy and ci-old were created at the same time: the fingerprint orders them.
 	sameAge := []string{"ci-deploy", "ci-old"}
@@ -88,8 +89,8 @@ func TestKeyFilter(t *testing.T) {
 // is d old, and not a second before; a use after the creation counts from the use.
 func TestKeyFilter_neverUsedBoundary(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	const d = 90 * 24 * time.Hour
+	now := clock.Start
+	const d = 90 * testkit.Day
 	usedAt := now.Add(-d + time.Second)
 	for _, tc := range []struct {
 		name string
@@ -99,8 +100,8 @@ func TestKeyFilter_neverUsedBoundary(t *testing.T) {
 		{"never used, created exactly 90d ago", client.APIKey{Created: now.Add(-d)}, true},
 		{"never used, created 90d-1s ago", client.APIKey{Created: now.Add(-d + time.Second)}, false},
 		{"never used, created an hour ago", client.APIKey{Created: now.Add(-time.Hour)}, false},
-		{"never used, created 400d ago", client.APIKey{Created: now.Add(-400 * 24 * time.Hour)}, true},
-		{"created 400d ago, used 90d-1s ago", client.APIKey{Created: now.Add(-400 * 24 * time.Hour), LastUsed: &usedAt}, false},
+		{"never used, created 400d ago", client.APIKey{Created: now.Add(-400 * testkit.Day)}, true},
+		{"created 400d ago, used 90d-1s ago", client.APIKey{Created: now.Add(-400 * testkit.Day), LastUsed: &usedAt}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -135,7 +136,7 @@ func TestNewKeyFilter_rejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newKeyFilter(tc.filter, time.Now())
+			_, err := newKeyFilter(tc.filter, clock.Start)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("newKeyFilter error = %v, want one with %q", err, tc.want)
 			}

@@ -186,9 +186,9 @@ func (c *actionCLI) testServerThatKeepsKeys(t *testing.T) {
 func (c *actionCLI) threeStaleKeys(t *testing.T, opts mockserver.Options) (*actionRun, []mockserver.Key) {
 	r := c.newRun(t, testkit.WithMockOptions(opts))
 	keys := []mockserver.Key{
-		r.addKey(testkit.Key("stale 1", 200*testkit.Day, nil)),
-		r.addKey(testkit.Key("stale 2", 200*testkit.Day, nil)),
-		r.addKey(testkit.Key("stale 3", 200*testkit.Day, nil)),
+		r.addKey(r.env.Key("stale 1", 200*testkit.Day, nil)),
+		r.addKey(r.env.Key("stale 2", 200*testkit.Day, nil)),
+		r.addKey(r.env.Key("stale 3", 200*testkit.Day, nil)),
 	}
 	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {

@@ -202,7 +202,7 @@ func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
 // refreshedCalls with it.
 func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action plancheck.ResourceActionType, verb string, refreshedCalls map[string]int) {
 	t.Helper()
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	obs := newObserver(env)
 	used := &usedKey{env: env, description: "used-key"}
 	obs.UnitTest(t, resource.TestCase{
@@ -211,7 +211,7 @@ func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action pla
 			{Config: twoKeys(env, "", "")},
 			{
 				PreConfig: func() {
-					used.setLastUsed(t, time.Now().Add(-time.Minute))
+					used.setLastUsed(t, env.Now().Add(-time.Minute))
 					obs.Reset()
 					env.Mock.ResetCounts()
 				},
@@ -292,8 +292,8 @@ func rotationPlan(env *testEnv, obs *testkit.Observer, used *usedKey, idleFinger
 // refresh and without a list call: the guard needs only the configured token.
 func TestAPIKeyResource_removalOfOwnKeyFailsWithoutListCall(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	self := env.Mock.AddKey(testkit.User, testkit.Key("terraform-auth", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	self := env.Mock.AddKey(testkit.User, env.Key("terraform-auth", 10*testkit.Day, nil))
 	fingerprint := client.Fingerprint(self.Value)
 	adopt := fmt.Sprintf(`
 import {
@@ -312,7 +312,7 @@ resource "circularo_api_key" "self" {
 			{Config: tokenProvider + adopt},
 			{
 				PreConfig: func() {
-					now := time.Now()
+					now := env.Now()
 					env.Mock.SetKeyLastUsed(self.Value, &now)
 					env.Mock.ResetCounts()
 				},
@@ -362,11 +362,11 @@ func diagStrings(diags diag.Diagnostics) []string {
 // Circularo reports it, and says nothing about a key that is already gone.
 func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	now := env.Now()
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
-	recent := env.Mock.AddKey(testkit.User, testkit.Key("recent", 100*testkit.Day, &recentUse))
-	dormant := env.Mock.AddKey(testkit.User, testkit.Key("dormant", 100*testkit.Day, &oldUse))
+	recent := env.Mock.AddKey(testkit.User, env.Key("recent", 100*testkit.Day, &recentUse))
+	dormant := env.Mock.AddKey(testkit.User, env.Key("dormant", 100*testkit.Day, &oldUse))
 	data := reviewData(t, env, loginCreds)
 	env.Mock.ResetCounts()
 
@@ -398,7 +398,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 // warns even when the state shows no recent use, so that silence never stands for a checked key.
 func TestReviewRevocation_listUnreadable(t *testing.T) {
 	t.Parallel()
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := clock.Start
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	for _, tc := range []struct {
 		name          string
@@ -416,8 +416,8 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 		{"warning off", &recentUse, 0, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newEnv(t)
-			key := env.Mock.AddKey(testkit.User, testkit.Key("k", 100*testkit.Day, &recentUse))
+			env := newEnv(t, testkit.WithClock(clock.New()))
+			key := env.Mock.AddKey(testkit.User, env.Key("k", 100*testkit.Day, &recentUse))
 			env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 			data := reviewData(t, env, loginCreds)
 			data.revocationWarningWindow = tc.window
@@ -446,8 +446,8 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 // The self-revocation guard errors without any API call: the configured token is known.
 func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	self := env.Mock.AddKey(testkit.User, testkit.Key("self", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	self := env.Mock.AddKey(testkit.User, env.Key("self", 10*testkit.Day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
 	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, false, &diags)
@@ -547,8 +547,8 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 	for _, approved := range []bool{false, true} {
 		t.Run(fmt.Sprintf("approved=%v", approved), func(t *testing.T) {
 			t.Parallel()
-			env := newEnv(t)
-			key := env.Mock.AddKey(testkit.User, testkit.Key("k", 100*testkit.Day, nil))
+			env := newEnv(t, testkit.WithClock(clock.New()))
+			key := env.Mock.AddKey(testkit.User, env.Key("k", 100*testkit.Day, nil))
 			env.Mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"list_keys": {http.StatusInternalServerError}}})
 			data := reviewData(t, env, loginCreds)
 			data.revocationReviewErrors = true
@@ -568,8 +568,8 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 // An approval never lets the provider revoke its own token.
 func TestReviewRevocation_selfRevocationCannotBeApproved(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	self := env.Mock.AddKey(testkit.User, testkit.Key("self", 10*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	self := env.Mock.AddKey(testkit.User, env.Key("self", 10*testkit.Day, nil))
 	data := reviewData(t, env, client.Credentials{Token: self.Value})
 	var diags diag.Diagnostics
 	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, true, &diags)
@@ -887,9 +887,9 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	defer cancel()
 	requireActions(ctx, t)
 	r := (&actionCLI{ctx: ctx}).newRun(t)
-	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
-	fresh := r.addKey(testkit.Key("handed out today", 3*time.Hour, nil))
-	stale := r.addKey(testkit.Key("stale", 200*testkit.Day, ago(100*testkit.Day)))
+	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	fresh := r.addKey(r.env.Key("handed out today", 3*time.Hour, nil))
+	stale := r.addKey(r.env.Key("stale", 200*testkit.Day, ago(100*testkit.Day)))
 	write := func(approved ...mockserver.Key) {
 		approvals := make([]string, 0, len(approved))
 		for _, k := range approved {

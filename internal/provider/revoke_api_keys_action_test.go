@@ -26,6 +26,7 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
 const revokeAction = "action.circularo_revoke_api_keys.this"
@@ -302,10 +303,10 @@ func ago(d time.Duration) *time.Time {
 
 func (c *actionCLI) testReviewAndRevoke(t *testing.T) {
 	r := c.newRun(t)
-	staleUsed := r.addKey(testkit.Key("stale, used long ago", 200*testkit.Day, ago(100*testkit.Day)))
-	staleNever := r.addKey(testkit.Key("stale, never used", 200*testkit.Day, nil))
-	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
-	r.addKey(testkit.Key("in use, not listed", 200*testkit.Day, ago(2*time.Hour)))
+	staleUsed := r.addKey(r.env.Key("stale, used long ago", 200*testkit.Day, ago(100*testkit.Day)))
+	staleNever := r.addKey(r.env.Key("stale, never used", 200*testkit.Day, nil))
+	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(r.env.Key("in use, not listed", 200*testkit.Day, ago(2*time.Hour)))
 	const unknownFP = "sha256:0000000000000000"
 	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 data "circularo_api_keys" "stale" {
@@ -362,8 +363,8 @@ action "circularo_revoke_api_keys" "this" {
 
 func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	r := c.newRun(t)
-	own := r.addKey(testkit.Key("the provider's own key", 200*testkit.Day, nil))
-	other := r.addKey(testkit.Key("stale", 200*testkit.Day, nil))
+	own := r.addKey(r.env.Key("the provider's own key", 200*testkit.Day, nil))
+	other := r.addKey(r.env.Key("stale", 200*testkit.Day, nil))
 	// The token comes from the environment: not even the config holds it.
 	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.Value)
 	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.URL), fmt.Sprintf(`
@@ -390,11 +391,11 @@ func (c *actionCLI) testPartialFailureAndRerun(t *testing.T) {
 	var keys []mockserver.Key
 	var fps []string
 	for i := range 3 {
-		k := r.addKey(testkit.Key(fmt.Sprintf("stale %d", i), 200*testkit.Day, nil))
+		k := r.addKey(r.env.Key(fmt.Sprintf("stale %d", i), 200*testkit.Day, nil))
 		keys = append(keys, k)
 		fps = append(fps, fingerprintOf(k))
 	}
-	r.addKey(testkit.Key("kept", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(r.env.Key("kept", 200*testkit.Day, ago(time.Hour)))
 	// Literal fingerprints, so that the rerun names keys that are gone by then.
 	list, err := json.Marshal(fps)
 	if err != nil {
@@ -463,9 +464,9 @@ action "circularo_revoke_api_keys" "this" {
 // left it, without another list call.
 func (c *actionCLI) testSameRunView(t *testing.T) {
 	r := c.newRun(t)
-	r.addKey(testkit.Key("stale a", 200*testkit.Day, nil))
-	r.addKey(testkit.Key("stale b", 200*testkit.Day, ago(120*testkit.Day)))
-	r.addKey(testkit.Key("in use", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(r.env.Key("stale a", 200*testkit.Day, nil))
+	r.addKey(r.env.Key("stale b", 200*testkit.Day, ago(120*testkit.Day)))
+	r.addKey(r.env.Key("in use", 200*testkit.Day, ago(time.Hour)))
 	r.writeConfig(r.env.ProviderBlock(), `
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
@@ -523,12 +524,12 @@ output "after" {
 // CLI cannot reach this check (the plan refuses first), so the test calls Invoke itself.
 func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	own := env.Mock.AddKey(testkit.User, testkit.Key("terraform", testkit.Day, nil))
-	other := env.Mock.AddKey(testkit.User, testkit.Key("other", testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	own := env.Mock.AddKey(testkit.User, env.Key("terraform", testkit.Day, nil))
+	other := env.Mock.AddKey(testkit.User, env.Key("other", testkit.Day, nil))
 	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL)})
 	a := &revokeAPIKeysAction{data: &providerData{
-		session: client.NewSession(c, client.Credentials{Token: own.Value}, nil), now: time.Now,
+		session: client.NewSession(c, client.Credentials{Token: own.Value}, env.Now), now: env.Now,
 	}}
 	ctx := context.Background()
 	var schemaResp action.SchemaResponse
@@ -590,13 +591,13 @@ func TestRevokeAPIKeysAction_invokeRefusesTheProvidersOwnToken(t *testing.T) {
 // OpenTofu 1.12 has no actions, and Terraform before 1.16 no destroy events: the test skips there.
 // Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T) {
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
-	zapierA := env.Mock.AddKey(testkit.User, testkit.Key("zapier-a", 300*testkit.Day, nil))
-	zapierB := env.Mock.AddKey(testkit.User, testkit.Key("zapier-b", 300*testkit.Day, nil))
-	reporting := env.Mock.AddKey(testkit.User, testkit.Key("reporting", 300*testkit.Day, nil))
-	billing := env.Mock.AddKey(testkit.User, testkit.Key("billing", 300*testkit.Day, nil))
-	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
+	zapierA := env.Mock.AddKey(testkit.User, env.Key("zapier-a", 300*testkit.Day, nil))
+	zapierB := env.Mock.AddKey(testkit.User, env.Key("zapier-b", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, env.Key("reporting", 300*testkit.Day, nil))
+	billing := env.Mock.AddKey(testkit.User, env.Key("billing", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, env.Key("ci-pipeline", 10*testkit.Day, nil))
 	both := integrations(map[string][]mockserver.Key{"zapier": {zapierA, zapierB}, "reporting": {reporting}})
 	reportingOnly := integrations(map[string][]mockserver.Key{"reporting": {reporting}})
 	none := config.Variables{"integrations": config.MapVariable(map[string]config.Variable{})}
@@ -663,9 +664,9 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)
-	zapier := env.Mock.AddKey(testkit.User, testkit.Key("zapier", 300*testkit.Day, nil))
-	reporting := env.Mock.AddKey(testkit.User, testkit.Key("reporting", 300*testkit.Day, nil))
-	unrelated := env.Mock.AddKey(testkit.User, testkit.Key("ci-pipeline", 10*testkit.Day, nil))
+	zapier := env.Mock.AddKey(testkit.User, env.Key("zapier", 300*testkit.Day, nil))
+	reporting := env.Mock.AddKey(testkit.User, env.Key("reporting", 300*testkit.Day, nil))
+	unrelated := env.Mock.AddKey(testkit.User, env.Key("ci-pipeline", 10*testkit.Day, nil))
 	wd := testkit.Workdir(t)
 	wd.Env = append(wd.Env, envURL+"="+env.URL, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
 	if err := wd.WriteConfig(exampleFile(t, "workflows/decommission-integration/main.tf")); err != nil {

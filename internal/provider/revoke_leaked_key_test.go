@@ -40,8 +40,8 @@ func (r *actionRun) useLeakedKeyWorkflow(value string, providerEnv ...string) {
 // nor `terraform show -json` of it, nor the state, nor the TRACE log of every command holds the value.
 func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	r := c.newRun(t)
-	leaked := r.addKey(testkit.Key("leaked-ci", 200*testkit.Day, ago(2*time.Hour)))
-	r.addKey(testkit.Key("other", 200*testkit.Day, ago(2*time.Hour)))
+	leaked := r.addKey(r.env.Key("leaked-ci", 200*testkit.Day, ago(2*time.Hour)))
+	r.addKey(r.env.Key("other", 200*testkit.Day, ago(2*time.Hour)))
 	fp := fingerprintOf(leaked)
 	r.useLeakedKeyWorkflow(leaked.Value + "\n") // as pasted, with its newline
 	logPath := filepath.Join(t.TempDir(), "trace.log")
@@ -95,8 +95,8 @@ func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 // saying that it may be another account's, without showing it; nothing is revoked.
 func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 	r := c.newRun(t)
-	r.addKey(testkit.Key("mine", 200*testkit.Day, nil))
-	theirs := r.env.Mock.AddKey("someone-else", testkit.Key("theirs", 200*testkit.Day, nil))
+	r.addKey(r.env.Key("mine", 200*testkit.Day, nil))
+	theirs := r.env.Mock.AddKey("someone-else", r.env.Key("theirs", 200*testkit.Day, nil))
 	r.secrets[theirs.Value] = true
 	r.useLeakedKeyWorkflow(theirs.Value)
 
@@ -118,7 +118,7 @@ func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
 // and the apply does not revoke it either.
 func (c *actionCLI) testLeakedValueIsTheProvidersToken(t *testing.T) {
 	r := c.newRun(t)
-	own := r.addKey(testkit.Key("the provider's own key", 200*testkit.Day, nil))
+	own := r.addKey(r.env.Key("the provider's own key", 200*testkit.Day, nil))
 	r.useLeakedKeyWorkflow(own.Value, envToken+"="+own.Value)
 
 	plan := r.mustFail(r.run("plan", leakedAction))

@@ -348,9 +348,9 @@ func TestRotatingAPIKeyResource_currentKeyRevokedOutOfBand(t *testing.T) {
 // state) and by value (store_token = true: the value is read), creating and revoking nothing.
 func TestRotatingAPIKeyResource_adoptsExistingKeys(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	byFingerprint := env.Mock.AddKey(testkit.User, testkit.Key("by fingerprint", 2*testkit.Day, nil))
-	byValue := env.Mock.AddKey(testkit.User, testkit.Key("by value", 2*testkit.Day, nil))
+	env := newEnv(t, testkit.WithClock(clock.New()))
+	byFingerprint := env.Mock.AddKey(testkit.User, env.Key("by fingerprint", 2*testkit.Day, nil))
+	byValue := env.Mock.AddKey(testkit.User, env.Key("by value", 2*testkit.Day, nil))
 	cfg := env.ProviderBlock() + fmt.Sprintf(`
 import {
   to = circularo_rotating_api_key.fingerprint

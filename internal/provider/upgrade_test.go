@@ -55,9 +55,9 @@ func TestAPIKeyResource_upgradeFromPreviousBuild(t *testing.T) {
 	withIdentity := cli.AtLeast(1, 12)
 
 	env := newEnv(t)
-	byFingerprint := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-fingerprint", 90*testkit.Day, nil))
-	byValue := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-value", 30*testkit.Day, nil))
-	byIdentity := env.Mock.AddKey(testkit.User, testkit.Key("adopted-by-identity", 10*testkit.Day, nil))
+	byFingerprint := env.Mock.AddKey(testkit.User, env.Key("adopted-by-fingerprint", 90*testkit.Day, nil))
+	byValue := env.Mock.AddKey(testkit.User, env.Key("adopted-by-value", 30*testkit.Day, nil))
+	byIdentity := env.Mock.AddKey(testkit.User, env.Key("adopted-by-identity", 10*testkit.Day, nil))
 
 	wd := testkit.Workdir(t)
 	mirror := filepath.Join(wd.Dir, "mirror")

@@ -48,20 +48,20 @@ func staleAddress(k mockserver.Key) string {
 //
 // Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_auditStaleKeys(t *testing.T) {
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := env.Now()
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := []mockserver.Key{
-		env.Mock.AddKey(testkit.User, testkit.Key("old-ci", 400*testkit.Day, at(200*testkit.Day))),
-		env.Mock.AddKey(testkit.User, testkit.Key("old-ci", 300*testkit.Day, at(91*testkit.Day))), // same description: keys are told apart by fingerprint
-		env.Mock.AddKey(testkit.User, testkit.Key("never-used-report", 120*testkit.Day, nil)),
+		env.Mock.AddKey(testkit.User, env.Key("old-ci", 400*testkit.Day, at(200*testkit.Day))),
+		env.Mock.AddKey(testkit.User, env.Key("old-ci", 300*testkit.Day, at(91*testkit.Day))), // same description: keys are told apart by fingerprint
+		env.Mock.AddKey(testkit.User, env.Key("never-used-report", 120*testkit.Day, nil)),
 	}
 	fresh := []mockserver.Key{
-		env.Mock.AddKey(testkit.User, testkit.Key("deploy-bot", 400*testkit.Day, at(time.Hour))),
-		env.Mock.AddKey(testkit.User, testkit.Key("new-and-unused", 10*testkit.Day, nil)),
-		env.Mock.AddKey(testkit.User, testkit.Key("used-last-month", 200*testkit.Day, at(30*testkit.Day))),
+		env.Mock.AddKey(testkit.User, env.Key("deploy-bot", 400*testkit.Day, at(time.Hour))),
+		env.Mock.AddKey(testkit.User, env.Key("new-and-unused", 10*testkit.Day, nil)),
+		env.Mock.AddKey(testkit.User, env.Key("used-last-month", 200*testkit.Day, at(30*testkit.Day))),
 	}
 	adoption := map[string]plancheck.ResourceActionType{}
 	revocation := map[string]plancheck.ResourceActionType{}
@@ -149,13 +149,13 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 //
 // Serial: useWorkflowEnvironment sets TF_ACC_PROVIDER_NAMESPACE in the process's environment.
 func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
-	env := newEnv(t)
+	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
 	obs := newObserver(env)
-	now := clock.New().Now() // the API's form: UTC, whole seconds
+	now := env.Now()
 	oldUse := now.Add(-200 * testkit.Day)
-	revived := env.Mock.AddKey(testkit.User, testkit.Key("revived", 400*testkit.Day, &oldUse))
-	stillStale := env.Mock.AddKey(testkit.User, testkit.Key("still-stale", 400*testkit.Day, &oldUse))
+	revived := env.Mock.AddKey(testkit.User, env.Key("revived", 400*testkit.Day, &oldUse))
+	stillStale := env.Mock.AddKey(testkit.User, env.Key("still-stale", 400*testkit.Day, &oldUse))
 	usedAgain := now.Add(-10 * testkit.Day)
 	obs.StepsTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},

@@ -157,11 +157,12 @@ provider "circularo" {
 `, e.URL, token)
 }
 
-// Key is a key created age ago (by the real clock), last used at lastUsed (nil: never).
-func Key(description string, age time.Duration, lastUsed *time.Time) mockserver.Key {
+// Key is a key created age ago by the environment's clock (the fake one of WithClock, else the real
+// one), last used at lastUsed (nil: never).
+func (e *Env) Key(description string, age time.Duration, lastUsed *time.Time) mockserver.Key {
 	return mockserver.Key{
 		Description: description,
-		Created:     time.Now().Add(-age).UTC().Truncate(time.Second),
+		Created:     e.Now().Add(-age).UTC().Truncate(time.Second),
 		LastUsed:    lastUsed,
 	}
 }

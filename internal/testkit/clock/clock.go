@@ -1,6 +1,10 @@
-// Package clock is the tests' one fake clock. It is a leaf package of its own, not part of testkit,
-// so that the mock server's in-package tests can use it too: testkit imports the mock server, which
+// Package clock is the tests' one fake clock, and Start the one time every test starts at: the
+// client's, the mock's and the provider's. It is a leaf package of its own, not part of testkit, so
+// that the mock server's in-package tests can use it too: testkit imports the mock server, which
 // therefore cannot import testkit back.
+//
+// Tests that run the built provider binary (testkit.ProviderDir) keep the real time: that provider is
+// a process of its own, on the real clock, which no test can set.
 package clock
 
 import (
@@ -15,14 +19,13 @@ type Clock struct {
 	now time.Time
 }
 
-// New starts a clock at the current time, in UTC and whole seconds, as the API reports times.
-func New() *Clock {
-	return At(time.Now().UTC().Truncate(time.Second))
-}
+// Start is where every test's time starts: in UTC and whole seconds, as the API reports times, and
+// far from the real time, so that a time taken from time.Now instead of the test's clock shows.
+var Start = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// At starts a clock at t, for tests that compare times with fixed timestamps.
-func At(t time.Time) *Clock {
-	return &Clock{now: t}
+// New starts a clock at Start.
+func New() *Clock {
+	return &Clock{now: Start}
 }
 
 // Now is the clock's time; pass the method value as a func() time.Time.
