@@ -125,7 +125,7 @@ func TestClient_Unlock(t *testing.T) {
 		t.Errorf("a wrong code: got %v, want ErrUnauthorized", err)
 	}
 
-	code, err := totp.GenerateCode(clientMFASecret, clock.Start)
+	code, err := totp.GenerateCode(clientMFASecret, clock.Start())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestClient_CreateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clock.Start) ||
+	if !tokenShape.MatchString(key.Value) || key.Description != "ci-pipeline" || !key.Created.Equal(clock.Start()) ||
 		key.LastUsed != nil || key.Type != "generic" {
 		t.Errorf("created key %+v", key)
 	}

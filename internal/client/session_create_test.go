@@ -28,7 +28,7 @@ func TestSessionCreateKey_adoptsTheKeyOfALostAnswer(t *testing.T) {
 	t.Parallel()
 	mock, url := setup(t, mockserver.Options{})
 	// Keys with the same description that exist already must not be mistaken for the new one.
-	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clock.Start.Add(-time.Hour)})
+	before := mock.AddKey(clientUser, mockserver.Key{Description: "ci", Created: clock.Start().Add(-time.Hour)})
 	s := newSession(t, url, password())
 	mock.SetFaults(mockserver.Faults{DropCreateResponses: 1})
 

@@ -35,10 +35,10 @@ const (
 	clientUserAgent   = "terraform-provider-circularo/1.2.3 terraform/1.11.4"
 )
 
-// fixedNow is the time of every mock and every Session in these tests, clock.Start: far from the real
+// fixedNow is the time of every mock and every Session in these tests, clock.Start(): far from the real
 // time, so that a TOTP code computed from time.Now instead of the injected clock is rejected. Nothing
 // here moves time: a fixed instant is all the clock they need.
-func fixedNow() time.Time { return clock.Start }
+func fixedNow() time.Time { return clock.Start() }
 
 var tokenShape = regexp.MustCompile(`^[A-Za-z0-9]{64}$`)
 
@@ -88,7 +88,7 @@ func mustParseBaseURL(tb testing.TB, raw string) *url.URL {
 	return u
 }
 
-// newSession returns a Session with creds over newAPIClient(t, url, configure...), on clock.Start.
+// newSession returns a Session with creds over newAPIClient(t, url, configure...), on clock.Start().
 func newSession(t *testing.T, url string, creds client.Credentials, configure ...func(*client.Config)) *client.Session {
 	t.Helper()
 	return client.NewSession(newAPIClient(t, url, configure...), creds, fixedNow)

@@ -248,8 +248,8 @@ func TestSession_TOTPStepRecordCostsNothingOnALenientServer(t *testing.T) {
 		wantUnlocked(t, newMFASession(dir, &recordingLogger{}))
 	}
 	wantRouteCount(t, mock, "unlock", 3)
-	if !c.Now().Equal(clock.Start) {
-		t.Errorf("the logins waited %s on a server that accepts a code twice", c.Now().Sub(clock.Start))
+	if !c.Now().Equal(clock.Start()) {
+		t.Errorf("the logins waited %s on a server that accepts a code twice", c.Now().Sub(clock.Start()))
 	}
 }
 
@@ -283,7 +283,7 @@ func TestSession_TOTPStrictnessIsLearnedFromAnAcceptedNextStep(t *testing.T) {
 	// The next login in the same step waits instead of sending a code that would be refused.
 	wantUnlocked(t, newMFASession(dir, &recordingLogger{}))
 	wantRouteCount(t, mock, "unlock", 2)
-	if got := c.step() - clock.Start.Unix()/30; got != 2 {
+	if got := c.step() - clock.Start().Unix()/30; got != 2 {
 		t.Errorf("the clock is %d steps on, want 2", got)
 	}
 }
@@ -337,8 +337,8 @@ func TestSession_TOTPWaitIsBounded(t *testing.T) {
 	if !errors.Is(err, client.ErrTOTPCodeReused) || !strings.Contains(err.Error(), "hold the time steps") {
 		t.Fatalf("a login behind 4 claimed steps: %v, want ErrTOTPCodeReused naming the held steps", err)
 	}
-	if !c.Now().Equal(clock.Start) {
-		t.Errorf("the login waited %s before giving up, want no wait", c.Now().Sub(clock.Start))
+	if !c.Now().Equal(clock.Start()) {
+		t.Errorf("the login waited %s before giving up, want no wait", c.Now().Sub(clock.Start()))
 	}
 	wantRouteCount(t, mock, "unlock", 0)
 }

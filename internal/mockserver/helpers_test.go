@@ -19,7 +19,7 @@ import (
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *clock.Clock // starts at clock.Start
+	clock *clock.Clock // starts at clock.Start()
 	url   string       // base URL including the API path
 }
 

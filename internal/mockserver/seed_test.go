@@ -13,7 +13,7 @@ import (
 // one is no time at all (the field is unset), not an error.
 func TestSeedTime_ago(t *testing.T) {
 	t.Parallel()
-	now := clock.Start
+	now := clock.Start()
 	tests := []struct {
 		in    string
 		want  time.Duration

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
 
@@ -74,16 +75,16 @@ func sweepable(keys []client.APIKey, now time.Time) []client.APIKey {
 // The sweeper revokes only keys described tf-acc-... that are more than an hour old.
 func TestSweepable_onlyOldAcceptanceTestKeys(t *testing.T) {
 	t.Parallel()
-	now := clock.Start
+	now := clock.Start()
 	key := func(description string, age time.Duration) client.APIKey {
 		return client.APIKey{Value: description, Description: description, Created: now.Add(-age)}
 	}
 	keys := []client.APIKey{
 		key("tf-acc-leftover", 2*time.Hour),
-		key("tf-acc-old", 400*24*time.Hour),
+		key("tf-acc-old", 400*testkit.Day),
 		key("tf-acc-recent", 5*time.Minute),
 		key("tf-acc-exactly-an-hour", time.Hour),
-		key("prod-ci", 400*24*time.Hour),
+		key("prod-ci", 400*testkit.Day),
 		key("not-tf-acc-leftover", 2*time.Hour),
 		key("TF-ACC-upper-case", 2*time.Hour),
 		key("tf-accounting", 2*time.Hour),

@@ -563,8 +563,8 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 	if !strings.Contains(importBlock, fmt.Sprintf("id = %q", client.Fingerprint(legacyValue))) {
 		t.Fatalf("import-by-string-id.tf does not import the fingerprint %s of the test key", client.Fingerprint(legacyValue))
 	}
-	lastUsed := clock.Start.Add(-400 * testkit.Day)
-	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: clock.Start.Add(-800 * testkit.Day), LastUsed: &lastUsed}
+	lastUsed := clock.Start().Add(-400 * testkit.Day)
+	legacyKey := mockserver.Key{Value: legacyValue, Description: "legacy-reporting", Created: clock.Start().Add(-800 * testkit.Day), LastUsed: &lastUsed}
 	resourceOnly := resourceBlockOf(importBlock)
 
 	t.Run("import block", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // benchKeys returns n keys with a spread of descriptions, types, ages and last uses, so that each
@@ -18,7 +19,7 @@ func benchKeys(n int, now time.Time) []client.APIKey {
 		k := client.APIKey{
 			Value:       fmt.Sprintf("%064d", i),
 			Description: fmt.Sprintf("svc-%d integration", i),
-			Created:     now.Add(-time.Duration(i%720) * 24 * time.Hour),
+			Created:     now.Add(-time.Duration(i%720) * testkit.Day),
 			Type:        "generic",
 		}
 		if i%3 == 0 {
@@ -28,7 +29,7 @@ func benchKeys(n int, now time.Time) []client.APIKey {
 			k.Type = "other"
 		}
 		if i%2 == 0 {
-			used := now.Add(-time.Duration(i%200) * 24 * time.Hour)
+			used := now.Add(-time.Duration(i%200) * testkit.Day)
 			k.LastUsed = &used
 		}
 		keys[i] = k

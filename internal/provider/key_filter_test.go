@@ -30,7 +30,7 @@ func filterKeys(now time.Time) []client.APIKey {
 // TestKeyFilter: each filter alone, together, at its boundary, and the order of the result.
 func TestKeyFilter(t *testing.T) {
 	t.Parallel()
-	now := clock.Start
+	now := clock.Start()
 	keys := filterKeys(now)
 	// ci-deploy and ci-old were created at the same time: the fingerprint orders them.
 	sameAge := []string{"ci-deploy", "ci-old"}
@@ -89,7 +89,7 @@ func TestKeyFilter(t *testing.T) {
 // is d old, and not a second before; a use after the creation counts from the use.
 func TestKeyFilter_neverUsedBoundary(t *testing.T) {
 	t.Parallel()
-	now := clock.Start
+	now := clock.Start()
 	const d = 90 * testkit.Day
 	usedAt := now.Add(-d + time.Second)
 	for _, tc := range []struct {
@@ -136,7 +136,7 @@ func TestNewKeyFilter_rejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newKeyFilter(tc.filter, clock.Start)
+			_, err := newKeyFilter(tc.filter, clock.Start())
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("newKeyFilter error = %v, want one with %q", err, tc.want)
 			}

@@ -398,7 +398,7 @@ func TestReviewRevocation_currentUseFromOneList(t *testing.T) {
 // warns even when the state shows no recent use, so that silence never stands for a checked key.
 func TestReviewRevocation_listUnreadable(t *testing.T) {
 	t.Parallel()
-	now := clock.Start
+	now := clock.Start()
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	for _, tc := range []struct {
 		name          string

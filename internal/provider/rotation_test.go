@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -39,7 +40,7 @@ func (p *fakePrivateState) SetKey(_ context.Context, key string, value []byte) d
 func TestRotationDue(t *testing.T) {
 	t.Parallel()
 	createdAt := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	dueAt := createdAt.Add(30 * 24 * time.Hour)
+	dueAt := createdAt.Add(30 * testkit.Day)
 	created, thirtyDays := timetypes.NewRFC3339TimeValue(createdAt), types.StringValue("30d")
 	refreshedAt := func(at time.Time) *fakePrivateState {
 		p := &fakePrivateState{}
@@ -136,17 +137,17 @@ func TestKeepersForceReplacement(t *testing.T) {
 func TestFormatDuration(t *testing.T) {
 	t.Parallel()
 	for d, want := range map[time.Duration]string{
-		7 * 24 * time.Hour:               "7d",
-		48 * time.Hour:                   "2d",
-		24 * time.Hour:                   "24h", // one day reads as the default revocation_warning_window: 24h
-		36 * time.Hour:                   "36h",
-		time.Hour:                        "1h",
-		90 * time.Minute:                 "90m",
-		30 * time.Minute:                 "30m",
-		90 * time.Second:                 "1m30s",
-		1500 * time.Millisecond:          "1.5s",
-		2*24*time.Hour + 30*time.Second:  "48h0m30s",
-		365*24*time.Hour + 1*time.Minute: "525601m",
+		7 * testkit.Day:                 "7d",
+		48 * time.Hour:                  "2d",
+		testkit.Day:                     "24h", // one day reads as the default revocation_warning_window: 24h
+		36 * time.Hour:                  "36h",
+		time.Hour:                       "1h",
+		90 * time.Minute:                "90m",
+		30 * time.Minute:                "30m",
+		90 * time.Second:                "1m30s",
+		1500 * time.Millisecond:         "1.5s",
+		2*testkit.Day + 30*time.Second:  "48h0m30s",
+		365*testkit.Day + 1*time.Minute: "525601m",
 	} {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
