@@ -120,9 +120,6 @@ type actionCLI struct {
 // action, so the gate asks the CLI for its version itself. The provider binary is built once per test binary (testkit.ProviderDir).
 func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	requireActions(ctx, t)
@@ -166,15 +163,7 @@ func (r *actionRun) addKey(k mockserver.Key) mockserver.Key {
 
 func (r *actionRun) writeConfig(providerBlock, body string) {
 	r.t.Helper()
-	hcl := fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + providerBlock + body
+	hcl := testkit.TerraformBlock() + providerBlock + body
 	if err := r.wd.WriteConfig(hcl); err != nil {
 		r.t.Fatal(err)
 	}
@@ -612,9 +601,8 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 	keys := func(deletes int, left ...mockserver.Key) []statecheck.StateCheck {
 		return []statecheck.StateCheck{testkit.Check(func() error { return env.expectKeys(deletes, left...) })}
 	}
-	factories := env.factories()
 	step := func(vars config.Variables) resource.TestStep {
-		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars, ProtoV6ProviderFactories: factories}
+		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars}
 	}
 	steps := []resource.TestStep{step(both), step(reportingOnly), step(none), step(none), step(billingOnly), step(billingOnly)}
 
@@ -638,7 +626,7 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 	steps[5].PreConfig = failNextDelete
 	steps[5].Destroy = true
 
-	resource.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
 			testkit.SkipUnlessCLI("before_destroy action triggers", "1.16.0", ""),
 		},
@@ -661,9 +649,6 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 // other CLI tests do.
 func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	testkit.RequireCLI(t, "-invoke with -target", "1.16.0", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
