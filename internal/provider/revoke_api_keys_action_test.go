@@ -362,7 +362,7 @@ func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	other := r.addKey(testkit.Key("stale", 200*testkit.Day, nil))
 	// The token comes from the environment: not even the config holds it.
 	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.Value)
-	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.URL), fmt.Sprintf(`
+	r.writeConfig(r.env.urlOnlyProviderBlock(), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = [%q, %q]
