@@ -98,9 +98,10 @@ func (e *testEnv) server() func() (tfprotov6.ProviderServer, error) {
 
 // unitTest runs a test case with the env's provider (and the others it serves). resource.UnitTest
 // runs without TF_ACC: the terraform CLI is real, the Circularo API is the mock. A step whose
-// configuration is a directory or file (an example) configures the provider itself, which
-// terraform-plugin-testing takes for providers given by the step: the providers then go to every
-// step instead of the test case, which may not have any then.
+// configuration is a directory or file (an example) configures the provider itself, and a step with
+// ExternalProviders takes a release from a registry: terraform-plugin-testing takes both for
+// providers given by the step, and then wants the providers on each step, none on the test case. The
+// env's providers then go to every step that names no ExternalProviders.
 func (e *testEnv) unitTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	factories := map[string]func() (tfprotov6.ProviderServer, error){"circularo": e.server()}
@@ -111,9 +112,13 @@ func (e *testEnv) unitTest(t *testing.T, tc resource.TestCase) {
 	if tc.ProtoV6ProviderFactories != nil || slices.ContainsFunc(tc.Steps, func(s resource.TestStep) bool { return s.ProtoV6ProviderFactories != nil }) {
 		t.Fatal("the test sets its providers itself: set what it varies on the env (testEnv) instead")
 	}
-	if slices.ContainsFunc(tc.Steps, func(s resource.TestStep) bool { return s.ConfigDirectory != nil || s.ConfigFile != nil }) {
+	if slices.ContainsFunc(tc.Steps, func(s resource.TestStep) bool {
+		return s.ConfigDirectory != nil || s.ConfigFile != nil || len(s.ExternalProviders) > 0
+	}) {
 		for i := range tc.Steps {
-			tc.Steps[i].ProtoV6ProviderFactories = factories
+			if len(tc.Steps[i].ExternalProviders) == 0 {
+				tc.Steps[i].ProtoV6ProviderFactories = factories
+			}
 		}
 	} else {
 		tc.ProtoV6ProviderFactories = factories
