@@ -41,7 +41,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -144,7 +143,7 @@ func accPrefix() string { return accKeyPrefix + acctest.RandString(10) }
 // out a process's at exit (a session left open on a real account lives for 30 days).
 func accProviderFactories(t *testing.T) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": serverFactoryClosingSessions(t, options{}),
+		"circularo": serverFactory(closingSessions(t, options{})),
 	}
 }
 
@@ -628,27 +627,16 @@ func TestAccRevokeAPIKeysAction(t *testing.T) {
 	revokeB := accCreateKey(ctx, t, prefix+"-revoke-b")
 	kept := accCreateKey(ctx, t, prefix+"-kept")
 
-	// The CLI passes its environment, CIRCULARO_* included, to the provider it starts.
-	wd, err := terraformcli.NewWorkdir(t.TempDir(), testkit.ProviderDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wd.WriteConfig(fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-
-%s
-action "circularo_revoke_api_keys" "this" {
+	// The CLI passes its environment to the provider it starts: the account's CIRCULARO_* settings,
+	// which testkit.Workdir empties for the mock's tests, are kept.
+	wd := testkit.Workdir(t)
+	wd.Env = nil
+	if err := wd.WriteConfig(testkit.TerraformBlock() + accProviderBlock + fmt.Sprintf(`action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = [%q, %q]
   }
 }
-`, terraformcli.ProviderSource(), accProviderBlock, revokeA.Fingerprint(), revokeB.Fingerprint())); err != nil {
+`, revokeA.Fingerprint(), revokeB.Fingerprint())); err != nil {
 		t.Fatal(err)
 	}
 	secrets := []string{revokeA.Value, revokeB.Value, kept.Value}

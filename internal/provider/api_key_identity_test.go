@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,23 +183,24 @@ resource "circularo_api_key" "test" {
 func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	withoutIdentity := map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": func() (tfprotov6.ProviderServer, error) {
-			server, err := serverFactory(env.options())()
-			return noIdentityServer{server}, err
-		},
-	}
-	resource.UnitTest(t, resource.TestCase{
+	// The first step's provider is a release without identities; from the second step on, this one.
+	var current atomic.Bool
+	env.wrapServer(func(server tfprotov6.ProviderServer) tfprotov6.ProviderServer {
+		if current.Load() {
+			return server
+		}
+		return noIdentityServer{server}
+	})
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: identityVersionChecks,
 		Steps: []resource.TestStep{
 			{
-				ProtoV6ProviderFactories: withoutIdentity,
-				Config:                   env.keyConfig("from-an-older-release"),
-				ConfigStateChecks:        []statecheck.StateCheck{expectNoIdentity(keyAddress)},
+				Config:            env.keyConfig("from-an-older-release"),
+				ConfigStateChecks: []statecheck.StateCheck{expectNoIdentity(keyAddress)},
 			},
 			{
-				ProtoV6ProviderFactories: env.factories(),
-				Config:                   env.keyConfig("from-an-older-release"),
+				PreConfig: func() { current.Store(true) },
+				Config:    env.keyConfig("from-an-older-release"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

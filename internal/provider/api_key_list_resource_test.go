@@ -265,9 +265,6 @@ func cliAtLeast(t *testing.T, major, minor int) bool {
 // next plan is empty, and no key value appears in the query's output or the generated file.
 func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	// terraform query is Terraform 1.14+; OpenTofu 1.12.6 has no query command.
 	if !cliAtLeast(t, 1, 14) {
 		t.Skip("terraform query needs Terraform 1.14 or later")
@@ -278,15 +275,7 @@ func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
 	defer cancel()
 
 	wd := testkit.Workdir(t) // the provider binary is built once per test binary
-	if err := wd.WriteConfig(fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + env.ProviderBlock()); err != nil {
+	if err := wd.WriteConfig(testkit.TerraformBlock() + env.ProviderBlock()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := wd.WriteFile("list-resource.tfquery.hcl", exampleFile(t, "list-resources/circularo_api_key/list-resource.tfquery.hcl")); err != nil {
@@ -376,7 +365,7 @@ func TestAPIKeyListResource_limitHonouredByProvider(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	ctx := context.Background()
-	server, err := serverFactory(env.options())()
+	server, err := env.server()()
 	if err != nil {
 		t.Fatal(err)
 	}

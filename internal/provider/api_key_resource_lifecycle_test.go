@@ -21,7 +21,6 @@ import (
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
@@ -61,11 +60,11 @@ func TestAPIKeyResource_rotateAfterReplacesOnTime(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	cfg := env.ProviderBlock() + exampleFile(t, "resources/circularo_api_key/rotation.tf")
 	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
 	var created, first string
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -145,7 +144,7 @@ func TestAPIKeyResource_rotationDecidedAtPlanHoldsInApply(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	cfg := func(rotateAfter string) string {
 		return env.ProviderBlock() + fmt.Sprintf(`
 resource "circularo_api_key" "deploy" {
@@ -159,7 +158,7 @@ resource "circularo_api_key" "deploy" {
 `, rotateAfter)
 	}
 	var first string
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -225,14 +224,14 @@ func TestAPIKeyResource_rotationWithoutCreateBeforeDestroyLeavesAGap(t *testing.
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	cfg := env.ProviderBlock() + `
 resource "circularo_api_key" "deploy" {
   description  = "deploy-bot"
   rotate_after = "30d"
 }
 `
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: cfg},
@@ -291,7 +290,7 @@ resource "circularo_api_key" "test" {
 func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	obs := newObserver(env)
+	obs := env.observe()
 	const address = "circularo_api_key.reporting"
 	cfg := env.ProviderBlock() + exampleFile(t, "resources/circularo_api_key/keepers.tf")
 	generation := func(n int) config.Variables {
@@ -299,7 +298,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 	}
 	tokenDiffers := statecheck.CompareValue(compare.ValuesDiffer())
 	var first string
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -415,7 +414,7 @@ resource "circularo_api_key" "test" {
 func TestAPIKeyResource_revocationWarning(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, testkit.WithClock(clock.New()))
-	obs := newObserver(env)
+	obs := env.observe()
 	now := env.Now()
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-30*testkit.Day)
 	recent := env.Mock.AddKey(testkit.User, env.Key("recent-key", 100*testkit.Day, &recentUse))
@@ -444,7 +443,7 @@ resource "circularo_api_key" "dormant" {
 	recentWarning := func(verb string) testkit.Warning {
 		return recentUseWarning("recent-key", client.Fingerprint(recent.Value), recentUse, verb)
 	}
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -635,9 +634,6 @@ func resourceBlockOf(example string) string {
 // real CLI runs the built provider, whose clock is the real one.
 func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	env := newEnv(t)
 	now := time.Now().UTC().Truncate(time.Second) // the built provider's clock, in the API's form
 	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*testkit.Day)
@@ -649,15 +645,7 @@ func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 	wd := testkit.Workdir(t) // the provider binary is built once per test binary
 	write := func(providerBlock string) {
 		t.Helper()
-		err := wd.WriteConfig(fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + providerBlock + fmt.Sprintf(`
+		err := wd.WriteConfig(testkit.TerraformBlock() + providerBlock + fmt.Sprintf(`
 import {
   to = circularo_api_key.recent
   id = %q

@@ -546,9 +546,6 @@ func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 // test drives the CLI itself, with the provider built once (testkit.ProviderDir).
 func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	testkit.RequireCLI(t, "import blocks inside modules", "1.16.0", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

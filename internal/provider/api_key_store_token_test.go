@@ -113,15 +113,7 @@ func TestAPIKeyResource_storeTokenFalseKeepsTheValueOutOfFiles(t *testing.T) {
 	env := newEnv(t)
 	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
-	keys := fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + env.ProviderBlock() + integrationKeys(adopted)
+	keys := testkit.TerraformBlock() + env.ProviderBlock() + integrationKeys(adopted)
 	// A provider cannot be configured with a value known only after apply: the key must exist before
 	// its value can configure one, so the consumer comes in a second apply.
 	consumer := integrationConsumer(env.URL) + `
@@ -321,15 +313,7 @@ func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	var secrets secretSet
 	secrets.add("the password", testkit.Password)
 	secrets.addKeys(env.Mock)
-	keys := fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + env.urlOnlyProviderBlock() + integrationKeys(adopted)
+	keys := testkit.TerraformBlock() + env.urlOnlyProviderBlock() + integrationKeys(adopted)
 	consumer := integrationConsumer(env.URL) + `
 output "keys_seen_by_the_integration_key" {
   value = length(data.circularo_api_keys.as_integration.api_keys)
@@ -427,24 +411,12 @@ func TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration(t *testing.T) {
 	env := newEnv(t)
 	wd := testkit.Workdir(t)
 	wd.Env = append(wd.Env, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
-	config := fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-
-provider "circularo" {
-  url = %q
-}
-
+	config := testkit.TerraformBlock() + env.urlOnlyProviderBlock() + `
 resource "circularo_api_key" "integration" {
   description = "integration"
   store_token = false
 }
-`, terraformcli.ProviderSource(), env.URL) + integrationConsumer(env.URL)
+` + integrationConsumer(env.URL)
 	if err := wd.WriteConfig(config); err != nil {
 		t.Fatal(err)
 	}

@@ -137,7 +137,7 @@ func TestProvider_tokenFromEnvironment(t *testing.T) {
 	env.Setenv(t, envToken, key.Value)
 	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:            fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL),
+			Config:            env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n",
 			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
 		}},
 	})
@@ -238,7 +238,7 @@ func TestProvider_badPasswordFromEnvironment(t *testing.T) {
 	expectErrorWithout([]string{wrongPassword},
 		words("HTTP 401 Unauthorized"),
 		words("CIRCULARO_PASSWORD"),
-	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL))
+	).run(t, env, env.urlOnlyProviderBlock()+"\ndata \"circularo_api_keys\" \"test\" {}\n")
 }
 
 func TestProvider_lockedAccount(t *testing.T) {
@@ -337,7 +337,7 @@ func TestProvider_tokenAndLoginInEnvironmentConflict(t *testing.T) {
 	expectErrorWithout([]string{key.Value, testkit.Password},
 		words("Conflicting authentication settings"),
 		words("token (or CIRCULARO_TOKEN) is set together with username"),
-	).run(t, env, fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n\ndata \"circularo_api_keys\" \"test\" {}\n", env.URL))
+	).run(t, env, env.urlOnlyProviderBlock()+"\ndata \"circularo_api_keys\" \"test\" {}\n")
 	if n := env.Mock.Count("total"); n != 0 {
 		t.Errorf("conflicting settings still made %d API calls", n)
 	}

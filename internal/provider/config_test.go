@@ -59,7 +59,10 @@ func protocolConfig(t *testing.T, schema *tfprotov6.Schema, values map[string]an
 // its GetProviderSchema answer.
 func protocolSchemas(t *testing.T, opts options) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
 	t.Helper()
-	server := newServer(newWithOptions("test", opts)())()
+	server, err := serverFactory(opts)()
+	if err != nil {
+		t.Fatal(err)
+	}
 	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)

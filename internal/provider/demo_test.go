@@ -38,14 +38,12 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 		return knownvalue.StringRegexp(regexp.MustCompile("^" + regexp.QuoteMeta(fmt.Sprintf("%-18s %s  created ", k.Description, client.Fingerprint(k.Value)))))
 	}
 	integration := knownvalue.StringRegexp(regexp.MustCompile(`^demo-integration   sha256:[0-9a-f]{16}  created `))
-	factories := env.factories()
-	resource.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
 				// 1. Create the integration's key and adopt the stale one: all_keys shows the new key too.
-				ConfigDirectory:          demoConfig,
-				ProtoV6ProviderFactories: factories,
+				ConfigDirectory: demoConfig,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(stale), line(fresh), integration})),
 					statecheck.ExpectKnownOutputValue("stale_keys", knownvalue.ListExact([]knownvalue.Check{
@@ -55,9 +53,8 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 			},
 			{
 				// 3. Revoke the stale key: all_keys no longer lists it, and stale_keys is gone.
-				ConfigDirectory:          demoConfig,
-				ConfigVariables:          config.Variables{"revoke_stale": config.BoolVariable(true)},
-				ProtoV6ProviderFactories: factories,
+				ConfigDirectory: demoConfig,
+				ConfigVariables: config.Variables{"revoke_stale": config.BoolVariable(true)},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("all_keys", knownvalue.ListExact([]knownvalue.Check{line(fresh), integration})),
 					testkit.Check(func() error {

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -14,16 +12,6 @@ import (
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
-
-// fastRetryTest runs a test case with a provider whose backoff waits milliseconds, not seconds;
-// Retry-After headers are still honoured as the mock sends them.
-func (e *testEnv) fastRetryTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	opts := e.options()
-	opts.retryWaitMin, opts.retryWaitMax = time.Millisecond, 20*time.Millisecond
-	tc.ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){"circularo": serverFactory(opts)}
-	resource.UnitTest(t, tc)
-}
 
 // faultKeysConfig declares count keys described fault-key-<index>, with retries enough to ride out
 // the mock's faults.
@@ -110,7 +98,8 @@ func TestAPIKeyResource_survivesThrottlingAndServerErrors(t *testing.T) {
 		RetryAfterSeconds: 1,
 		Seed:              1,
 	})
-	env.fastRetryTest(t, resource.TestCase{
+	env.fastRetries()
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkOnlyKeysLeft(unmanaged...),
 		Steps: []resource.TestStep{
 			{
@@ -139,7 +128,8 @@ func TestAPIKeyResource_lostCreateAnswersAreAdopted(t *testing.T) {
 	const count = 3
 	env := newEnv(t)
 	env.Mock.SetFaults(mockserver.Faults{DropCreateResponses: 2})
-	env.fastRetryTest(t, resource.TestCase{
+	env.fastRetries()
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkOnlyKeysLeft(),
 		Steps: []resource.TestStep{
 			{

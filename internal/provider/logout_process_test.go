@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
@@ -22,9 +20,6 @@ import (
 // output or a TRACE log.
 func TestProviderProcess_logsOutAtExit(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	env, recorder := newRecordingTestEnv(t)
 	env.Mock.AddKey(testkit.User, mockserver.Key{Description: "already there"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -32,15 +27,7 @@ func TestProviderProcess_logsOutAtExit(t *testing.T) {
 
 	wd := testkit.Workdir(t) // the provider binary is built once per test binary
 	baseEnv := wd.Env
-	err := wd.WriteConfig(fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + env.ProviderBlock() + `
+	err := wd.WriteConfig(testkit.TerraformBlock() + env.ProviderBlock() + `
 resource "circularo_api_key" "test" {
   count       = 5
   description = "made by the process test ${count.index}"

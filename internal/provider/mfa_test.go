@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -35,17 +34,14 @@ import (
 // real use. Its resources name it with `provider = circularo-second`, as google-beta's do.
 const secondProvider = "circularo-second"
 
-// mfaFactories serves the provider twice (circularo and secondProvider, each its own server) on clock,
-// with the environment's step record (not the user's cache directory), and logs out its sessions when
-// the test ends.
-func mfaFactories(t *testing.T, env *testEnv, clock *clock.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
+// serveMFAProviders serves the provider twice (circularo and secondProvider, each its own server) with
+// TOTP step waits that move clock, with the environment's step record (not the user's cache
+// directory), and logs out its sessions when the test ends.
+func (e *testEnv) serveMFAProviders(t *testing.T, clock *clock.Clock) {
 	t.Helper()
-	opts := env.options()
-	opts.waitUntil = newStepWaits(clock).waitUntil
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo":    serverFactoryClosingSessions(t, opts),
-		secondProvider: serverFactoryClosingSessions(t, opts),
-	}
+	e.provider.waitUntil = newStepWaits(clock).waitUntil
+	e.closeSessions(t)
+	e.serveAgainAs(secondProvider)
 }
 
 // stepWaits moves a fake clock for logins that wait for TOTP steps side by side, in the order real
@@ -133,8 +129,8 @@ func TestProvider_mfaTwoConfigurationsOfOneUserAgainstAServerRefusingReusedCodes
 	// The config step runs plan -out, then apply of that saved plan (and the plans after it); the
 	// test ends with destroy. Each command's provider logs in and unlocks, within one time step of
 	// the fake clock unless a login waits.
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: mfaFactories(t, env, clock),
+	env.serveMFAProviders(t, clock)
+	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: env.twoConfigurationsOfOneUser(),
 			ConfigStateChecks: []statecheck.StateCheck{

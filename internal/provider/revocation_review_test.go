@@ -148,9 +148,9 @@ func reviewedPlan(env *testEnv, obs *testkit.Observer, used *usedKey, action pla
 func TestAPIKeyResource_removalReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	obs := newObserver(env)
+	obs := env.observe()
 	used := &usedKey{env: env, description: "used-key"}
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
@@ -203,9 +203,9 @@ func TestAPIKeyResource_replacementReviewsCurrentUse(t *testing.T) {
 func testReviewsCurrentUse(t *testing.T, suffix string, destroy bool, action plancheck.ResourceActionType, verb string, refreshedCalls map[string]int) {
 	t.Helper()
 	env := newEnv(t, testkit.WithClock(clock.New()))
-	obs := newObserver(env)
+	obs := env.observe()
 	used := &usedKey{env: env, description: "used-key"}
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", "")},
@@ -235,12 +235,12 @@ func TestAPIKeyResource_rotationReviewsCurrentUse(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	used := &usedKey{env: env, description: "used-key"}
 	created := clock.Now()
 	dueAt := created.Add(30 * testkit.Day)
 	var idleFingerprint string
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: twoKeys(env, "", `rotate_after = "30d"`)},
@@ -709,7 +709,7 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 	t.Helper()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
 	const mode = revocationReviewError
 	// The revoking plan: plan -destroy of cfg, or cfg without the resource blocks.
@@ -733,7 +733,7 @@ func testErrorModeApprovalFromState(t *testing.T, destroy bool) {
 		plancheck.ExpectResourceAction("circularo_api_key.idle", plancheck.ResourceActionDestroy),
 		obs.ExpectWarnings(approvedWarning(summaryRecentlyUsed, k.used), approvedWarning(summaryNewNeverUsed, k.idle)),
 	}}
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: k.config(mode, "", "")}, // adoption revokes nothing
 			failing(k.config(mode, "", ""), func() {
@@ -779,7 +779,7 @@ func TestAPIKeyResource_errorModeReplacementNeedsApproval(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	k := newRuleKeys(env, clock, 100*testkit.Day, 3*time.Hour)
 	testErrorModeApprovalFromConfig(t, env, obs, k, nil, " renamed", "", func() {
 		used := &usedKey{env: env, description: "used-key"}
@@ -791,7 +791,7 @@ func TestAPIKeyResource_errorModeRotationNeedsApproval(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	// Both keys are 29 days old: rotate_after = "30d" is due after two more days.
 	k := newRuleKeys(env, clock, 29*testkit.Day, 29*testkit.Day)
 	const rotate = `rotate_after = "30d"`
@@ -872,7 +872,7 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 			}},
 		},
 	)
-	obs.UnitTest(t, resource.TestCase{Steps: steps, CheckDestroy: env.checkNoKeysLeft})
+	env.unitTest(t, resource.TestCase{Steps: steps, CheckDestroy: env.checkNoKeysLeft})
 }
 
 // With revocation_review = "error", `terraform plan -invoke` and `apply -invoke` of the revoke action
@@ -880,9 +880,6 @@ func testErrorModeApprovalFromConfig(t *testing.T, env *testEnv, obs *testkit.Ob
 // nothing; approve_revocation_of lets exactly the keys it names through. Needs Terraform 1.14+ (actions).
 func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	requireActions(ctx, t)

@@ -121,9 +121,6 @@ type actionCLI struct {
 // action, so the gate asks the CLI for its version itself. The provider binary is built once per test binary (testkit.ProviderDir).
 func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	requireActions(ctx, t)
@@ -167,15 +164,7 @@ func (r *actionRun) addKey(k mockserver.Key) mockserver.Key {
 
 func (r *actionRun) writeConfig(providerBlock, body string) {
 	r.t.Helper()
-	hcl := fmt.Sprintf(`
-terraform {
-  required_providers {
-    circularo = {
-      source = %q
-    }
-  }
-}
-`, terraformcli.ProviderSource()) + providerBlock + body
+	hcl := testkit.TerraformBlock() + providerBlock + body
 	if err := r.wd.WriteConfig(hcl); err != nil {
 		r.t.Fatal(err)
 	}
@@ -367,7 +356,7 @@ func (c *actionCLI) testSelfRevocation(t *testing.T) {
 	other := r.addKey(r.env.Key("stale", 200*testkit.Day, nil))
 	// The token comes from the environment: not even the config holds it.
 	r.wd.Env = append(r.wd.Env, "CIRCULARO_TOKEN="+own.Value)
-	r.writeConfig(fmt.Sprintf("provider \"circularo\" {\n  url = %q\n}\n", r.env.URL), fmt.Sprintf(`
+	r.writeConfig(r.env.urlOnlyProviderBlock(), fmt.Sprintf(`
 action "circularo_revoke_api_keys" "this" {
   config {
     fingerprints = [%q, %q]
@@ -608,9 +597,8 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 	keys := func(deletes int, left ...mockserver.Key) []statecheck.StateCheck {
 		return []statecheck.StateCheck{testkit.Check(func() error { return env.expectKeys(deletes, left...) })}
 	}
-	factories := env.factories()
 	step := func(vars config.Variables) resource.TestStep {
-		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars, ProtoV6ProviderFactories: factories}
+		return resource.TestStep{ConfigDirectory: decommissionExample, ConfigVariables: vars}
 	}
 	steps := []resource.TestStep{step(both), step(reportingOnly), step(none), step(none), step(billingOnly), step(billingOnly)}
 
@@ -634,7 +622,7 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 	steps[5].PreConfig = failNextDelete
 	steps[5].Destroy = true
 
-	resource.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
 			testkit.SkipUnlessCLI("before_destroy action triggers", "1.16.0", ""),
 		},
@@ -657,9 +645,6 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 // other CLI tests do.
 func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the provider and runs terraform several times")
-	}
 	testkit.RequireCLI(t, "-invoke with -target", "1.16.0", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -113,11 +113,11 @@ func TestRotatingAPIKeyResource_rotatesWithOverlap(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	r := &rotation{env: env}
 	cfg := rotatingKey(env, "")
 	var usedAt time.Time
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: func(s *terraform.State) error {
 			// The counts were reset before the last rotation, which revoked nothing: destroy sent both DELETEs.
 			if deletes := env.Mock.Count("delete_key"); deletes != 2 {
@@ -245,12 +245,12 @@ func TestRotatingAPIKeyResource_previousKeyThatSurvivesStays(t *testing.T) {
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock), testkit.WithMockOptions(mockserver.Options{DeleteKeepsKeys: true}))
-	obs := newObserver(env)
+	obs := env.observe()
 	r := &rotation{env: env}
 	cfg := rotatingKey(env, "")
 	notRevoked := regexp.MustCompile(`(?s)` + wrapped(`Could not revoke the previous API key "deploy-bot"`) +
 		`\s+\(sha256:[0-9a-f]{16}\).*` + wrapped("it was not revoked and still works") + `.*` + wrapped("It stays in the state"))
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: r.recordFirst(t)},
 			{PreConfig: func() { clock.Advance(31 * testkit.Day) }, Config: cfg, ConfigStateChecks: []statecheck.StateCheck{r.stateIs(true)}},
@@ -427,8 +427,7 @@ func TestRotatingAPIKeyResource_handsNewKeyToEphemeralConsumer(t *testing.T) {
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	r := &rotation{env: env}
-	factories := env.factories()
-	factories["echo"] = echoprovider.NewProviderServer()
+	env.serveBeside("echo", echoprovider.NewProviderServer())
 	cfg := rotatingKey(env, "store_token = false") + `
 ephemeral "circularo_api_key" "deploy" {
   fingerprint = circularo_rotating_api_key.deploy.id
@@ -455,10 +454,9 @@ resource "echo" "consumer" {
 			return nil
 		}))
 	}
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             env.checkNoKeysLeft,
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: ephemeralVersionChecks,
+		CheckDestroy:           env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
 				Config:            cfg,
@@ -490,11 +488,11 @@ func TestRotatingAPIKeyResource_newDescriptionInOverlapRevokesPreviousEarly(t *t
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	r := &rotation{env: env}
 	renamed := strings.Replace(rotatingKey(env, ""), `"deploy-bot"`, `"deploy-bot v2"`, 1)
 	var second mockserver.Key
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
@@ -568,10 +566,10 @@ func TestRotatingAPIKeyResource_overlapEndDecidedAtPlanHoldsInApply(t *testing.T
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	r := &rotation{env: env}
 	shorter := strings.Replace(rotatingKey(env, ""), `"30d"`, `"29d"`, 1)
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: rotatingKey(env, ""), Check: r.recordFirst(t)},
@@ -616,7 +614,7 @@ func TestRotatingAPIKeyResource_overlapEndFollowsRevocationReview(t *testing.T) 
 	t.Parallel()
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
-	obs := newObserver(env)
+	obs := env.observe()
 	adopted := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "deploy-bot", Created: clock.Now().Add(-testkit.Day)})
 	fp := fingerprintOf(adopted)
 	cfg := func(approval string) string {
@@ -636,7 +634,7 @@ resource "circularo_rotating_api_key" "deploy" {
 `, rotatingAddress, fp, approval)
 	}
 	approved := cfg(fmt.Sprintf("approve_revocation_of = %q", fp))
-	obs.UnitTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{Config: cfg("")},

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -140,12 +139,10 @@ func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
 	t.Parallel()
 	env, recorder := newRecordingTestEnv(t)
 	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "seen through the session"})
-	factories := env.factories()
-	factories["echo"] = echoprovider.NewProviderServer()
+	env.serveBeside("echo", echoprovider.NewProviderServer())
 
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories,
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		Steps: []resource.TestStep{{
 			// A second provider configured with the session token proves, during the run, that the
 			// token is a live session of the test user; echo hands the token to the state for checking.
@@ -197,12 +194,10 @@ resource "echo" "test" {}
 func TestSessionEphemeralResource_mfaAccount(t *testing.T) {
 	t.Parallel()
 	env, recorder := newRecordingTestEnv(t, testkit.WithUsers(mfaTestAccount()))
-	factories := env.factories()
-	factories["echo"] = echoprovider.NewProviderServer()
+	env.serveBeside("echo", echoprovider.NewProviderServer())
 
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories,
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
 provider "circularo" {
@@ -240,10 +235,9 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		words("circularo_session logs in with the provider's username and password"),
 		words("configured with token (or CIRCULARO_TOKEN)"),
 	)
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
-		ErrorCheck:               errorCheck.check,
+	env.unitTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ErrorCheck:             errorCheck.check,
 		Steps: []resource.TestStep{{
 			Config: env.TokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,
 		}},

@@ -50,7 +50,6 @@ func staleAddress(k mockserver.Key) string {
 func TestWorkflow_auditStaleKeys(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
-	obs := newObserver(env)
 	now := env.Now()
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	stale := []mockserver.Key{
@@ -82,7 +81,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 		actions = append(actions, plancheck.ExpectResourceAction(address, plancheck.ResourceActionDestroy))
 	}
 
-	obs.StepsTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
@@ -151,13 +150,13 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.useWorkflowEnvironment(t)
-	obs := newObserver(env)
+	obs := env.observe()
 	now := env.Now()
 	oldUse := now.Add(-200 * testkit.Day)
 	revived := env.Mock.AddKey(testkit.User, env.Key("revived", 400*testkit.Day, &oldUse))
 	stillStale := env.Mock.AddKey(testkit.User, env.Key("still-stale", 400*testkit.Day, &oldUse))
 	usedAgain := now.Add(-10 * testkit.Day)
-	obs.StepsTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
@@ -210,7 +209,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 	clock := clock.New()
 	env := newEnv(t, testkit.WithClock(clock))
 	env.useWorkflowEnvironment(t)
-	obs := newObserver(env)
+	obs := env.observe()
 	const (
 		deploy    = "circularo_api_key.deploy"
 		reporting = "circularo_api_key.reporting"
@@ -222,7 +221,7 @@ func TestWorkflow_rotateKeys(t *testing.T) {
 	reportingToken := statecheck.CompareValue(compare.ValuesDiffer())
 	reportingKept := statecheck.CompareValue(compare.ValuesSame())
 	deployKept := statecheck.CompareValue(compare.ValuesSame())
-	obs.StepsTest(t, resource.TestCase{
+	env.unitTest(t, resource.TestCase{
 		CheckDestroy: env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,12 +23,21 @@ var build struct {
 	err  error
 }
 
+// skipShort skips t under -short: a test that builds the provider runs terraform several times.
+func skipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the provider and runs terraform several times")
+	}
+}
+
 // ProviderDir returns a directory holding the provider binary (terraform-provider-circularo) for
 // dev_overrides, built at most once per test binary, so that the tests that run the provider as its
 // own process share one `go build`. The directory is under the system's temporary directory; call
-// RemoveProviderBuild after the tests (from TestMain) to remove it.
+// RemoveProviderBuild after the tests (from TestMain) to remove it. t skips under -short.
 func ProviderDir(t testing.TB) string {
 	t.Helper()
+	skipShort(t)
 	build.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
@@ -55,7 +65,7 @@ func RemoveProviderBuild() {
 // Workdir is a terraformcli.Workdir in a temporary directory of t that runs the provider binary of
 // ProviderDir. Every CIRCULARO_* variable of the process is emptied in the CLI's environment, which
 // Terraform passes on to the provider, so that a developer's settings cannot leak into the test:
-// add the test's own to Env.
+// add the test's own to Env. Its configurations start with TerraformBlock. t skips under -short.
 func Workdir(t testing.TB) *terraformcli.Workdir {
 	t.Helper()
 	wd, err := terraformcli.NewWorkdir(t.TempDir(), ProviderDir(t))
@@ -70,6 +80,20 @@ func Workdir(t testing.TB) *terraformcli.Workdir {
 	return wd
 }
 
+// TerraformBlock requires the provider from the source address that Workdir's CLI configuration
+// serves from the build: the start of a Workdir test's configuration.
+func TerraformBlock() string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    circularo = {
+      source = %q
+    }
+  }
+}
+`, terraformcli.ProviderSource())
+}
+
 // PreviousProvider returns the provider binary built from the source of an earlier commit of this
 // repository, for tests that upgrade a state written by that build. It is built once per commit
 // (from `git archive` of the commit, so the work tree and the repository's worktrees are left alone)
@@ -78,9 +102,10 @@ func Workdir(t testing.TB) *terraformcli.Workdir {
 // (the user cache dir is ${XDG_CACHE_HOME:-$HOME/.cache} on Linux). version is set into main.version.
 //
 // t skips, saying why, when git is missing, the tests do not run in a git checkout, or the commit is not
-// in it (a shallow clone: `git fetch --unshallow` brings it).
+// in it (a shallow clone: `git fetch --unshallow` brings it), and under -short.
 func PreviousProvider(t testing.TB, commit, version string) string {
 	t.Helper()
+	skipShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	root, err := terraformcli.ModuleRoot()

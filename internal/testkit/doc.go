@@ -7,6 +7,6 @@
 // feature (SkipUnlessCLI, RequireCLI), telling Terraform from OpenTofu through terraformcli.Version.
 //
 // It knows the mock server and terraform-plugin-testing, never the provider package: the provider's
-// in-package tests import it, so it cannot import them back. The provider serves itself to the kit's
-// checks through a server factory it passes in (serverFactory in the provider's tests).
+// in-package tests import it, so it cannot import them back. The provider's tests hand their provider
+// servers to the kit's checks (Observer.Wrap).
 package testkit

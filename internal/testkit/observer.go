@@ -6,23 +6,18 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 )
 
-// ServerFactory starts one provider server, as Terraform starts one provider process per command.
-type ServerFactory func() (tfprotov6.ProviderServer, error)
-
 // Observer sees what terraform-plugin-testing cannot: the diagnostics of every plan, and User's keys
-// on the mock before and after every apply of a resource.
+// on the mock before and after every apply of a resource. The provider's tests serve their provider
+// through Wrap.
 type Observer struct {
-	mock  *mockserver.Server
-	serve ServerFactory
+	mock *mockserver.Server
 
 	mu          sync.Mutex
 	diagnostics []*tfprotov6.Diagnostic
@@ -31,9 +26,9 @@ type Observer struct {
 	jumped      bool
 }
 
-// NewObserver observes the providers that serve starts, against mock.
-func NewObserver(mock *mockserver.Server, serve ServerFactory) *Observer {
-	return &Observer{mock: mock, serve: serve}
+// NewObserver observes the provider servers that Wrap wraps, against mock.
+func NewObserver(mock *mockserver.Server) *Observer {
+	return &Observer{mock: mock}
 }
 
 // ApplyEvent is one ApplyResourceChange: the keys that existed before and after it.
@@ -57,35 +52,9 @@ func keysMissingFrom(keys, other []mockserver.Key) []mockserver.Key {
 	return out
 }
 
-// Factories serves the provider as "circularo", wrapped so that the observer sees its calls.
-func (o *Observer) Factories() map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"circularo": func() (tfprotov6.ProviderServer, error) {
-			server, err := o.serve()
-			if err != nil {
-				return nil, err
-			}
-			return &observedServer{ProviderServer: server, obs: o}, nil
-		},
-	}
-}
-
-// UnitTest runs tc with the observed provider.
-func (o *Observer) UnitTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	tc.ProtoV6ProviderFactories = o.Factories()
-	resource.UnitTest(t, tc)
-}
-
-// StepsTest runs tc with the observed provider on every step, for configurations that configure
-// the provider themselves, which terraform-plugin-testing takes for step-level providers.
-func (o *Observer) StepsTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	factories := o.Factories()
-	for i := range tc.Steps {
-		tc.Steps[i].ProtoV6ProviderFactories = factories
-	}
-	resource.UnitTest(t, tc)
+// Wrap returns server, one provider process (Terraform starts one per command), seen by the observer.
+func (o *Observer) Wrap(server tfprotov6.ProviderServer) tfprotov6.ProviderServer {
+	return &observedServer{ProviderServer: server, obs: o}
 }
 
 // SetJumpAtApply makes the first plan of the next apply run jump first (it moves a clock, say).
