@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // benchGate is the variable that lets the tests which build the provider and run real Terraform run:
@@ -133,12 +134,8 @@ func TestTargets_missedRatioAndMemory(t *testing.T) {
 func TestRun_smallQuery(t *testing.T) {
 	requireBench(t)
 	t.Setenv("CHECKPOINT_DISABLE", "1")
-	// terraform query came with Terraform 1.14; make test runs this package with the newest Terraform.
-	if _, v, err := terraformcli.InUse(context.Background()); err != nil {
-		t.Fatal(err)
-	} else if !v.TerraformAtLeast(1, 14) {
-		t.Skipf("%s has no terraform query (Terraform 1.14+)", v)
-	}
+	// make test runs this package with the newest Terraform.
+	testkit.RequireCLI(t, testkit.ListResources)
 	report, err := Run(context.Background(), Options{Sizes: []int{3}, Runs: 1, WorkDir: t.TempDir(), SkipPlans: true})
 	if err != nil {
 		t.Fatal(err)

@@ -15,17 +15,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
-
-// identityVersionChecks gate the identity tests: Terraform has resource identity (and identity in
-// import blocks) from 1.12; Terraform 1.11 ignores the identity. OpenTofu 1.12.6 (which reports
-// 1.12.6) has both too, and these tests pass there, so they run there.
-var identityVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
 
 func expectFingerprintIdentity(address, fingerprint string) statecheck.StateCheck {
 	return statecheck.ExpectIdentity(address, map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(fingerprint)})
@@ -38,7 +32,7 @@ func TestAPIKeyResource_identity(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		CheckDestroy:           env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -106,7 +100,7 @@ resource "circularo_api_key" "test" {
 }
 `, fingerprint)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -159,7 +153,7 @@ func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
 			env := newEnv(t)
 			env.Mock.AddKey(testkit.User, testkit.Key("legacy-reporting", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
-				TerraformVersionChecks: identityVersionChecks,
+				TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 				Steps: []resource.TestStep{{
 					Config: env.ProviderBlock() + fmt.Sprintf(`
 import {
@@ -193,7 +187,7 @@ func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
 		},
 	}
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				ProtoV6ProviderFactories: withoutIdentity,
@@ -283,7 +277,7 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 	env := newEnv(t)
 	env.Mock.AddKey(testkit.User, mockserver.Key{Value: value, Description: "old-zapier", Created: time.Now().Add(-300 * testkit.Day)})
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config: env.ProviderBlock() + example,

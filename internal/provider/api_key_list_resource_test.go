@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,17 +19,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
-
-// queryVersionChecks gate the query tests: list resources and `terraform query` came in Terraform
-// 1.14. OpenTofu 1.12.6 has no query command and reports 1.12.6, so this skips it too.
-var queryVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
 
 func fingerprintIdentity(k mockserver.Key) map[string]knownvalue.Check {
 	return map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(client.Fingerprint(k.Value))}
@@ -115,7 +109,7 @@ func TestAPIKeyListResource_query(t *testing.T) {
 	k := seedDataSourceKeys(env)
 	var mark map[string]int
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: queryVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 		Steps: []resource.TestStep{
 			{
 				// A query step needs a configuration with the provider; this one manages nothing.
@@ -241,7 +235,7 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 			env := newEnv(t, testkit.WithHandler(tc.wrap))
 			env.Mock.AddKey(testkit.User, testkit.Key("there", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
-				TerraformVersionChecks: queryVersionChecks,
+				TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 				Steps: []resource.TestStep{
 					{Config: env.ProviderBlock()},
 					{Query: true, Config: tc.config, ExpectError: tc.want},
@@ -249,31 +243,6 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 			})
 		})
 	}
-}
-
-// cliAtLeast reports whether the CLI that terraformcli runs reports at least major.minor, for
-// gating tests that run it themselves.
-func cliAtLeast(t *testing.T, major, minor int) bool {
-	t.Helper()
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "version", "-json").Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", bin, err)
-	}
-	var v struct {
-		TerraformVersion string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json: %v", bin, err)
-	}
-	var gotMajor, gotMinor int
-	if _, err := fmt.Sscanf(v.TerraformVersion, "%d.%d", &gotMajor, &gotMinor); err != nil {
-		t.Fatalf("%s version -json: version %q: %v", bin, v.TerraformVersion, err)
-	}
-	return gotMajor > major || (gotMajor == major && gotMinor >= minor)
 }
 
 // `terraform query -generate-config-out` with the documentation's example writes import and
@@ -284,10 +253,7 @@ func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the provider and runs terraform several times")
 	}
-	// terraform query is Terraform 1.14+; OpenTofu 1.12.6 has no query command.
-	if !cliAtLeast(t, 1, 14) {
-		t.Skip("terraform query needs Terraform 1.14 or later")
-	}
+	testkit.RequireCLI(t, testkit.ListResources)
 	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

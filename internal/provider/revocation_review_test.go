@@ -885,7 +885,7 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	requireActions(ctx, t)
+	testkit.RequireCLI(t, testkit.Actions)
 	r := (&actionCLI{ctx: ctx}).newRun(t)
 	recent := r.addKey(testkit.Key("recently used", 200*testkit.Day, ago(time.Hour)))
 	fresh := r.addKey(testkit.Key("handed out today", 3*time.Hour, nil))

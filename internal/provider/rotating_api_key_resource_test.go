@@ -460,7 +460,7 @@ resource "echo" "consumer" {
 		}))
 	}
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
+		TerraformVersionChecks:   testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		ProtoV6ProviderFactories: factories,
 		CheckDestroy:             env.checkNoKeysLeft,
 		Steps: []resource.TestStep{

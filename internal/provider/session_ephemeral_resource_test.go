@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -144,7 +143,7 @@ func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
 	factories["echo"] = echoprovider.NewProviderServer()
 
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
 			// A second provider configured with the session token proves, during the run, that the
@@ -201,7 +200,7 @@ func TestSessionEphemeralResource_mfaAccount(t *testing.T) {
 	factories["echo"] = echoprovider.NewProviderServer()
 
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -241,7 +240,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		words("configured with token (or CIRCULARO_TOKEN)"),
 	)
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"circularo": env.factories()["circularo"]},
 		ErrorCheck:               errorCheck.check,
 		Steps: []resource.TestStep{{
