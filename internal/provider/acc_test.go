@@ -361,7 +361,6 @@ func TestAccAPIKeyResource_importByIdentity(t *testing.T) {
 		PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(accKeyAddress, plancheck.ResourceActionNoop)},
 	}
 	accTest(t, description, resource.TestCase{
-		// Resource identity and import blocks with identity came in Terraform 1.12.
 		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
@@ -537,7 +536,6 @@ func TestAccAPIKeyListResource_query(t *testing.T) {
 	identityA := map[string]knownvalue.Check{"fingerprint": accCaptured{&fingerprintA}}
 	identityB := map[string]knownvalue.Check{"fingerprint": accCaptured{&fingerprintB}}
 	accTest(t, prefix, resource.TestCase{
-		// List resources and `terraform query` came in Terraform 1.14 (OpenTofu 1.12 has neither).
 		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 		Steps: []resource.TestStep{
 			{
@@ -620,7 +618,6 @@ func TestAccRevokeAPIKeysAction(t *testing.T) {
 	accPreCheck(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	// Terraform has actions from 1.14; OpenTofu has none.
 	testkit.RequireCLI(t, testkit.Actions)
 	prefix := accPrefix()
 	revokeA := accCreateKey(ctx, t, prefix+"-revoke-a")
