@@ -95,9 +95,8 @@ func strs(values ...string) []tftypes.Value {
 
 // actionCLI is what the action's CLI tests share: one provider build. terraform-plugin-testing cannot
 // invoke actions (no -invoke, no action plan checks), so these tests drive the real CLI through
-// internal/terraformcli, as users do.
-// They gate on the CLI with testkit.RequireCLI(t, testkit.Actions): the tfversion checks of
-// terraform-plugin-testing need a resource.TestCase, which cannot run an action.
+// internal/terraformcli, as users do, and gate with testkit.RequireCLI(t, testkit.Actions), not a
+// TestCase's TerraformVersionChecks.
 type actionCLI struct {
 	ctx context.Context
 }
