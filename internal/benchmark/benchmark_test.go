@@ -134,12 +134,8 @@ func TestTargets_missedRatioAndMemory(t *testing.T) {
 func TestRun_smallQuery(t *testing.T) {
 	requireBench(t)
 	t.Setenv("CHECKPOINT_DISABLE", "1")
-	// terraform query came with Terraform 1.14; make test runs this package with the newest Terraform.
-	if _, v, err := terraformcli.InUse(context.Background()); err != nil {
-		t.Fatal(err)
-	} else if !v.TerraformAtLeast(1, 14) {
-		t.Skipf("%s has no terraform query (Terraform 1.14+)", v)
-	}
+	// make test runs this package with the newest Terraform.
+	testkit.RequireCLI(t, testkit.ListResources)
 	report, err := Run(context.Background(), Options{Sizes: []int{3}, Runs: 1, WorkDir: t.TempDir(), SkipPlans: true})
 	if err != nil {
 		t.Fatal(err)

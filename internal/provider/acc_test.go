@@ -38,7 +38,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
@@ -361,8 +360,7 @@ func TestAccAPIKeyResource_importByIdentity(t *testing.T) {
 		PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(accKeyAddress, plancheck.ResourceActionNoop)},
 	}
 	accTest(t, description, resource.TestCase{
-		// Resource identity and import blocks with identity came in Terraform 1.12.
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config: accProviderBlock + strings.Replace(accKeyConfig(accKeyAddress, description), "\n}", "\n  store_token = false\n}", 1),
@@ -537,8 +535,7 @@ func TestAccAPIKeyListResource_query(t *testing.T) {
 	identityA := map[string]knownvalue.Check{"fingerprint": accCaptured{&fingerprintA}}
 	identityB := map[string]knownvalue.Check{"fingerprint": accCaptured{&fingerprintB}}
 	accTest(t, prefix, resource.TestCase{
-		// List resources and `terraform query` came in Terraform 1.14 (OpenTofu 1.12 has neither).
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 		Steps: []resource.TestStep{
 			{
 				Config: accTwoKeys(prefix),
@@ -620,8 +617,7 @@ func TestAccRevokeAPIKeysAction(t *testing.T) {
 	accPreCheck(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	// Terraform has actions from 1.14; OpenTofu has none.
-	requireActions(ctx, t)
+	testkit.RequireCLI(t, testkit.Actions)
 	prefix := accPrefix()
 	revokeA := accCreateKey(ctx, t, prefix+"-revoke-a")
 	revokeB := accCreateKey(ctx, t, prefix+"-revoke-b")

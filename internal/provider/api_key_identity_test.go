@@ -16,18 +16,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
-
-// identityVersionChecks gate the identity tests: Terraform has resource identity (and identity in
-// import blocks) from 1.12; Terraform 1.11 ignores the identity. OpenTofu 1.12.6 (which reports
-// 1.12.6) has both too, and these tests pass there, so they run there.
-var identityVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
 
 func expectFingerprintIdentity(address, fingerprint string) statecheck.StateCheck {
 	return statecheck.ExpectIdentity(address, map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(fingerprint)})
@@ -40,7 +34,7 @@ func TestAPIKeyResource_identity(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		CheckDestroy:           env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{
@@ -108,7 +102,7 @@ resource "circularo_api_key" "test" {
 }
 `, fingerprint)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -156,7 +150,7 @@ func TestAPIKeyResource_importByUnknownIdentity(t *testing.T) {
 			env := newEnv(t, testkit.WithClock(clock.New()))
 			env.Mock.AddKey(testkit.User, env.Key("legacy-reporting", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
-				TerraformVersionChecks: identityVersionChecks,
+				TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 				Steps: []resource.TestStep{{
 					Config: env.ProviderBlock() + fmt.Sprintf(`
 import {
@@ -192,7 +186,7 @@ func TestAPIKeyResource_identityAddedOnRefresh(t *testing.T) {
 		return noIdentityServer{server}
 	})
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config:            env.keyConfig("from-an-older-release"),
@@ -281,7 +275,7 @@ func TestAPIKeyResource_importByIdentityExample(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock.New()))
 	env.Mock.AddKey(testkit.User, mockserver.Key{Value: value, Description: "old-zapier", Created: env.Now().Add(-300 * testkit.Day)})
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: identityVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Identity),
 		Steps: []resource.TestStep{
 			{
 				Config: env.ProviderBlock() + example,

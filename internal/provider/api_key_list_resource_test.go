@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,18 +18,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit/clock"
 )
-
-// queryVersionChecks gate the query tests: list resources and `terraform query` came in Terraform
-// 1.14. OpenTofu 1.12.6 has no query command and reports 1.12.6, so this skips it too.
-var queryVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
 
 func fingerprintIdentity(k mockserver.Key) map[string]knownvalue.Check {
 	return map[string]knownvalue.Check{"fingerprint": knownvalue.StringExact(client.Fingerprint(k.Value))}
@@ -101,7 +94,7 @@ func TestAPIKeyListResource_query(t *testing.T) {
 	env := newEnv(t, testkit.WithClock(clock.New()))
 	k := seedDataSourceKeys(env)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: queryVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 		Steps: []resource.TestStep{
 			{
 				// A query step needs a configuration with the provider; this one manages nothing.
@@ -225,7 +218,7 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 			env := newEnv(t, testkit.WithClock(clock.New()), testkit.WithHandler(tc.wrap))
 			env.Mock.AddKey(testkit.User, env.Key("there", 10*testkit.Day, nil))
 			env.unitTest(t, resource.TestCase{
-				TerraformVersionChecks: queryVersionChecks,
+				TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ListResources),
 				Steps: []resource.TestStep{
 					{Config: env.ProviderBlock()},
 					{Query: true, Config: tc.config, ExpectError: tc.want},
@@ -235,40 +228,12 @@ func TestAPIKeyListResource_errors(t *testing.T) {
 	}
 }
 
-// cliAtLeast reports whether the CLI that terraformcli runs reports at least major.minor, for
-// gating tests that run it themselves.
-func cliAtLeast(t *testing.T, major, minor int) bool {
-	t.Helper()
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "version", "-json").Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", bin, err)
-	}
-	var v struct {
-		TerraformVersion string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json: %v", bin, err)
-	}
-	var gotMajor, gotMinor int
-	if _, err := fmt.Sscanf(v.TerraformVersion, "%d.%d", &gotMajor, &gotMinor); err != nil {
-		t.Fatalf("%s version -json: version %q: %v", bin, v.TerraformVersion, err)
-	}
-	return gotMajor > major || (gotMajor == major && gotMinor >= minor)
-}
-
 // `terraform query -generate-config-out` with the documentation's example writes import and
 // resource blocks that adopt exactly the keys it lists: the apply creates and revokes nothing, the
 // next plan is empty, and no key value appears in the query's output or the generated file.
 func TestAPIKeyListResource_generatedConfigAdopts(t *testing.T) {
 	t.Parallel()
-	// terraform query is Terraform 1.14+; OpenTofu 1.12.6 has no query command.
-	if !cliAtLeast(t, 1, 14) {
-		t.Skip("terraform query needs Terraform 1.14 or later")
-	}
+	testkit.RequireCLI(t, testkit.ListResources)
 	env := newEnv(t)
 	k := seedDataSourceKeys(env)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

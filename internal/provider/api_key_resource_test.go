@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -437,9 +436,7 @@ resource "circularo_api_key" "test" {
 		return nil
 	})
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
-			testkit.SkipUnlessCLI("lifecycle { destroy = false }", "1.16.0", "1.12.0"),
-		},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.DestroyFalse),
 		Steps: []resource.TestStep{
 			{
 				Config: keyConfig("ci-deploy"),
@@ -546,7 +543,7 @@ func (e *testEnv) expectKeys(deletes int, left ...mockserver.Key) error {
 // test drives the CLI itself, with the provider built once (testkit.ProviderDir).
 func TestAPIKeyResource_importBlocksInModule(t *testing.T) {
 	t.Parallel()
-	testkit.RequireCLI(t, "import blocks inside modules", "1.16.0", "")
+	testkit.RequireCLI(t, testkit.ImportInModules)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)

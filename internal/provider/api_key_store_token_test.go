@@ -19,17 +19,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
-	"github.com/circularo/terraform-provider-circularo/internal/terraformcli"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
-
-// ephemeralVersionChecks gate the ephemeral circularo_api_key: Terraform 1.10 and OpenTofu 1.11 have
-// ephemeral resources, and every CLI of the suite is newer (OpenTofu reports its own version).
-var ephemeralVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
 
 // Switching store_token either way is an in-place update: no key is created or revoked, false
 // drops the value from the state, and true reads the same key's value back from the list.
@@ -105,11 +99,7 @@ func TestAPIKeyResource_storeTokenFalseKeepsTheValueOutOfFiles(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
-		t.Fatal(err)
-	} else if !v.AtLeast(1, 10) {
-		t.Skipf("%s has no ephemeral resources", v)
-	}
+	testkit.RequireCLI(t, testkit.EphemeralResources)
 	env := newEnv(t)
 	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
 	wd := testkit.Workdir(t)
@@ -194,7 +184,7 @@ func TestAPIKeyEphemeralResource_unknownFingerprint(t *testing.T) {
 	env := newEnv(t)
 	const unknown = "sha256:0000000000000000"
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: ephemeralVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		Steps: []resource.TestStep{{
 			Config: env.ProviderBlock() + fmt.Sprintf(`
 ephemeral "circularo_api_key" "missing" {
@@ -277,15 +267,6 @@ func keyByDescription(t *testing.T, mock *mockserver.Server, description string)
 	return mockserver.Key{}
 }
 
-func mustBinary(t *testing.T) string {
-	t.Helper()
-	bin, err := terraformcli.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
 // provider, no key value and no password appear in the TRACE log of Terraform and the provider.
 //
@@ -300,11 +281,7 @@ func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
-		t.Fatal(err)
-	} else if !v.AtLeast(1, 10) {
-		t.Skipf("%s has no ephemeral resources", v)
-	}
+	testkit.RequireCLI(t, testkit.EphemeralResources)
 	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
 	env := newEnv(t)
 	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
@@ -403,11 +380,7 @@ func TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if v, err := terraformcli.CLIVersion(ctx, mustBinary(t)); err != nil {
-		t.Fatal(err)
-	} else if !v.AtLeast(1, 10) {
-		t.Skipf("%s has no ephemeral resources", v)
-	}
+	testkit.RequireCLI(t, testkit.EphemeralResources)
 	env := newEnv(t)
 	wd := testkit.Workdir(t)
 	wd.Env = append(wd.Env, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)

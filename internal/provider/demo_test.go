@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -39,7 +38,7 @@ func TestDemo_outputsAreTrueAfterEachApply(t *testing.T) {
 	}
 	integration := knownvalue.StringRegexp(regexp.MustCompile(`^demo-integration   sha256:[0-9a-f]{16}  created `))
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ImportForEach),
 		Steps: []resource.TestStep{
 			{
 				// 1. Create the integration's key and adopt the stale one: all_keys shows the new key too.

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
@@ -116,7 +115,7 @@ check "leaked_key_is_listed" {
 `
 	fp := client.Fingerprint(leaked.Value)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.Functions),
 		Steps: []resource.TestStep{
 			{
 				Config:          cfg,

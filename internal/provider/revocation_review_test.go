@@ -882,7 +882,7 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	requireActions(ctx, t)
+	testkit.RequireCLI(t, testkit.Actions)
 	r := (&actionCLI{ctx: ctx}).newRun(t)
 	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
 	fresh := r.addKey(r.env.Key("handed out today", 3*time.Hour, nil))

@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -97,19 +96,8 @@ func strs(values ...string) []tftypes.Value {
 
 // actionCLI is what the action's CLI tests share: one provider build. terraform-plugin-testing cannot
 // invoke actions (no -invoke, no action plan checks), so these tests drive the real CLI through
-// internal/terraformcli, as users do.
-// requireActions skips t on a CLI without actions (Terraform before 1.14, OpenTofu), saying why. The
-// tfversion checks of terraform-plugin-testing need a resource.TestCase, which cannot run an action,
-// so the CLI is asked itself.
-func requireActions(ctx context.Context, t *testing.T) {
-	t.Helper()
-	if why, err := terraformcli.ActionsUnsupported(ctx); err != nil {
-		t.Fatal(err)
-	} else if why != "" {
-		t.Skip(why)
-	}
-}
-
+// internal/terraformcli, as users do, and gate with testkit.RequireCLI(t, testkit.Actions), not a
+// TestCase's TerraformVersionChecks.
 type actionCLI struct {
 	ctx context.Context
 }
@@ -123,7 +111,7 @@ func TestRevokeAPIKeysAction_planAndApplyInvoke(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	requireActions(ctx, t)
+	testkit.RequireCLI(t, testkit.Actions)
 	cli := &actionCLI{ctx: ctx}
 	testkit.ProviderDir(t) // build (once per test binary) before the subtests
 	t.Run("plan reviews and apply revokes exactly the listed keys", cli.testReviewAndRevoke)
@@ -623,10 +611,8 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 	steps[5].Destroy = true
 
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
-			testkit.SkipUnlessCLI("before_destroy action triggers", "1.16.0", ""),
-		},
-		Steps: steps,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ActionDestroyTriggers),
+		Steps:                  steps,
 		// After that destroy the billing integration is gone from the state and its key still valid.
 		CheckDestroy: func(*terraform.State) error {
 			return env.expectKeys(5, billing, unrelated)
@@ -645,7 +631,7 @@ func TestRevokeAPIKeysAction_beforeDestroyRevokesAnIntegrationsKeys(t *testing.T
 // other CLI tests do.
 func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T) {
 	t.Parallel()
-	testkit.RequireCLI(t, "-invoke with -target", "1.16.0", "")
+	testkit.RequireCLI(t, testkit.InvokeWithTarget)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := newEnv(t)

@@ -455,7 +455,7 @@ resource "echo" "consumer" {
 		}))
 	}
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: ephemeralVersionChecks,
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		CheckDestroy:           env.checkNoKeysLeft,
 		Steps: []resource.TestStep{
 			{

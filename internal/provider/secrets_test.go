@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	testresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -225,7 +224,7 @@ data "circularo_api_keys" "test" {
 	env.Setenv(t, envUsername, testkit.User)
 	env.Setenv(t, envPassword, testkit.Password)
 	env.unitTest(t, testresource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		Steps: []testresource.TestStep{{
 			Config: env.urlOnlyProviderBlock() + env.sessionTokenConfig(),
 			Check:  env.checkNoKeyValueInDataSource(),

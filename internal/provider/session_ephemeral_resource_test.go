@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -142,7 +141,7 @@ func TestSessionEphemeralResource_sessionUsableOnlyDuringTheRun(t *testing.T) {
 	env.serveBeside("echo", echoprovider.NewProviderServer())
 
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		Steps: []resource.TestStep{{
 			// A second provider configured with the session token proves, during the run, that the
 			// token is a live session of the test user; echo hands the token to the state for checking.
@@ -197,7 +196,7 @@ func TestSessionEphemeralResource_mfaAccount(t *testing.T) {
 	env.serveBeside("echo", echoprovider.NewProviderServer())
 
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
 provider "circularo" {
@@ -236,7 +235,7 @@ func TestSessionEphemeralResource_tokenMode(t *testing.T) {
 		words("configured with token (or CIRCULARO_TOKEN)"),
 	)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.EphemeralResources),
 		ErrorCheck:             errorCheck.check,
 		Steps: []resource.TestStep{{
 			Config: env.TokenProviderBlock(key.Value) + `ephemeral "circularo_session" "test" {}`,

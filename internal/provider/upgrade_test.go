@@ -47,12 +47,8 @@ func TestAPIKeyResource_upgradeFromPreviousBuild(t *testing.T) {
 	previous := testkit.PreviousProvider(t, upgradeFromCommit, upgradeFromVersion)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cli, err := terraformcli.CLIVersion(ctx, mustBinary(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Terraform 1.11 and older have no resource identity: no import by identity, nothing to compare.
-	withIdentity := cli.AtLeast(1, 12)
+	// "" on a CLI with resource identity; Terraform 1.11 has none: no import by identity, nothing to compare.
+	noIdentity := testkit.CLILacks(t, testkit.Identity)
 
 	env := newEnv(t)
 	byFingerprint := env.Mock.AddKey(testkit.User, env.Key("adopted-by-fingerprint", 90*testkit.Day, nil))
@@ -101,7 +97,7 @@ resource "circularo_api_key" "by_value" {
   store_token = false
 }
 `, client.Fingerprint(byFingerprint.Value), byValue.Value)
-	if withIdentity {
+	if noIdentity == "" {
 		resources = append(resources, "by_identity")
 		adoptions += fmt.Sprintf(`
 import {
@@ -182,8 +178,8 @@ terraform {
 	noCreateOrRevokeSince("after the upgrade", 2)
 	after := stateIdentities(ctx, t, wd, resources)
 
-	if !withIdentity {
-		t.Logf("identity not compared: %s has no resource identity (Terraform 1.12 and later have it)", cli)
+	if noIdentity != "" {
+		t.Logf("identity not compared: %s", noIdentity)
 		return
 	}
 	for _, name := range resources {
@@ -198,7 +194,7 @@ terraform {
 			t.Errorf("%s: the identity changed with the upgrade: %+v before, %+v after", address, b, a)
 		}
 	}
-	t.Logf("%s: identities of %d resources compared across the upgrade", cli, len(resources))
+	t.Logf("identities of %d resources compared across the upgrade", len(resources))
 }
 
 // installInMirror puts the provider binary bin into mirror, a filesystem mirror in the unpacked layout

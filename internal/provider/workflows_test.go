@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
 	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
@@ -82,7 +81,7 @@ func TestWorkflow_auditStaleKeys(t *testing.T) {
 	}
 
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ImportForEach),
 		Steps: []resource.TestStep{
 			{
 				ConfigDirectory: auditStaleKeysWorkflow,
@@ -157,7 +156,7 @@ func TestWorkflow_auditStaleKeysWarnsAboutKeyUsedSinceAdoption(t *testing.T) {
 	stillStale := env.Mock.AddKey(testkit.User, env.Key("still-stale", 400*testkit.Day, &oldUse))
 	usedAgain := now.Add(-10 * testkit.Day)
 	env.unitTest(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		TerraformVersionChecks: testkit.SkipUnlessCLI(testkit.ImportForEach),
 		Steps: []resource.TestStep{
 			{
 				ConfigDirectory: auditStaleKeysWorkflow,

@@ -43,8 +43,8 @@ func (v Version) AtLeast(major, minor int) bool {
 
 var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\d+)\.(\d+)\.(\d+)`)
 
-// CLIVersion runs `bin version` and parses its first version line, such as "Terraform v1.15.0".
-func CLIVersion(ctx context.Context, bin string) (Version, error) {
+// cliVersion runs `bin version` and parses its first version line, such as "Terraform v1.15.0".
+func cliVersion(ctx context.Context, bin string) (Version, error) {
 	cmd := exec.CommandContext(ctx, bin, "version")
 	cmd.Env = append(cmd.Environ(), "CHECKPOINT_DISABLE=1")
 	out, err := cmd.Output()
@@ -77,28 +77,11 @@ func InUse(ctx context.Context) (string, Version, error) {
 	if err != nil {
 		return "", Version{}, err
 	}
-	v, err := CLIVersion(ctx, bin)
+	v, err := cliVersion(ctx, bin)
 	if err != nil {
 		return "", Version{}, err
 	}
 	return bin, v, nil
-}
-
-// ActionsUnsupported says why the CLI in use cannot run provider actions (`action` blocks, `-invoke`),
-// or "" when it can. Terraform has them from 1.14; OpenTofu has none up to 1.12 (its 1.12.6 carries the
-// protocol's message types but no `action` block and no -invoke flag).
-func ActionsUnsupported(ctx context.Context) (string, error) {
-	bin, v, err := InUse(ctx)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case v.Product != Terraform:
-		return fmt.Sprintf("%s (%s) has no provider actions; Terraform 1.14 or later has them", v, bin), nil
-	case !v.TerraformAtLeast(1, 14):
-		return fmt.Sprintf("%s (%s) is older than Terraform 1.14, the first with provider actions", v, bin), nil
-	}
-	return "", nil
 }
 
 // Invoke runs `plan` or `apply` with -invoke=address (such as action.circularo_revoke_api_keys.stale):
