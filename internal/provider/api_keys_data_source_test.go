@@ -1,11 +1,13 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -147,4 +149,78 @@ func TestAPIKeysDataSource_filters(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The filters of the data source and of the list resource, wrong one at a time: both share one set
+// of attributes, so each bad value is sent to both.
+func TestAPIKeysDataSource_badFilters(t *testing.T) {
+	t.Parallel()
+	const invalidDuration = "Invalid duration (such as 90d, 36h30m or 30s)"
+	for _, tc := range []struct {
+		name   string
+		config map[string]any
+		want   diagnostic
+	}{
+		{
+			name:   "invalid description_regex",
+			config: map[string]any{"description_regex": "ci-("},
+			want:   errorAt("description_regex", "Invalid regular expression (RE2 syntax)", "description_regex: error parsing regexp: missing closing ): `ci-(`."),
+		},
+		{
+			name:   "unused_for in words",
+			config: map[string]any{"unused_for": "90 days"},
+			want:   errorAt("unused_for", invalidDuration, `unused_for: "90 days" is not a duration: unknown unit " days" (use w, d, h, m, s, ms, us or ns).`),
+		},
+		{
+			name:   "unused_for negative",
+			config: map[string]any{"unused_for": "-90d"},
+			want:   errorAt("unused_for", invalidDuration, `unused_for: "-90d" is negative: durations here are spans of time.`),
+		},
+		{
+			name:   "older_than without unit",
+			config: map[string]any{"older_than": "365"},
+			want:   errorAt("older_than", invalidDuration, `older_than: "365" is not a duration: use a number and a unit, such as 90d, 36h or 30m.`),
+		},
+		{
+			name:   "older_than too long",
+			config: map[string]any{"older_than": "1000000d"},
+			want:   errorAt("older_than", invalidDuration, `older_than: "1000000d" is not a duration: 1000000d is too long.`),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			server, schemas := protocolSchemas(t, options{})
+			dataSource, err := server.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{
+				TypeName: "circularo_api_keys",
+				Config:   protocolConfig(t, schemas.DataSourceSchemas["circularo_api_keys"], tc.config),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ValidateDataResourceConfig", dataSource.Diagnostics, []diagnostic{tc.want})
+			lister, ok := server.(tfprotov6.ListResourceServer)
+			if !ok {
+				t.Fatal("the provider server does not serve list resources")
+			}
+			list, err := lister.ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{
+				TypeName: "circularo_api_key",
+				Config:   protocolConfig(t, schemas.ListResourceSchemas["circularo_api_key"], tc.config),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectDiagnostics(t, "ValidateListResourceConfig", list.Diagnostics, []diagnostic{tc.want})
+		})
+	}
+}
+
+// One bad filter through `terraform plan`; TestAPIKeysDataSource_badFilters checks every filter
+// through the protocol server.
+func TestAPIKeysDataSource_badFiltersThroughTheCLI(t *testing.T) {
+	t.Parallel()
+	badInput{
+		config: func(e *testEnv) string { return e.dataSourceConfig(`description_regex = "ci-("`) },
+		want:   []string{words(`description_regex = "ci-("`), words("description_regex: error parsing regexp: missing closing ): `ci-(`.")},
+	}.run(t)
 }

@@ -84,7 +84,7 @@ type circularoProvider struct {
 
 // New returns the provider with production's options (the zero options), as Serve, which main runs,
 // builds it through newWithOptions; the protocol-level tests of server_test.go serve it. Tests that
-// control a clock or an environment use serverFactory (provider_test.go) with their options.
+// control a clock or an environment use serverFactory (env_test.go) with their options.
 func New(version string) func() provider.Provider {
 	return newWithOptions(version, options{})
 }

@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -695,4 +698,251 @@ func TestRevokeAPIKeysAction_invokeWithTargetRevokesOneCallersKeys(t *testing.T)
 			t.Fatal("the CLI's output shows a key's token")
 		}
 	}
+}
+
+// With revocation_review = "error", `terraform plan -invoke` and `apply -invoke` of the revoke action
+// fail for a key used within the window and for one made within it and never used, and revoke
+// nothing; approve_revocation_of lets exactly the keys it names through. Needs Terraform 1.14+ (actions).
+func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	testkit.RequireCLI(t, testkit.Actions)
+	r := (&actionCLI{ctx: ctx}).newRun(t)
+	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	fresh := r.addKey(r.env.Key("handed out today", 3*time.Hour, nil))
+	stale := r.addKey(r.env.Key("stale", 200*testkit.Day, ago(100*testkit.Day)))
+	write := func(approved ...mockserver.Key) {
+		approvals := make([]string, 0, len(approved))
+		for _, k := range approved {
+			approvals = append(approvals, fmt.Sprintf("%q", fingerprintOf(k)))
+		}
+		r.writeConfig(r.env.ProviderBlock(`revocation_review = "error"`), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints          = [%q, %q, %q]
+    approve_revocation_of = [%s]
+  }
+}
+`, fingerprintOf(recent), fingerprintOf(fresh), fingerprintOf(stale), strings.Join(approvals, ", ")))
+	}
+	recentError := []string{"Error: " + summaryRecentlyUsed,
+		fmt.Sprintf(`revokes the API key "recently used" (%s). The key was last used at %s`, fingerprintOf(recent), recent.LastUsed.Format(time.RFC3339))}
+	freshError := []string{"Error: " + summaryNewNeverUsed,
+		fmt.Sprintf(`revokes the API key "handed out today" (%s). The key was made 3 hours ago and never used: its consumer may not have started yet.`, fingerprintOf(fresh))}
+
+	write()
+	plan := r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, append(recentError, freshError...)...)
+	wantInOutput(t, plan, `The provider's revocation_review is "error", so this plan fails.`,
+		fmt.Sprintf(`add %q to approve_revocation_of of the circularo_revoke_api_keys action`, fingerprintOf(fresh)))
+	wantNotInOutput(t, plan, fmt.Sprintf(`"stale" (%s). The key`, fingerprintOf(stale)))
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none: the review must stop the whole invocation", n)
+	}
+	r.wantRemaining("recently used", "handed out today", "stale")
+
+	// One approval lets that one key through: the plan still fails, for the other key only.
+	write(recent)
+	plan = r.mustFail(r.run("plan", revokeAction))
+	wantInOutput(t, plan, freshError...)
+	wantInOutput(t, plan, "Warning: "+summaryRecentlyUsed, "This revocation is approved: approve_revocation_of names "+fingerprintOf(recent))
+	wantNotInOutput(t, plan, "Error: "+summaryRecentlyUsed)
+	r.mustFail(r.run("apply", revokeAction))
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
+		t.Fatalf("%d DELETE calls, want none", n)
+	}
+
+	write(recent, fresh)
+	apply := r.mustSucceed(r.run("apply", revokeAction))
+	wantInOutput(t, apply, "This revocation is approved: approve_revocation_of names "+fingerprintOf(fresh))
+	if err := testkit.CompareSomeCalls(apply.calls, map[string]int{"delete_key": 3}); err != nil {
+		t.Errorf("%s: %v", apply.command, err)
+	}
+	r.wantRemaining()
+}
+
+// The revoke-leaked-key workflow (guide "Revoking a leaked API key"): the action revokes a key named
+// by its value, read from a file outside the configuration, through provider::circularo::fingerprint.
+// These are subtests of TestRevokeAPIKeysAction_planAndApplyInvoke, which gates them on a CLI with
+// actions (Terraform 1.14+).
+const leakedAction = "action.circularo_revoke_api_keys.leaked"
+
+// useLeakedKeyWorkflow writes the example as it is, and the value into a file of the test's own,
+// outside the working directory, as the guide tells the responder to.
+func (r *actionRun) useLeakedKeyWorkflow(value string, providerEnv ...string) {
+	r.t.Helper()
+	if err := r.wd.WriteConfig(exampleFile(r.t, "workflows/revoke-leaked-key/main.tf")); err != nil {
+		r.t.Fatal(err)
+	}
+	file := filepath.Join(r.t.TempDir(), "leaked-key.txt")
+	if err := os.WriteFile(file, []byte(value), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	if len(providerEnv) == 0 {
+		providerEnv = []string{envUsername + "=" + testkit.User, envPassword + "=" + testkit.Password}
+	}
+	r.wd.Env = append(r.wd.Env, append(providerEnv, envURL+"="+r.env.URL, "TF_VAR_leaked_key_file="+file)...)
+}
+
+// The whole workflow on a recently used key, with a TRACE log: the first plan shows the key's last
+// use, the review warns for it, the saved plan is applied and revokes exactly that key (proven by a
+// fresh list), and the check passes afterwards. Neither the CLI's output, nor the saved plan file,
+// nor `terraform show -json` of it, nor the state, nor the TRACE log of every command holds the value.
+func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
+	r := c.newRun(t)
+	leaked := r.addKey(r.env.Key("leaked-ci", 200*testkit.Day, ago(2*time.Hour)))
+	r.addKey(r.env.Key("other", 200*testkit.Day, ago(2*time.Hour)))
+	fp := fingerprintOf(leaked)
+	r.useLeakedKeyWorkflow(leaked.Value + "\n") // as pasted, with its newline
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	r.wd.Env = append(r.wd.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+
+	before := r.mustSucceed(r.run("plan", "-input=false"))
+	wantInOutput(t, before, `description = "leaked-ci"`, `fingerprint = "`+fp+`"`,
+		`last_used = "`+leaked.LastUsed.Format(time.RFC3339)+`"`, "The leaked key "+fp+" is still valid")
+
+	review := r.mustSucceed(r.run("plan", leakedAction, "-out=leak.tfplan"))
+	wantInOutput(t, review, "Warning: "+summaryRecentlyUsed,
+		`revokes the API key "leaked-ci" (`+fp+`). The key was last used at `+leaked.LastUsed.Format(time.RFC3339))
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
+		t.Fatalf("the review made %d DELETE calls", n)
+	}
+	planFile := planFileContents(t, filepath.Join(r.wd.Dir, "leak.tfplan"))
+	if bytes.Contains(planFile, []byte(leaked.Value)) {
+		t.Error("the saved plan file holds the leaked value")
+	}
+	if !bytes.Contains(planFile, []byte(fp)) {
+		t.Error("the saved plan file does not hold the fingerprint: the check above proves nothing")
+	}
+	planJSON := r.mustSucceed(r.run("show", "-json", "leak.tfplan")) // run fails the test if it shows a value
+	wantInOutput(t, planJSON, `"fingerprints":["`+fp+`"],"require_existing":true}`)
+
+	apply := r.mustSucceed(r.run("apply", "-input=false", "leak.tfplan"))
+	wantInOutput(t, apply, `Revoked the API key "leaked-ci" (`+fp+`)`)
+	if err := testkit.CompareSomeCalls(apply.calls, map[string]int{"delete_key": 1}); err != nil {
+		t.Errorf("%s: %v", apply.command, err)
+	}
+	r.wantRemaining("other")
+
+	after := r.mustSucceed(r.run("plan", "-input=false"))
+	wantNotInOutput(t, after, "is still valid", "leaked-ci") // the check passes, and the output is null
+
+	state, err := os.ReadFile(filepath.Join(r.wd.Dir, "terraform.tfstate"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if bytes.Contains(state, []byte(leaked.Value)) {
+		t.Error("the state holds the leaked value")
+	}
+	secrets := &secretSet{}
+	secrets.addKeys(r.env.Mock)
+	secrets.add("the leaked key's value", leaked.Value)
+	secrets.add("the password", testkit.Password)
+	checkTraceLog(t, logPath, secrets, "CallFunction", fp)
+}
+
+// A value that is no key of the authenticated user (here another user's key) fails the review,
+// saying that it may be another account's, without showing it; nothing is revoked.
+func (c *actionCLI) testLeakedValueOfAnotherAccount(t *testing.T) {
+	r := c.newRun(t)
+	r.addKey(r.env.Key("mine", 200*testkit.Day, nil))
+	theirs := r.env.Mock.AddKey("someone-else", r.env.Key("theirs", 200*testkit.Day, nil))
+	r.secrets[theirs.Value] = true
+	r.useLeakedKeyWorkflow(theirs.Value)
+
+	for _, command := range []string{"plan", "apply"} {
+		res := r.mustFail(r.run(command, leakedAction))
+		wantInOutput(t, res, "Error: "+summaryNotThisAccount,
+			"No API key of the authenticated user has the fingerprint "+fingerprintOf(theirs), "may belong to another account")
+	}
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
+		t.Errorf("%d DELETE calls, want none", n)
+	}
+	if !r.env.Mock.KeyExists(theirs.Value) {
+		t.Error("the other user's key was revoked")
+	}
+	r.wantRemaining("mine")
+}
+
+// The value of the token the provider authenticates with fails the review as its fingerprint does,
+// and the apply does not revoke it either.
+func (c *actionCLI) testLeakedValueIsTheProvidersToken(t *testing.T) {
+	r := c.newRun(t)
+	own := r.addKey(r.env.Key("the provider's own key", 200*testkit.Day, nil))
+	r.useLeakedKeyWorkflow(own.Value, envToken+"="+own.Value)
+
+	plan := r.mustFail(r.run("plan", leakedAction))
+	wantInOutput(t, plan, "Error: "+summarySelfRevocation,
+		`revokes the API key "the provider's own key" (`+fingerprintOf(own)+`). That key is the token the circularo provider authenticates with`)
+	apply := r.mustFail(r.run("apply", leakedAction))
+	wantInOutput(t, apply, "Error: "+summarySelfRevocation)
+	if n := r.env.Mock.Count("delete_key"); n != 0 {
+		t.Errorf("%d DELETE calls, want none", n)
+	}
+	r.wantRemaining("the provider's own key")
+}
+
+// testServerThatHidesKeys: the action revokes every key from a server that hides keys from a DELETE
+// without a session, the first DELETE repeated with the token and the others sent with it at once.
+func (c *actionCLI) testServerThatHidesKeys(t *testing.T) {
+	r, keys := c.threeStaleKeys(t, mockserver.Options{DeleteHidesKeysWithoutToken: true})
+	apply := r.mustSucceed(r.run("apply", revokeAction))
+	for _, k := range keys {
+		wantInOutput(t, apply, fmt.Sprintf("Revoked the API key %q (%s)", k.Description, fingerprintOf(k)))
+	}
+	if err := testkit.CompareSomeCalls(apply.calls, map[string]int{"delete_key": 4, "delete_key_hidden": 1}); err != nil {
+		t.Errorf("%s: %v", apply.command, err)
+	}
+	r.wantRemaining()
+}
+
+// testServerThatKeepsKeys: a server that answers 200 and keeps the keys gets every key reported
+// among the failed ones, each named with what was tried; none is reported revoked.
+func (c *actionCLI) testServerThatKeepsKeys(t *testing.T) {
+	r, keys := c.threeStaleKeys(t, mockserver.Options{DeleteKeepsKeys: true})
+	apply := r.mustFail(r.run("apply", revokeAction))
+	wantInOutput(t, apply, summaryRevokeFailed, "3 of the 3 API keys could not be revoked")
+	for _, k := range keys {
+		wantInOutput(t, apply, fmt.Sprintf("Could not revoke the API key %q (%s)", k.Description, fingerprintOf(k)))
+		wantNotInOutput(t, apply, fmt.Sprintf("Revoked the API key %q", k.Description))
+	}
+	if !regexp.MustCompile(wrapped("is still listed by GET /api/key after DELETE /api/key/<key> with the session's token")).MatchString(apply.out) {
+		t.Errorf("the failure does not say what was tried:\n%s", apply.out)
+	}
+	r.wantRemaining("stale 1", "stale 2", "stale 3")
+}
+
+func (c *actionCLI) threeStaleKeys(t *testing.T, opts mockserver.Options) (*actionRun, []mockserver.Key) {
+	r := c.newRun(t, testkit.WithMockOptions(opts))
+	keys := []mockserver.Key{
+		r.addKey(r.env.Key("stale 1", 200*testkit.Day, nil)),
+		r.addKey(r.env.Key("stale 2", 200*testkit.Day, nil)),
+		r.addKey(r.env.Key("stale 3", 200*testkit.Day, nil)),
+	}
+	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
+action "circularo_revoke_api_keys" "this" {
+  config {
+    fingerprints = [%q, %q, %q]
+  }
+}
+`, fingerprintOf(keys[0]), fingerprintOf(keys[1]), fingerprintOf(keys[2])))
+	return r, keys
+}
+
+// decommissionExample is the example of a before_destroy trigger that revokes an integration's keys.
+var decommissionExample = config.StaticDirectory("../../examples/workflows/decommission-integration")
+
+// integrations is the example's integrations variable: each integration's keys by fingerprint.
+func integrations(keys map[string][]mockserver.Key) config.Variables {
+	m := map[string]config.Variable{}
+	for name, ks := range keys {
+		var fps []config.Variable
+		for _, k := range ks {
+			fps = append(fps, config.StringVariable(client.Fingerprint(k.Value)))
+		}
+		m[name] = config.SetVariable(fps...)
+	}
+	return config.Variables{"integrations": config.MapVariable(m)}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -354,4 +355,103 @@ func TestSchemas_secretsAreSensitive(t *testing.T) {
 			t.Errorf("%s is not in the schemas", name)
 		}
 	}
+}
+
+// With store_token = false and the value read by the ephemeral circularo_api_key for an aliased
+// provider, no key value and no password appear in the TRACE log of Terraform and the provider.
+//
+// It runs the provider as Terraform runs it for a user, one process per provider block
+// (testkit.Workdir), not in-process: the test framework serves every provider block of a name from
+// one in-process server, so that the aliased block's Configure replaced the default block's settings,
+// and the closing destroy failed now and then, depending on which came first. One failure was
+// "Plan revokes the provider's own API key" (the default block reviewing with the aliased block's
+// token); the other, "Unknown value for token", was the destroy plan's race that
+// TestProviderConfig_tokenOfAKeyCreatedInTheSameConfiguration makes certain.
+func TestSecrets_traceLogWithStoreTokenFalse(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	testkit.RequireCLI(t, testkit.EphemeralResources)
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
+	env := newEnv(t)
+	adopted := env.Mock.AddKey(testkit.User, env.Key("old-report", 400*testkit.Day, nil))
+	wd := testkit.Workdir(t)
+	wd.Env = append(wd.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath, envUsername+"="+testkit.User, envPassword+"="+testkit.Password)
+	var secrets secretSet
+	secrets.add("the password", testkit.Password)
+	secrets.addKeys(env.Mock)
+	keys := testkit.TerraformBlock() + env.urlOnlyProviderBlock() + integrationKeys(adopted)
+	consumer := integrationConsumer(env.URL) + `
+output "keys_seen_by_the_integration_key" {
+  value = length(data.circularo_api_keys.as_integration.api_keys)
+}
+`
+	run := func(hcl string, args ...string) string {
+		t.Helper()
+		if hcl != "" {
+			if err := wd.WriteConfig(hcl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := wd.Run(ctx, append(args, "-input=false", "-no-color")...)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	run(keys, "apply", "-auto-approve")
+	secrets.addKeys(env.Mock)
+	if out := run(keys+consumer, "apply", "-auto-approve"); !strings.Contains(out, "keys_seen_by_the_integration_key = 2") {
+		t.Errorf("the provider configured with the ephemeral token did not list the 2 keys:\n%s", out)
+	}
+	run("", "destroy", "-auto-approve")
+	if n := len(env.Mock.Keys(testkit.User)); n != 0 || env.Mock.Count("delete_key") == 0 {
+		t.Errorf("%d keys left after the destroy, %d DELETEs", n, env.Mock.Count("delete_key"))
+	}
+	if n := len(secrets.list()); n != 3 {
+		t.Fatalf("%d secrets to look for, want the password and the 2 keys' values", n)
+	}
+	checkTraceLog(t, logPath, &secrets, "/api/key/REDACTED")
+}
+
+// integrationKeys creates the integration's key and imports adopted (described old-report), both
+// with store_token = false.
+func integrationKeys(adopted mockserver.Key) string {
+	return fmt.Sprintf(`
+resource "circularo_api_key" "integration" {
+  description = "integration"
+  store_token = false
+}
+
+import {
+  to = circularo_api_key.adopted
+  id = %q
+}
+
+resource "circularo_api_key" "adopted" {
+  description = "old-report"
+  store_token = false
+}
+`, client.Fingerprint(adopted.Value))
+}
+
+// integrationConsumer configures an aliased provider with the integration key's value, read by the
+// ephemeral circularo_api_key, and lists the keys with it. url is the mock's.
+func integrationConsumer(url string) string {
+	return fmt.Sprintf(`
+ephemeral "circularo_api_key" "integration" {
+  fingerprint = circularo_api_key.integration.id
+}
+
+provider "circularo" {
+  alias = "as_integration"
+  url   = %q
+  token = ephemeral.circularo_api_key.integration.token
+}
+
+data "circularo_api_keys" "as_integration" {
+  provider = circularo.as_integration
+}
+`, url)
 }

@@ -3,11 +3,17 @@ package provider
 import (
 	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
+	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
@@ -98,5 +104,118 @@ func TestNewServer_servesEveryFrameworkRPC(t *testing.T) {
 	}
 	if _, ok := server.(tfprotov6.ActionServer); !ok {
 		t.Error("the served server is not a tfprotov6.ActionServer: actions cannot be planned or invoked")
+	}
+}
+
+// TestProviderProcess_logsOutAtExit runs the built provider binary under the real terraform CLI, as
+// users do. The provider logs out only when its process ends (Serve calls sessions.closeAll, on its
+// session registry, when the server stops), which in-process tests never reach: here, after every
+// command, the mock must have no open session although the command logged in. It also checks that no secret reaches the CLI's
+// output or a TRACE log.
+func TestProviderProcess_logsOutAtExit(t *testing.T) {
+	t.Parallel()
+	env, recorder := newRecordingTestEnv(t)
+	env.Mock.AddKey(testkit.User, mockserver.Key{Description: "already there"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	wd := testkit.Workdir(t) // the provider binary is built once per test binary
+	baseEnv := wd.Env
+	err := wd.WriteConfig(testkit.TerraformBlock() + env.ProviderBlock() + `
+resource "circularo_api_key" "test" {
+  count       = 5
+  description = "made by the process test ${count.index}"
+}
+
+data "circularo_api_keys" "all" {}
+
+output "key_count" {
+  value = length(data.circularo_api_keys.all.fingerprints)
+}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Key values are collected while they exist: destroy revokes them.
+	keyValues := map[string]bool{}
+	collectKeys := func() {
+		for _, k := range env.Mock.Keys(testkit.User) {
+			keyValues[k.Value] = true
+		}
+	}
+	secrets := func() []string {
+		out := []string{testkit.Password}
+		for v := range keyValues {
+			out = append(out, v)
+		}
+		return append(out, recorder.Tokens()...)
+	}
+	checkNoSecret := func(what, text string) {
+		t.Helper()
+		for _, s := range secrets() {
+			if strings.Contains(text, s) {
+				t.Errorf("%s shows a secret (%d characters)", what, len(s))
+			}
+		}
+	}
+	run := func(extraEnv []string, args ...string) string {
+		t.Helper()
+		collectKeys()
+		loginsBefore := env.Mock.Count("login")
+		wd.Env = append(slices.Clip(baseEnv), extraEnv...)
+		out, err := wd.Run(ctx, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectKeys()
+		command := "terraform " + strings.Join(args, " ")
+		// Terraform configures the provider at most three times per command (destroy: a refreshing
+		// plan, the destroy plan, the apply, whose revocations list the keys to prove them), each time
+		// in a new process: five keys handled in parallel must share that process's one login.
+		switch logins := env.Mock.Count("login") - loginsBefore; {
+		case logins == 0:
+			t.Errorf("%s did not log in, so it proves nothing about logging out", command)
+		case logins > 3:
+			t.Errorf("%s logged in %d times for 5 keys: the provider's processes do not share one login", command, logins)
+		}
+		if n := env.Mock.OpenSessions(); n != 0 {
+			t.Errorf("%d sessions are open after %s", n, command)
+		}
+		checkNoSecret("the output of "+command, out)
+		return out
+	}
+
+	if _, err := wd.Run(ctx, "validate"); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.Mock.Count("total"); n != 0 {
+		t.Errorf("terraform validate made %d API calls", n)
+	}
+
+	run(nil, "plan", "-input=false")
+	run(nil, "apply", "-auto-approve", "-input=false")
+	if n := len(env.Mock.Keys(testkit.User)); n != 6 {
+		t.Errorf("after apply the user has %d keys, want 6", n)
+	}
+
+	logPath := filepath.Join(t.TempDir(), "terraform.log")
+	run([]string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logPath}, "plan", "-input=false")
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log must hold the provider's own request log, or its silence would prove nothing.
+	if !strings.Contains(string(log), "Circularo API request") {
+		t.Error("the TRACE log holds no request log of the provider")
+	}
+	checkNoSecret("the TRACE log", string(log))
+
+	run(nil, "destroy", "-auto-approve", "-input=false")
+	if n := len(env.Mock.Keys(testkit.User)); n != 1 {
+		t.Errorf("after destroy the user has %d keys, want the 1 that was there before", n)
+	}
+	if n := len(recorder.Tokens()); n < 4 {
+		t.Errorf("the commands logged in %d times, want at least 4", n)
 	}
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,11 +10,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/circularo/terraform-provider-circularo/internal/client"
+	"github.com/circularo/terraform-provider-circularo/internal/mockserver"
 	"github.com/circularo/terraform-provider-circularo/internal/testkit"
 )
 
 // TestHint_eachBranch builds the client's error values directly, one per branch of hint, and checks
-// that each gets its own advice. error_shapes_test.go gets the same kinds from the mock server.
+// that each gets its own advice. TestHint_everyErrorShape gets the same kinds from the mock server.
 func TestHint_eachBranch(t *testing.T) {
 	t.Parallel()
 	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, "https://example.circularo.com")}) // never called: no network
@@ -100,5 +102,122 @@ func TestAddClientError(t *testing.T) {
 		"GET https://example.circularo.com/api/v1/api/key: HTTP 429 Too Many Requests\n\n"+hint(nil, err))}
 	if !diags.Equal(want) {
 		t.Errorf("diagnostics %v, want %v", diags, want)
+	}
+}
+
+// TestHint_everyErrorShape: the advice for a failed login depends on the kind of failure, never on
+// the shape in which the server words it.
+func TestHint_everyErrorShape(t *testing.T) {
+	t.Parallel()
+	for _, shape := range mockserver.ErrorShapes() {
+		t.Run(string(shape), func(t *testing.T) {
+			_, c := shapedMock(t, shape)
+			for _, tt := range []struct {
+				name       string
+				creds      client.Credentials
+				message    string
+				hintPhrase string
+			}{
+				{"unknown tenant", client.Credentials{Username: testkit.User, Password: testkit.Password, Tenant: "globex"},
+					"HTTP 401 Unauthorized: Unknown tenant", "check tenant (or CIRCULARO_TENANT)"},
+				{"bad password", client.Credentials{Username: testkit.User, Password: "not-alice-password-9"},
+					"HTTP 401 Unauthorized: Invalid name or password", "check username and password"},
+			} {
+				_, err := client.NewSession(c, tt.creds, nil).ListKeys(context.Background())
+				if err == nil {
+					t.Fatalf("%s: the login worked", tt.name)
+				}
+				message := tt.message
+				if shape == mockserver.ErrorShapeJSONAPI { // the title, then the detail
+					message = strings.Replace(message, ": ", ": Unauthorized: ", 1)
+				}
+				if !strings.Contains(err.Error(), message) || strings.Contains(err.Error(), "body:") {
+					t.Errorf("%s: error %q does not show %q as text", tt.name, err, message)
+				}
+				if got := hint(nil, err); !strings.Contains(got, tt.hintPhrase) {
+					t.Errorf("%s: hint %q lacks %q", tt.name, got, tt.hintPhrase)
+				}
+			}
+		})
+	}
+}
+
+// TestHint_everyErrorKind: each kind of failure that the client names gets its own advice, whatever
+// shape the server words it in, and the advice for a 500 (which is not retried) never says that
+// the provider retried.
+func TestHint_everyErrorKind(t *testing.T) {
+	t.Parallel()
+	fail := func(route string, status int) mockserver.Faults {
+		return mockserver.Faults{FailNext: map[string][]int{route: {status}}}
+	}
+	const retried, notRetried = "retried up to max_retries times", "The provider does not retry such errors"
+	for _, shape := range mockserver.ErrorShapes() {
+		t.Run(string(shape), func(t *testing.T) {
+			env, c := shapedMock(t, shape)
+			for _, tt := range []struct {
+				name       string
+				faults     mockserver.Faults
+				hintPhrase string
+				notInHint  string
+			}{
+				{"login forbidden", fail("login", 403), "it may be locked or disabled", ""},
+				{"login endpoint missing", fail("login", 404), "The login endpoint was not found", ""},
+				{"list forbidden", fail("list_keys", 403), "check that the user may manage API keys", ""},
+				{"throttled", fail("list_keys", 429), "kept throttling the provider", ""},
+				{"bad gateway", fail("list_keys", 502), retried, notRetried},
+				{"unavailable", fail("list_keys", 503), retried, notRetried},
+				{"gateway timeout", fail("list_keys", 504), retried, notRetried},
+				{"internal server error", fail("list_keys", 500), notRetried, "retried"},
+				{"not implemented", fail("list_keys", 501), notRetried, "retried"},
+				{"a web page", mockserver.Faults{Override: map[string]mockserver.Response{
+					"list_keys": {ContentType: "text/html", Body: "<html>Sign in</html>"},
+				}}, "The answer is not what the Circularo API returns", ""},
+			} {
+				env.Mock.SetFaults(tt.faults)
+				session := client.NewSession(c, client.Credentials{Username: testkit.User, Password: testkit.Password}, nil)
+				_, err := session.ListKeys(context.Background())
+				env.Mock.SetFaults(mockserver.Faults{})
+				_ = session.Close(context.Background())
+				if err == nil {
+					t.Fatalf("%s: the call worked", tt.name)
+				}
+				got := hint(nil, err)
+				if !strings.Contains(got, tt.hintPhrase) {
+					t.Errorf("%s: hint %q lacks %q (error: %v)", tt.name, got, tt.hintPhrase, err)
+				}
+				if tt.notInHint != "" && strings.Contains(got, tt.notInHint) {
+					t.Errorf("%s: hint %q says %q", tt.name, got, tt.notInHint)
+				}
+			}
+		})
+	}
+}
+
+// shapedMock is a mock that words its errors in shape, and a client for it that does not retry.
+func shapedMock(t *testing.T, shape mockserver.ErrorShape) (*testEnv, *client.Client) {
+	t.Helper()
+	env := newEnv(t, testkit.WithMockOptions(mockserver.Options{ErrorShape: shape}))
+	c := client.New(client.Config{BaseURL: mustParseBaseURL(t, env.URL), MaxRetries: -1})
+	return env, c
+}
+
+// Each kind of failed unlock has a hint of its own that says what to do; only a wrong code blames the
+// secret or the clock.
+func TestHint_unlockFailures(t *testing.T) {
+	t.Parallel()
+	for kind, want := range map[error][]string{
+		client.ErrTOTPCodeReused:   {"one login per 30 seconds per account", "API token (token or CIRCULARO_TOKEN)"},
+		client.ErrTOTPCodeRejected: {"check that totp_secret (or CIRCULARO_TOTP_SECRET)", "clock is correct"},
+		client.ErrAccountLocked:    {"Ask your Circularo administrator", "stopped trying"},
+	} {
+		got := hint(nil, &client.AuthError{Username: mfaTestUser, Err: &client.UnlockError{Kind: kind, Codes: 2}})
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("the hint for %v does not say %q: %s", kind, w, got)
+			}
+		}
+		if blamesSecret := strings.Contains(got, "clock is correct"); blamesSecret != (kind == client.ErrTOTPCodeRejected) {
+			t.Errorf("the hint for %v blames the secret or clock: %t, want %t: %s", kind, blamesSecret, kind == client.ErrTOTPCodeRejected, got)
+		}
 	}
 }
