@@ -89,8 +89,8 @@ if [ -n "$min_version" ] && [ "$mode" = tofu ]; then
 	echo "ensure-cli: --min works with the Terraform modes only" >&2
 	exit 2
 fi
-# OpenTofu 1.12.6, not 1.10.x: OpenTofu has ephemeral resources only from 1.11 (1.10.6 rejects the
-# `ephemeral` block, and tfversion.SkipBelow(1.10.0) does not skip it, since tofu reports its own version).
+# OpenTofu 1.12.6, not 1.10.x: OpenTofu has ephemeral resources only from 1.11 and resource identity
+# from 1.12, and the tests run both there (the feature table is internal/testkit/tfversion.go).
 OPENTOFU_VERSION=${OPENTOFU_VERSION:-1.12.6}
 # One directory per version, so that several versions can stay cached side by side.
 TERRAFORM_BIN=$BIN_DIR/terraform-$TERRAFORM_VERSION/terraform

@@ -1459,10 +1459,10 @@ func TestAPIKeyResource_importExamples(t *testing.T) {
 func TestAPIKeyResource_destroyPlanOutput(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	now := time.Now().UTC().Truncate(time.Second) // the built provider's clock, in the API's form
-	recentUse, oldUse := now.Add(-time.Hour), now.Add(-200*testkit.Day)
-	recent := env.Mock.AddKey(testkit.User, env.Key("recent-key", 300*testkit.Day, &recentUse))
-	dormant := env.Mock.AddKey(testkit.User, env.Key("dormant-key", 300*testkit.Day, &oldUse))
+	// The environment's clock is the real one, which the built provider shares.
+	recentUse, oldUse := env.Ago(time.Hour), env.Ago(200*testkit.Day)
+	recent := env.Mock.AddKey(testkit.User, env.Key("recent-key", 300*testkit.Day, recentUse))
+	dormant := env.Mock.AddKey(testkit.User, env.Key("dormant-key", 300*testkit.Day, oldUse))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

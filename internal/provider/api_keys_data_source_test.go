@@ -28,16 +28,12 @@ type seededKeys struct {
 }
 
 func seedDataSourceKeys(env *testEnv) seededKeys {
-	daysAgo := func(d int) *time.Time {
-		t := env.Now().Add(-time.Duration(d) * testkit.Day).UTC().Truncate(time.Second)
-		return &t
-	}
 	add := func(k mockserver.Key) mockserver.Key { return env.Mock.AddKey(testkit.User, k) }
 	return seededKeys{
-		legacyCI:   add(env.Key("legacy-ci", 400*testkit.Day, daysAgo(200))),
+		legacyCI:   add(env.Key("legacy-ci", 400*testkit.Day, env.Ago(200*testkit.Day))),
 		zapier:     add(env.Key("old-zapier", 300*testkit.Day, nil)), // never used
-		billing:    add(mockserver.Key{Description: "billing-export", Created: env.Now().Add(-200 * testkit.Day).UTC().Truncate(time.Second), LastUsed: daysAgo(10), Type: "special"}),
-		ciPipeline: add(env.Key("ci-pipeline", 120*testkit.Day, daysAgo(1))),
+		billing:    add(mockserver.Key{Description: "billing-export", Created: *env.Ago(200 * testkit.Day), LastUsed: env.Ago(10 * testkit.Day), Type: "special"}),
+		ciPipeline: add(env.Key("ci-pipeline", 120*testkit.Day, env.Ago(1*testkit.Day))),
 		fresh:      add(env.Key("new-integration", 2*testkit.Day, nil)), // never used, but young
 	}
 }

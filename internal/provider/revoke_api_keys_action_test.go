@@ -276,17 +276,12 @@ func (r *actionRun) wantRemaining(want ...string) {
 
 func fingerprintOf(k mockserver.Key) string { return client.Fingerprint(k.Value) }
 
-func ago(d time.Duration) *time.Time {
-	t := time.Now().Add(-d).UTC().Truncate(time.Second)
-	return &t
-}
-
 func (c *actionCLI) testReviewAndRevoke(t *testing.T) {
 	r := c.newRun(t)
-	staleUsed := r.addKey(r.env.Key("stale, used long ago", 200*testkit.Day, ago(100*testkit.Day)))
+	staleUsed := r.addKey(r.env.Key("stale, used long ago", 200*testkit.Day, r.env.Ago(100*testkit.Day)))
 	staleNever := r.addKey(r.env.Key("stale, never used", 200*testkit.Day, nil))
-	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
-	r.addKey(r.env.Key("in use, not listed", 200*testkit.Day, ago(2*time.Hour)))
+	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, r.env.Ago(time.Hour)))
+	r.addKey(r.env.Key("in use, not listed", 200*testkit.Day, r.env.Ago(2*time.Hour)))
 	const unknownFP = "sha256:0000000000000000"
 	r.writeConfig(r.env.ProviderBlock(), fmt.Sprintf(`
 data "circularo_api_keys" "stale" {
@@ -375,7 +370,7 @@ func (c *actionCLI) testPartialFailureAndRerun(t *testing.T) {
 		keys = append(keys, k)
 		fps = append(fps, fingerprintOf(k))
 	}
-	r.addKey(r.env.Key("kept", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(r.env.Key("kept", 200*testkit.Day, r.env.Ago(time.Hour)))
 	// Literal fingerprints, so that the rerun names keys that are gone by then.
 	list, err := json.Marshal(fps)
 	if err != nil {
@@ -445,8 +440,8 @@ action "circularo_revoke_api_keys" "this" {
 func (c *actionCLI) testSameRunView(t *testing.T) {
 	r := c.newRun(t)
 	r.addKey(r.env.Key("stale a", 200*testkit.Day, nil))
-	r.addKey(r.env.Key("stale b", 200*testkit.Day, ago(120*testkit.Day)))
-	r.addKey(r.env.Key("in use", 200*testkit.Day, ago(time.Hour)))
+	r.addKey(r.env.Key("stale b", 200*testkit.Day, r.env.Ago(120*testkit.Day)))
+	r.addKey(r.env.Key("in use", 200*testkit.Day, r.env.Ago(time.Hour)))
 	r.writeConfig(r.env.ProviderBlock(), `
 data "circularo_api_keys" "stale" {
   unused_for = "90d"
@@ -709,9 +704,9 @@ func TestRevokeAPIKeysAction_errorModeNeedsApproval(t *testing.T) {
 	defer cancel()
 	testkit.RequireCLI(t, testkit.Actions)
 	r := (&actionCLI{ctx: ctx}).newRun(t)
-	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, ago(time.Hour)))
+	recent := r.addKey(r.env.Key("recently used", 200*testkit.Day, r.env.Ago(time.Hour)))
 	fresh := r.addKey(r.env.Key("handed out today", 3*time.Hour, nil))
-	stale := r.addKey(r.env.Key("stale", 200*testkit.Day, ago(100*testkit.Day)))
+	stale := r.addKey(r.env.Key("stale", 200*testkit.Day, r.env.Ago(100*testkit.Day)))
 	write := func(approved ...mockserver.Key) {
 		approvals := make([]string, 0, len(approved))
 		for _, k := range approved {
@@ -792,8 +787,8 @@ func (r *actionRun) useLeakedKeyWorkflow(value string, providerEnv ...string) {
 // nor `terraform show -json` of it, nor the state, nor the TRACE log of every command holds the value.
 func (c *actionCLI) testRevokeLeakedKeyByValue(t *testing.T) {
 	r := c.newRun(t)
-	leaked := r.addKey(r.env.Key("leaked-ci", 200*testkit.Day, ago(2*time.Hour)))
-	r.addKey(r.env.Key("other", 200*testkit.Day, ago(2*time.Hour)))
+	leaked := r.addKey(r.env.Key("leaked-ci", 200*testkit.Day, r.env.Ago(2*time.Hour)))
+	r.addKey(r.env.Key("other", 200*testkit.Day, r.env.Ago(2*time.Hour)))
 	fp := fingerprintOf(leaked)
 	r.useLeakedKeyWorkflow(leaked.Value + "\n") // as pasted, with its newline
 	logPath := filepath.Join(t.TempDir(), "trace.log")

@@ -157,12 +157,15 @@ provider "circularo" {
 `, e.URL, token)
 }
 
-// Key is a key created age ago by the environment's clock (the fake one of WithClock, else the real
-// one), last used at lastUsed (nil: never).
+// Key is a key created age ago by the environment's clock, last used at lastUsed (nil: never).
 func (e *Env) Key(description string, age time.Duration, lastUsed *time.Time) mockserver.Key {
-	return mockserver.Key{
-		Description: description,
-		Created:     e.Now().Add(-age).UTC().Truncate(time.Second),
-		LastUsed:    lastUsed,
-	}
+	return mockserver.Key{Description: description, Created: *e.Ago(age), LastUsed: lastUsed}
+}
+
+// Ago is the time d ago by the environment's clock (the fake one of WithClock, else the real one, which
+// a provider built as its own process shares), in the API's form: UTC, whole seconds. A pointer, as
+// a key's last use is.
+func (e *Env) Ago(d time.Duration) *time.Time {
+	t := e.Now().Add(-d).UTC().Truncate(time.Second)
+	return &t
 }
