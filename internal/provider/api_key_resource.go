@@ -196,12 +196,9 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	key, err := r.data.session.CreateKey(ctx, plan.Description.ValueString())
-	if err != nil {
-		addClientError(&resp.Diagnostics, r.data, "Could not create the API key", err)
+	if _, created := r.data.createKey(ctx, &plan, "Could not create the API key", &resp.Diagnostics); !created {
 		return
 	}
-	plan.fill(*key)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
 }
@@ -384,6 +381,18 @@ func (m *apiKeyResourceModel) find(keys []client.APIKey) (client.APIKey, bool) {
 	}
 	fingerprint := m.ID.ValueString()
 	return findByFingerprint(keys, fingerprint)
+}
+
+// createKey creates a key with m's description and fills m with it; failed is the summary of the
+// error when Circularo refuses.
+func (d *providerData) createKey(ctx context.Context, m *apiKeyResourceModel, failed string, diags *diag.Diagnostics) (client.APIKey, bool) {
+	key, err := d.session.CreateKey(ctx, m.Description.ValueString())
+	if err != nil {
+		addClientError(diags, d, failed, err)
+		return client.APIKey{}, false
+	}
+	m.fill(*key)
+	return *key, true
 }
 
 // readValue reads the value of m's key from the session's shared list, for a token planned unknown

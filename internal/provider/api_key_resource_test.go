@@ -239,10 +239,7 @@ func TestAPIKeyResource_descriptionChangeReplaces(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					differs.AddStateValue(keyAddress, tfjsonpath.New("token")),
 				},
-				Check: func(s *terraform.State) (err error) {
-					first, err = keyValue(s, keyAddress)
-					return err
-				},
+				Check: keepValue(keyAddress, &first),
 			},
 			{
 				Config: env.keyConfig("after"),
@@ -279,10 +276,7 @@ func TestAPIKeyResource_revokedOutsideTerraform(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: env.keyConfig("drifting"),
-				Check: func(s *terraform.State) (err error) {
-					first, err = keyValue(s, keyAddress)
-					return err
-				},
+				Check:  keepValue(keyAddress, &first),
 			},
 			{
 				PreConfig: func() {
@@ -317,10 +311,7 @@ func TestAPIKeyResource_descriptionEditedOutsideTerraform(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: env.keyConfig("original"),
-				Check: func(s *terraform.State) (err error) {
-					first, err = keyValue(s, keyAddress)
-					return err
-				},
+				Check:  keepValue(keyAddress, &first),
 			},
 			{
 				PreConfig: func() { env.Mock.SetKeyDescription(first, "edited in the UI") },
@@ -997,10 +988,7 @@ resource "circularo_api_key" "deploy" {
 		Steps: []resource.TestStep{
 			{
 				Config: cfg("90d"),
-				Check: func(s *terraform.State) (err error) {
-					first, err = keyValue(s, deployAddress)
-					return err
-				},
+				Check:  keepValue(deployAddress, &first),
 			},
 			{
 				PreConfig: func() {
@@ -1143,10 +1131,7 @@ func TestAPIKeyResource_keepersChangeReplaces(t *testing.T) {
 					statecheck.ExpectKnownValue(address, tfjsonpath.New("keepers"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"generation": knownvalue.StringExact("1")})),
 				},
-				Check: func(s *terraform.State) (err error) {
-					first, err = keyValue(s, address)
-					return err
-				},
+				Check: keepValue(address, &first),
 			},
 			{
 				PreConfig:       obs.Reset,

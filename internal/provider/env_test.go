@@ -159,6 +159,15 @@ func keyValue(s *terraform.State, address string) (string, error) {
 	return rs.Primary.Attributes["token"], nil
 }
 
+// keepValue is a check that keeps the token that address holds in the state in *value, for a later
+// step to use.
+func keepValue(address string, value *string) resource.TestCheckFunc {
+	return func(s *terraform.State) (err error) {
+		*value, err = keyValue(s, address)
+		return err
+	}
+}
+
 // checkNoKeysLeft is a CheckDestroy: after destroy, the test user has no keys on the server.
 func (e *testEnv) checkNoKeysLeft(s *terraform.State) error {
 	if keys := e.Mock.Keys(testkit.User); len(keys) != 0 {

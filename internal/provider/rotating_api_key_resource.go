@@ -188,12 +188,9 @@ func (r *rotatingAPIKeyResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	key, err := r.data.session.CreateKey(ctx, plan.Description.ValueString())
-	if err != nil {
-		addClientError(&resp.Diagnostics, r.data, "Could not create the API key", err)
+	if _, created := r.data.createKey(ctx, &plan.apiKeyResourceModel, "Could not create the API key", &resp.Diagnostics); !created {
 		return
 	}
-	plan.fill(*key)
 	plan.clearPrevious()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -438,12 +435,10 @@ func (r *rotatingAPIKeyResource) Update(ctx context.Context, req resource.Update
 	}
 	switch {
 	case plan.ID.IsUnknown():
-		key, err := r.data.session.CreateKey(ctx, plan.Description.ValueString())
-		if err != nil {
-			addClientError(&resp.Diagnostics, r.data, "Could not create the new API key", err)
+		key, created := r.data.createKey(ctx, &plan.apiKeyResourceModel, "Could not create the new API key", &resp.Diagnostics)
+		if !created {
 			return
 		}
-		plan.fill(*key)
 		if plan.PreviousRevokeAt.IsUnknown() { // a rotation planned without a refresh
 			overlap, _ := duration.Parse(plan.Overlap.ValueString())
 			plan.PreviousRevokeAt = timetypes.NewRFC3339TimeValue(key.Created.Add(overlap).UTC())
