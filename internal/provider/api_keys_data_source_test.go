@@ -46,6 +46,18 @@ data "circularo_api_keys" "test" {
 `, strings.Join(filters, "\n  "))
 }
 
+// expectDataSourceLists runs `data "circularo_api_keys" "test" {}` under providerBlock and expects it to list
+// exactly keys.
+func (e *testEnv) expectDataSourceLists(t *testing.T, providerBlock string, keys ...mockserver.Key) {
+	t.Helper()
+	e.unitTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:            providerBlock + "\ndata \"circularo_api_keys\" \"test\" {}\n",
+			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(keys...)},
+		}},
+	})
+}
+
 func expectFingerprints(keys ...mockserver.Key) statecheck.StateCheck {
 	values := make([]knownvalue.Check, 0, len(keys))
 	for _, k := range keys {

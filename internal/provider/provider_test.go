@@ -60,12 +60,7 @@ func TestProvider_tokenIsUsedAsIs(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
-	env.unitTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:            env.TokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
-			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
-		}},
-	})
+	env.expectDataSourceLists(t, env.TokenProviderBlock(key.Value), key)
 	if env.Mock.Count("list_keys") == 0 {
 		t.Error("the data source never listed keys")
 	}
@@ -82,12 +77,7 @@ func TestProvider_tokenFromEnvironment(t *testing.T) {
 	env := newEnv(t)
 	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	env.Setenv(t, envToken, key.Value)
-	env.unitTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:            env.urlOnlyProviderBlock() + "\ndata \"circularo_api_keys\" \"test\" {}\n",
-			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
-		}},
-	})
+	env.expectDataSourceLists(t, env.urlOnlyProviderBlock(), key)
 	if n := env.Mock.Count("login"); n != 0 {
 		t.Errorf("token mode made %d login calls", n)
 	}
@@ -233,12 +223,7 @@ func TestProvider_tokenInBlockWinsOverLoginInEnvironment(t *testing.T) {
 	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	env.Setenv(t, envUsername, testkit.User)
 	env.Setenv(t, envPassword, testkit.Password)
-	env.unitTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:            env.TokenProviderBlock(key.Value) + `data "circularo_api_keys" "test" {}`,
-			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints(key)},
-		}},
-	})
+	env.expectDataSourceLists(t, env.TokenProviderBlock(key.Value), key)
 	if n := env.Mock.Count("login"); n != 0 {
 		t.Errorf("a provider block with token logged in %d times", n)
 	}
@@ -250,12 +235,7 @@ func TestProvider_loginInBlockWinsOverTokenInEnvironment(t *testing.T) {
 	key := env.Mock.AddKey(testkit.User, mockserver.Key{Description: "automation"})
 	env.Mock.RevokeKey(key.Value) // were the token used, listing would fail
 	env.Setenv(t, envToken, key.Value)
-	env.unitTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:            env.dataSourceConfig(),
-			ConfigStateChecks: []statecheck.StateCheck{expectFingerprints()},
-		}},
-	})
+	env.expectDataSourceLists(t, env.ProviderBlock())
 	if env.Mock.Count("login") == 0 {
 		t.Error("a provider block with username and password did not log in")
 	}
