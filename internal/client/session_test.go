@@ -273,14 +273,8 @@ func TestSession_closeLogsOutEverySessionItOpened(t *testing.T) {
 	if _, err := s.Token(ctx); err != nil {
 		t.Fatal(err)
 	}
-	first, err := s.OpenSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := s.OpenSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := openSession(t, s)
+	second := openSession(t, s)
 	if first == second {
 		t.Fatal("OpenSession returned the same token twice")
 	}
@@ -301,10 +295,7 @@ func TestSession_openAndCloseSession(t *testing.T) {
 	s := newSession(t, url, password())
 	ctx := context.Background()
 
-	token, err := s.OpenSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := openSession(t, s)
 	// The opened session is a working session of its own.
 	c := newAPIClient(t, url)
 	if _, err := c.ListKeys(ctx, token); err != nil {
@@ -332,10 +323,7 @@ func TestSession_failedCloseSessionIsRetriedByClose(t *testing.T) {
 	mock, url := setup(t, mockserver.Options{})
 	s := newSession(t, url, password())
 	ctx := context.Background()
-	token, err := s.OpenSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := openSession(t, s)
 	mock.SetFaults(mockserver.Faults{FailNext: map[string][]int{"logout": {http.StatusInternalServerError}}})
 	if err := s.CloseSession(ctx, token); err == nil {
 		t.Fatal("CloseSession hid a failed logout")

@@ -94,6 +94,16 @@ func newSession(t *testing.T, url string, creds client.Credentials, configure ..
 	return client.NewSession(newAPIClient(t, url, configure...), creds, fixedNow)
 }
 
+// openSession opens a session of s's account beside s's own and returns its token.
+func openSession(t *testing.T, s *client.Session) string {
+	t.Helper()
+	token, err := s.OpenSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
 // password is the plain account's name and password.
 func password() client.Credentials {
 	return client.Credentials{Username: clientUser, Password: clientPassword}
