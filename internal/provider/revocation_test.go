@@ -124,19 +124,25 @@ func TestReviewRevocation_listUnreadable(t *testing.T) {
 	}
 }
 
-// The self-revocation guard errors without any API call: the configured token is known.
-func TestReviewRevocation_selfRevocationWithoutCall(t *testing.T) {
+// The self-revocation guard errors without any API call (the configured token is known), and an
+// approval never lets the provider revoke its own token.
+func TestReviewRevocation_selfRevocation(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t, testkit.WithClock(clock.New()))
-	self := env.Mock.AddKey(testkit.User, env.Key("self", 10*testkit.Day, nil))
-	data := reviewData(t, env, client.Credentials{Token: self.Value})
-	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, false, &diags)
-	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
-		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
-	}
-	if n := env.Mock.Count("total"); n != 0 {
-		t.Errorf("the guard made %d API calls, want none", n)
+	for _, approved := range []bool{false, true} {
+		t.Run(fmt.Sprintf("approved=%t", approved), func(t *testing.T) {
+			t.Parallel()
+			env := newEnv(t, testkit.WithClock(clock.New()))
+			self := env.Mock.AddKey(testkit.User, env.Key("self", 10*testkit.Day, nil))
+			data := reviewData(t, env, client.Credentials{Token: self.Value})
+			var diags diag.Diagnostics
+			data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, approved, &diags)
+			if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
+				t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
+			}
+			if n := env.Mock.Count("total"); n != 0 {
+				t.Errorf("the guard made %d API calls, want none", n)
+			}
+		})
 	}
 }
 
@@ -243,19 +249,6 @@ func TestReviewRevocation_listUnreadableInErrorMode(t *testing.T) {
 				t.Errorf("got %q, want one %v %q", diagStrings(diags), want, summaryUseNotChecked)
 			}
 		})
-	}
-}
-
-// An approval never lets the provider revoke its own token.
-func TestReviewRevocation_selfRevocationCannotBeApproved(t *testing.T) {
-	t.Parallel()
-	env := newEnv(t, testkit.WithClock(clock.New()))
-	self := env.Mock.AddKey(testkit.User, env.Key("self", 10*testkit.Day, nil))
-	data := reviewData(t, env, client.Credentials{Token: self.Value})
-	var diags diag.Diagnostics
-	data.reviewRevocation(context.Background(), client.Fingerprint(self.Value), "This plan destroys self", "remove it from the state", nil, true, &diags)
-	if len(diags) != 1 || diags[0].Severity() != diag.SeverityError || diags[0].Summary() != summarySelfRevocation {
-		t.Errorf("got %q, want the self-revocation error", diagStrings(diags))
 	}
 }
 
