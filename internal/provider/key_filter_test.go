@@ -174,7 +174,7 @@ func benchKeys(n int, now time.Time) []client.APIKey {
 // BenchmarkKeyFilter measures the data source's filtering and sorting of 10,000 keys, with no
 // filter (every key kept) and with every filter at once.
 func BenchmarkKeyFilter(b *testing.B) {
-	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	now := clock.Start()
 	keys := benchKeys(10_000, now)
 	cases := map[string]keyFilterModel{
 		"none": {},
