@@ -29,7 +29,7 @@ const folded = -1
 // The tests' table of CLI features and the user's version table give the same numbers: a feature with
 // a row of its own has that row's minimums ("no" there is none here), and a feature folded into the
 // provider's row is there in both CLIs, at or below the provider's minimum.
-func TestTestGatesAgreeWithTheProviderPage(t *testing.T) {
+func TestCLIGatesAgreeWithTheProviderPage(t *testing.T) {
 	t.Parallel()
 	table := readTable(t, filepath.Join(repoRoot(t), "templates", "index.md.tmpl"))
 	for _, f := range testkit.Features() {
