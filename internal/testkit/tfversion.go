@@ -33,7 +33,7 @@ const (
 // cliFeatures is the one table of which Terraform and which OpenTofu first has each feature ("": that
 // CLI has none yet). The user's copy of these numbers is the version table of the provider's page,
 // templates/index.md.tmpl (between <!-- versions:begin --> and <!-- versions:end -->): a feature that
-// has a row there has the same numbers here (internal/doccheck's TestTestGatesAgreeWithTheProviderPage
+// has a row there has the same numbers here (internal/doccheck's TestCLIGatesAgreeWithTheProviderPage
 // checks it). Import blocks with for_each, provider functions and ephemeral resources are folded into
 // its first row, the provider's own minimum (Terraform 1.11, OpenTofu 1.12); here they keep each
 // CLI's first release with them, every one of them at or below that minimum.
